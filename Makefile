@@ -1,0 +1,52 @@
+# Front door: `make run` installs, builds and starts Fulcrum; `make test` runs every test.
+BUILD_DIR ?= build
+ASAN_DIR ?= build-asan
+JOBS ?= $(shell nproc)
+CONFIG ?= examples/quickstart.yaml
+CMAKE_GEN := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
+
+.PHONY: all deps build build-asan run test test-unit test-asan bench fmt fmt-check tidy clean
+
+all: build
+
+deps:
+	@bash scripts/install-deps.sh
+
+$(BUILD_DIR)/CMakeCache.txt:
+	cmake -S . -B $(BUILD_DIR) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Release
+
+build: $(BUILD_DIR)/CMakeCache.txt
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+$(ASAN_DIR)/CMakeCache.txt:
+	cmake -S . -B $(ASAN_DIR) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug -DFULCRUM_SANITIZE=ON -DFULCRUM_BENCH=OFF
+
+build-asan: $(ASAN_DIR)/CMakeCache.txt
+	cmake --build $(ASAN_DIR) -j $(JOBS) --target unit_tests
+
+run: deps build
+	./$(BUILD_DIR)/fulcrum serve --config $(CONFIG)
+
+test: deps build test-unit test-asan
+
+test-unit: build
+	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
+
+test-asan: build-asan
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+		ctest --test-dir $(ASAN_DIR) --output-on-failure -j $(JOBS) -L unit
+
+bench: deps build
+	./$(BUILD_DIR)/micro_bench --benchmark_min_time=0.2
+
+fmt:
+	find src tests bench -name '*.cpp' -o -name '*.h' | xargs clang-format -i
+
+fmt-check:
+	find src tests bench -name '*.cpp' -o -name '*.h' | xargs clang-format --dry-run --Werror
+
+tidy: build
+	find src -name '*.cpp' | xargs clang-tidy -p $(BUILD_DIR) --quiet
+
+clean:
+	rm -rf $(BUILD_DIR) $(ASAN_DIR)
