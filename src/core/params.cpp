@@ -3,6 +3,8 @@
 #include <charconv>
 #include <cmath>
 
+#include "core/resources.h"
+
 namespace fulcrum {
 
 namespace {
@@ -10,13 +12,6 @@ namespace {
 Status bad_value(const std::string& name, const std::string& value, const std::string& expected) {
   return invalid_argument("parameter \"" + name + "\": expected " + expected + ", got \"" + value +
                           "\"");
-}
-
-std::string number_text(double value) {
-  std::string text = std::to_string(value);
-  text.erase(text.find_last_not_of('0') + 1);
-  if (text.back() == '.') text.pop_back();
-  return text;
 }
 
 }  // namespace
@@ -57,7 +52,7 @@ Result<double> PolicyParams::get_double_in(const std::string& name, double fallb
   if (!value.ok()) return value;
   if (*value < minimum || *value > maximum) {
     return bad_value(name, values_.at(name),
-                     "a number in [" + number_text(minimum) + ", " + number_text(maximum) + "]");
+                     "a number in [" + format_number(minimum) + ", " + format_number(maximum) + "]");
   }
   return value;
 }

@@ -40,7 +40,8 @@ class Rng {
   // Uniform in [0, bound); bound must be > 0. Lemire's multiply-shift, bias below 2^-32 for the
   // bounds used here.
   uint64_t uniform(uint64_t bound) {
-    return static_cast<uint64_t>((static_cast<unsigned __int128>(next()) * bound) >> 64);
+    __extension__ using Wide = unsigned __int128;
+    return static_cast<uint64_t>((static_cast<Wide>(next()) * bound) >> 64);
   }
 
   // Uniform in [0, 1).

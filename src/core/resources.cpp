@@ -144,6 +144,12 @@ std::string format_scaled(int64_t value, int64_t scale) {
 
 }  // namespace
 
+std::string format_number(double value) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.6g", value);
+  return buffer;
+}
+
 std::string format_cpu_millis(int64_t cpu_millis) { return format_scaled(cpu_millis, 1000); }
 
 std::string format_gpu_milli(int64_t gpu_milli) {

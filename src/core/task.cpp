@@ -43,21 +43,25 @@ Result<IndexById> index_tasks(std::span<const Task> tasks) {
   return index;
 }
 
-// Depth-first search for a back edge; returns the cycle as "A -> B -> A" or "".
-std::string find_cycle(std::span<const Task> tasks, const IndexById& index) {
+}  // namespace
+
+std::vector<size_t> find_dependency_cycle(std::span<const Task> tasks) {
+  IndexById index;
+  for (size_t i = 0; i < tasks.size(); ++i) index.emplace(tasks[i].id, i);
   enum class Mark { kNew, kOnPath, kDone };
   std::vector<Mark> marks(tasks.size(), Mark::kNew);
   std::vector<size_t> path;
-  std::string cycle;
+  std::vector<size_t> cycle;
+  // Depth-first search; a dependency that is still on the path closes a cycle.
   auto visit = [&](auto&& self, size_t current) -> bool {
     marks[current] = Mark::kOnPath;
     path.push_back(current);
     for (const std::string& dependency : tasks[current].depends_on) {
-      size_t next = index.at(dependency);
+      auto found = index.find(dependency);
+      if (found == index.end()) continue;
+      size_t next = found->second;
       if (marks[next] == Mark::kOnPath) {
-        auto start = std::find(path.begin(), path.end(), next);
-        for (auto it = start; it != path.end(); ++it) cycle += tasks[*it].id + " -> ";
-        cycle += tasks[next].id;
+        cycle.assign(std::find(path.begin(), path.end(), next), path.end());
         return true;
       }
       if (marks[next] == Mark::kNew && self(self, next)) return true;
@@ -69,19 +73,18 @@ std::string find_cycle(std::span<const Task> tasks, const IndexById& index) {
   for (size_t i = 0; i < tasks.size(); ++i) {
     if (marks[i] == Mark::kNew && visit(visit, i)) return cycle;
   }
-  return "";
+  return {};
 }
-
-}  // namespace
 
 Status validate_task_graph(std::span<const Task> tasks) {
   auto index = index_tasks(tasks);
   if (!index.ok()) return index.status();
-  std::string cycle = find_cycle(tasks, *index);
-  if (!cycle.empty()) {
-    return Status(ErrorCode::kFailedPrecondition, "dependency cycle: " + cycle);
-  }
-  return Status::ok_status();
+  std::vector<size_t> cycle = find_dependency_cycle(tasks);
+  if (cycle.empty()) return Status::ok_status();
+  std::string text;
+  for (size_t task_index : cycle) text += tasks[task_index].id + " -> ";
+  text += tasks[cycle.front()].id;
+  return Status(ErrorCode::kFailedPrecondition, "dependency cycle: " + text);
 }
 
 Result<std::vector<std::vector<size_t>>> dependency_waves(std::span<const Task> tasks) {

@@ -36,6 +36,10 @@ struct Task {
 // names the offending task, e.g. `dependency cycle: T1 -> T5 -> T1`.
 Status validate_task_graph(std::span<const Task> tasks);
 
+// Indices of the tasks on one dependency cycle, in dependency order (empty when there is none).
+// Dependencies that name no task in the set are ignored here.
+std::vector<size_t> find_dependency_cycle(std::span<const Task> tasks);
+
 // Tasks grouped into waves: wave 0 depends on nothing, wave k only on earlier waves.
 // Indices refer to `tasks`. Fails as validate_task_graph does.
 Result<std::vector<std::vector<size_t>>> dependency_waves(std::span<const Task> tasks);
