@@ -16,9 +16,9 @@ namespace fulcrum {
 
 // Exit codes shared by all subcommands.
 inline constexpr int kExitOk = 0;
-inline constexpr int kExitError = 1;        // runtime failure
-inline constexpr int kExitBadInput = 2;     // invalid config, task file or arguments
-inline constexpr int kExitUnplaced = 3;     // `place`: some tasks could not be placed
+inline constexpr int kExitError = 1;     // runtime failure
+inline constexpr int kExitBadInput = 2;  // invalid config, task file or arguments
+inline constexpr int kExitUnplaced = 3;  // `place`: some tasks could not be placed
 
 void print_policy_catalogue(bool with_params, std::ostream& out);
 // The table `fulcrum place` prints: task, node, GPU devices, what is left free on the node.

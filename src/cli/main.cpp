@@ -1,7 +1,24 @@
 // fulcrum: load balancing and scheduling for AI-model data centers.
 #include <iostream>
+#include <string>
 
 #include "cli/commands.h"
+
+namespace {
+
+// CLI11 reports an unknown first word only as "a subcommand is required"; name it instead.
+bool reject_unknown_command(const CLI::App& app, int argc, char** argv) {
+  if (argc < 2 || argv[1][0] == '-') return false;
+  std::string names;
+  for (const CLI::App* command : app.get_subcommands({})) {
+    if (command->get_name() == argv[1]) return false;
+    names += (names.empty() ? "" : ", ") + command->get_name();
+  }
+  std::cerr << "error: unknown command \"" << argv[1] << "\" (commands: " << names << ")\n";
+  return true;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"Fulcrum: load balancer and scheduler for AI-model data centers"};
@@ -11,6 +28,7 @@ int main(int argc, char** argv) {
   fulcrum::add_policies_command(app, exit_code);
   fulcrum::add_place_command(app, exit_code);
   fulcrum::add_serve_command(app, exit_code);
+  if (reject_unknown_command(app, argc, argv)) return fulcrum::kExitBadInput;
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {

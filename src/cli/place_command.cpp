@@ -96,8 +96,9 @@ void print_placement(const Cluster& cluster, const Placement& placement, std::os
 void add_place_command(CLI::App& app, int& exit_code) {
   auto options = std::make_shared<PlaceOptions>();
   auto* command = app.add_subcommand(
-      "place", "Place independent tasks on a cluster once and print the result (exit 3 if any "
-               "task could not be placed). Dependencies between the tasks are not considered.");
+      "place",
+      "Place independent tasks on a cluster once and print the result (exit 3 if any "
+      "task could not be placed). Dependencies between the tasks are not considered.");
   command->add_option("--cluster", options->cluster_file, "Cluster YAML file")->required();
   command->add_option("--tasks", options->tasks_file, "Task YAML file")->required();
   command->add_option("--policy", options->policy, "Placement policy (see `fulcrum policies`)")

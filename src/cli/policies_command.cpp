@@ -11,16 +11,17 @@ namespace fulcrum {
 namespace {
 
 template <typename Entry>
-void print_catalogue(const std::string& title, const std::vector<Entry>& entries,
-                     bool with_params, std::ostream& out) {
+void print_catalogue(const std::string& title, const std::vector<Entry>& entries, bool with_params,
+                     std::ostream& out) {
   out << title << ":\n";
   for (const Entry& entry : entries) {
-    out << "  " << entry.name << std::string(entry.name.size() < 24 ? 24 - entry.name.size() : 1, ' ')
+    out << "  " << entry.name
+        << std::string(entry.name.size() < 24 ? 24 - entry.name.size() : 1, ' ')
         << entry.description << '\n';
     if (!with_params) continue;
     for (const ParamSpec& param : entry.params) {
-      out << "      " << param.name << " (default " << param.default_value << "): "
-          << param.description << '\n';
+      out << "      " << param.name << " (default " << param.default_value
+          << "): " << param.description << '\n';
     }
   }
 }

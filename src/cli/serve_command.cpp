@@ -42,7 +42,8 @@ int run_serve(const std::string& config_file) {
   if (!config.ok()) return report_bad_input(config.status());
   auto router = make_picker(config->routing.name, config->routing.params);
   if (!router.ok()) {
-    return report_bad_input(invalid_argument(config->routing.origin + ": " + router.error_message()));
+    return report_bad_input(
+        invalid_argument(config->routing.origin + ": " + router.error_message()));
   }
   auto placer = make_placer(config->placement.name, config->placement.params);
   if (!placer.ok()) {

@@ -21,7 +21,8 @@ void TextTable::print(std::ostream& out) const {
     std::string line;
     for (size_t column = 0; column < cells.size(); ++column) {
       line += cells[column];
-      if (column + 1 < cells.size()) line += std::string(widths[column] - cells[column].size() + 2, ' ');
+      if (column + 1 < cells.size())
+        line += std::string(widths[column] - cells[column].size() + 2, ' ');
     }
     out << line << '\n';
   };

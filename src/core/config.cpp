@@ -11,6 +11,10 @@ namespace fulcrum {
 
 namespace {
 
+constexpr std::string_view kCpuFormat = "CPU cores such as 2, 0.5 or 500m";
+constexpr std::string_view kMemoryFormat = "a memory size such as 8Gi, 512Mi or 1073741824";
+constexpr std::string_view kDurationFormat = "a duration such as 1500ms, 90s, 30m or 2h";
+
 struct Unit {
   std::string_view suffix;
   double scale;
@@ -20,7 +24,8 @@ struct Unit {
 Result<int64_t> parse_scaled(std::string_view text, std::initializer_list<Unit> units,
                              std::string_view what) {
   auto failure = [&] {
-    return invalid_argument("expected " + std::string(what) + ", got \"" + std::string(text) + "\"");
+    return invalid_argument("expected " + std::string(what) + ", got \"" + std::string(text) +
+                            "\"");
   };
   double number = 0;
   auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), number);
@@ -39,7 +44,7 @@ Result<int64_t> parse_scaled(std::string_view text, std::initializer_list<Unit> 
 }  // namespace
 
 Result<int64_t> parse_cpu_millis(std::string_view text) {
-  return parse_scaled(text, {{"", 1000}, {"m", 1}}, "CPU cores such as 2, 0.5 or 500m");
+  return parse_scaled(text, {{"", 1000}, {"m", 1}}, kCpuFormat);
 }
 
 Result<int64_t> parse_memory_bytes(std::string_view text) {
@@ -55,20 +60,23 @@ Result<int64_t> parse_memory_bytes(std::string_view text) {
                        {"M", 1e6},
                        {"G", 1e9},
                        {"T", 1e12}},
-                      "a memory size such as 8Gi, 512Mi or 1073741824");
+                      kMemoryFormat);
 }
 
 Result<int64_t> parse_duration_ms(std::string_view text) {
-  return parse_scaled(text,
-                      {{"ms", 1}, {"s", 1e3}, {"m", 60e3}, {"h", 3600e3}, {"d", 86400e3}},
-                      "a duration such as 1500ms, 90s, 30m or 2h");
+  return parse_scaled(text, {{"ms", 1}, {"s", 1e3}, {"m", 60e3}, {"h", 3600e3}, {"d", 86400e3}},
+                      kDurationFormat);
 }
 
 namespace {
 
 // Reads a scalar through one of the quantity parsers, naming file, line and key on error.
-Result<int64_t> read_quantity(const YamlValue& value,
-                              Result<int64_t> (*parse)(std::string_view)) {
+Result<int64_t> read_quantity(const YamlValue& value, Result<int64_t> (*parse)(std::string_view),
+                              std::string_view format) {
+  if (!value.is_scalar() || value.is_null()) {
+    return value.error("expected " + std::string(format) + ", got " +
+                       (value.is_null() ? "nothing" : "a structure"));
+  }
   auto text = value.as_string();
   if (!text.ok()) return text.status();
   auto parsed = parse(*text);
@@ -103,9 +111,10 @@ Result<Node> read_node(const YamlValue& value) {
   Node node;
   FULCRUM_ASSIGN_OR_RETURN(node.id, value["id"].as_string());
   ResourceVector capacity;
-  FULCRUM_ASSIGN_OR_RETURN(capacity.cpu_millis, read_quantity(value["cpu"], parse_cpu_millis));
+  FULCRUM_ASSIGN_OR_RETURN(capacity.cpu_millis,
+                           read_quantity(value["cpu"], parse_cpu_millis, kCpuFormat));
   FULCRUM_ASSIGN_OR_RETURN(capacity.memory_bytes,
-                           read_quantity(value["memory"], parse_memory_bytes));
+                           read_quantity(value["memory"], parse_memory_bytes, kMemoryFormat));
   if (value.has("resources")) {
     FULCRUM_ASSIGN_OR_RETURN(capacity.extended, read_extended(value["resources"]));
   }
@@ -164,9 +173,9 @@ Status read_gpu_demand(const YamlValue& value, Task& task) {
 }
 
 Result<Task> read_task(const YamlValue& value) {
-  FULCRUM_RETURN_IF_ERROR(value.expect_map({"id", "type", "priority", "duration", "cpu", "memory",
-                                            "gpus", "gpu_milli", "gpu_model", "depends_on",
-                                            "replicas", "command", "resources"}));
+  FULCRUM_RETURN_IF_ERROR(
+      value.expect_map({"id", "type", "priority", "duration", "cpu", "memory", "gpus", "gpu_milli",
+                        "gpu_model", "depends_on", "replicas", "command", "resources"}));
   Task task;
   FULCRUM_ASSIGN_OR_RETURN(task.id, value["id"].as_string());
   if (value.has("type")) {
@@ -174,8 +183,8 @@ Result<Task> read_task(const YamlValue& value) {
     FULCRUM_ASSIGN_OR_RETURN(type_name, value["type"].as_string());
     auto type = parse_task_type(type_name);
     if (!type) {
-      return value["type"].error("expected one of training, inference, data, got \"" +
-                                 type_name + "\"");
+      return value["type"].error("expected one of training, inference, data, got \"" + type_name +
+                                 "\"");
     }
     task.type = *type;
   }
@@ -186,14 +195,15 @@ Result<Task> read_task(const YamlValue& value) {
   }
   if (value.has("duration")) {
     FULCRUM_ASSIGN_OR_RETURN(task.estimated_duration_ms,
-                             read_quantity(value["duration"], parse_duration_ms));
+                             read_quantity(value["duration"], parse_duration_ms, kDurationFormat));
   }
   if (value.has("cpu")) {
-    FULCRUM_ASSIGN_OR_RETURN(task.demand.cpu_millis, read_quantity(value["cpu"], parse_cpu_millis));
+    FULCRUM_ASSIGN_OR_RETURN(task.demand.cpu_millis,
+                             read_quantity(value["cpu"], parse_cpu_millis, kCpuFormat));
   }
   if (value.has("memory")) {
     FULCRUM_ASSIGN_OR_RETURN(task.demand.memory_bytes,
-                             read_quantity(value["memory"], parse_memory_bytes));
+                             read_quantity(value["memory"], parse_memory_bytes, kMemoryFormat));
   }
   if (value.has("resources")) {
     FULCRUM_ASSIGN_OR_RETURN(task.demand.extended, read_extended(value["resources"]));
@@ -323,7 +333,9 @@ Result<T> load_with(const std::string& path,
 
 }  // namespace
 
-Result<Cluster> load_cluster_file(const std::string& path) { return load_with(path, parse_cluster); }
+Result<Cluster> load_cluster_file(const std::string& path) {
+  return load_with(path, parse_cluster);
+}
 Result<std::vector<Task>> load_tasks_file(const std::string& path) {
   return load_with(path, parse_tasks);
 }

@@ -55,16 +55,19 @@ bool YamlValue::has(std::string_view key) const {
 
 YamlValue YamlValue::operator[](std::string_view key) const {
   std::string child_path = path_.empty() ? std::string(key) : path_ + "." + std::string(key);
-  YAML::Node child = node_.IsMap() ? node_[std::string(key)] : YAML::Node(YAML::NodeType::Null);
-  if (!child.IsDefined()) child = YAML::Node(YAML::NodeType::Null);
-  return YamlValue(child, file_name_, std::move(child_path), line());
+  // yaml-cpp returns an invalid node for a missing key, and assigning to one throws.
+  if (!has(key)) {
+    return YamlValue(YAML::Node(YAML::NodeType::Null), file_name_, std::move(child_path), line());
+  }
+  return YamlValue(node_[std::string(key)], file_name_, std::move(child_path), line());
 }
 
 std::vector<YamlValue> YamlValue::items() const {
   std::vector<YamlValue> result;
   if (!node_.IsSequence()) return result;
   for (size_t i = 0; i < node_.size(); ++i) {
-    result.push_back(YamlValue(node_[i], file_name_, path_ + "[" + std::to_string(i) + "]", line()));
+    result.push_back(
+        YamlValue(node_[i], file_name_, path_ + "[" + std::to_string(i) + "]", line()));
   }
   return result;
 }
@@ -145,7 +148,7 @@ Result<int64_t> YamlValue::as_int(int64_t minimum, int64_t maximum) const {
 Result<int64_t> YamlValue::as_non_negative_int() const { return as_int(0, INT64_MAX); }
 
 Result<double> YamlValue::as_double(double minimum, double maximum) const {
-    if (!node_.IsScalar()) return expected("a number");
+  if (!node_.IsScalar()) return expected("a number");
   const std::string& text = node_.Scalar();
   double value = 0;
   auto [end, error_code] = std::from_chars(text.data(), text.data() + text.size(), value);

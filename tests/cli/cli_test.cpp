@@ -1,2 +1,185 @@
+// Runs the built `fulcrum` binary the way a user does and checks its output and exit codes.
+#include <sys/wait.h>
+
 #include <gtest/gtest.h>
-TEST(CliTest, Placeholder) { SUCCEED(); }
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+namespace {
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr together
+};
+
+CommandResult run_fulcrum(const std::string& arguments) {
+  std::string command = std::string(FULCRUM_BINARY) + " " + arguments + " 2>&1";
+  CommandResult result;
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return result;
+  std::array<char, 4096> buffer{};
+  size_t count = 0;
+  while ((count = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) {
+    result.output.append(buffer.data(), count);
+  }
+  int status = pclose(pipe);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+std::string example(const std::string& name) {
+  return std::string(FULCRUM_SOURCE_DIR) + "/examples/" + name;
+}
+
+// A file in a fresh temporary folder, removed with the test.
+class TempFile {
+ public:
+  TempFile(const std::string& name, const std::string& content) {
+    folder_ = std::filesystem::temp_directory_path() /
+              ("fulcrum-cli-" + std::to_string(::getpid()) + "-" + name);
+    std::filesystem::create_directories(folder_);
+    path_ = (folder_ / name).string();
+    std::ofstream(path_) << content;
+  }
+  ~TempFile() { std::filesystem::remove_all(folder_); }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::filesystem::path folder_;
+  std::string path_;
+};
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+TEST(CliTest, VersionAndHelp) {
+  CommandResult version = run_fulcrum("--version");
+  EXPECT_EQ(version.exit_code, 0);
+  EXPECT_EQ(version.output, std::string("fulcrum ") + FULCRUM_VERSION + "\n");
+
+  CommandResult help = run_fulcrum("--help");
+  EXPECT_EQ(help.exit_code, 0);
+  for (const char* subcommand : {"policies", "place", "serve"}) {
+    EXPECT_TRUE(contains(help.output, subcommand)) << subcommand;
+  }
+}
+
+TEST(CliTest, UnknownSubcommandIsABadInput) {
+  CommandResult result = run_fulcrum("frobnicate");
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_EQ(result.output,
+            "error: unknown command \"frobnicate\" (commands: policies, place, serve)\n");
+}
+
+TEST(CliTest, PoliciesListsEveryPolicyWithADescription) {
+  CommandResult result = run_fulcrum("policies");
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  for (const char* name : {"round_robin", "weighted_round_robin", "least_connections", "least_load",
+                           "power_of_two_choices", "peak_ewma", "consistent_hash", "first_fit",
+                           "best_fit", "least_loaded"}) {
+    EXPECT_TRUE(contains(result.output, std::string("  ") + name + " ")) << name;
+  }
+  EXPECT_TRUE(contains(result.output, "Routing policies"));
+  EXPECT_TRUE(contains(result.output, "Placement policies"));
+  CommandResult with_params = run_fulcrum("policies --params");
+  EXPECT_TRUE(contains(with_params.output, "load_factor (default 1.25)")) << with_params.output;
+}
+
+TEST(CliTest, PlaceSeedExampleReportsTheTaskThatDoesNotFit) {
+  // Together the five seed tasks ask for 5 GPUs and the seed cluster has 4.
+  CommandResult result =
+      run_fulcrum("place --cluster " + example("seed-cluster.yaml") + " --tasks " +
+                  example("seed-tasks.yaml") + " --policy first_fit");
+  EXPECT_EQ(result.exit_code, 3) << result.output;
+  EXPECT_TRUE(contains(result.output, "Not placed:\n  T5: needs 2 GPUs")) << result.output;
+  EXPECT_TRUE(contains(result.output, "4 of 5 tasks placed")) << result.output;
+  // The CPU-only task stays off the GPU nodes.
+  EXPECT_TRUE(contains(result.output, "T3    cpu-1")) << result.output;
+}
+
+TEST(CliTest, PlaceExitsZeroWhenEverythingFits) {
+  TempFile tasks("tasks.yaml", R"(tasks:
+  - {id: train, cpu: 4, memory: 16Gi, gpus: 2, gpu_model: A100}
+  - {id: etl, cpu: 6, memory: 8Gi}
+  - {id: embed, cpu: 1, memory: 2Gi, gpu_milli: 250}
+)");
+  CommandResult result = run_fulcrum("place --cluster " + example("seed-cluster.yaml") +
+                                     " --tasks " + tasks.path() + " --policy least_loaded");
+  EXPECT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_TRUE(contains(result.output, "train  gpu-a100  0,1")) << result.output;
+  EXPECT_TRUE(contains(result.output, "embed  gpu-v100  0")) << result.output;
+  EXPECT_TRUE(contains(result.output, "3 of 3 tasks placed")) << result.output;
+}
+
+TEST(CliTest, BadFilesAndPoliciesAreNamed) {
+  TempFile cluster("cluster.yaml",
+                   "nodes:\n  - id: a\n    cpu: 4\n    memory: 8Gi\n    gpus: two\n");
+  CommandResult bad_cluster =
+      run_fulcrum("place --cluster " + cluster.path() + " --tasks " + example("seed-tasks.yaml"));
+  EXPECT_EQ(bad_cluster.exit_code, 2);
+  EXPECT_EQ(bad_cluster.output, "error: " + cluster.path() +
+                                    ":5: nodes[0].gpus: expected an integer in [0, 1024], got "
+                                    "\"two\"\n");
+
+  CommandResult bad_policy =
+      run_fulcrum("place --cluster " + example("seed-cluster.yaml") + " --tasks " +
+                  example("seed-tasks.yaml") + " --policy fastest");
+  EXPECT_EQ(bad_policy.exit_code, 2);
+  EXPECT_TRUE(contains(bad_policy.output, "unknown placement policy \"fastest\" (known: "))
+      << bad_policy.output;
+
+  CommandResult bad_param =
+      run_fulcrum("place --cluster " + example("seed-cluster.yaml") + " --tasks " +
+                  example("seed-tasks.yaml") + " --policy least_loaded --param speed=9");
+  EXPECT_EQ(bad_param.exit_code, 2);
+  EXPECT_TRUE(contains(bad_param.output, "unknown parameter \"speed\"")) << bad_param.output;
+
+  CommandResult missing = run_fulcrum("place --cluster /nonexistent.yaml --tasks x.yaml");
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_EQ(missing.output, "error: /nonexistent.yaml: no such file\n");
+}
+
+TEST(CliTest, DependencyCycleIsRejected) {
+  TempFile tasks("cycle.yaml",
+                 "tasks:\n  - {id: a, depends_on: [b]}\n  - {id: b, depends_on: [a]}\n");
+  CommandResult result =
+      run_fulcrum("place --cluster " + example("seed-cluster.yaml") + " --tasks " + tasks.path());
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_TRUE(contains(result.output, ":2: tasks[0].depends_on: dependency cycle: a -> b -> a"))
+      << result.output;
+}
+
+TEST(CliTest, ServeQuickstartPrintsCatalogueAndSeedPlan) {
+  CommandResult result = run_fulcrum("serve --config " + example("quickstart.yaml"));
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_TRUE(contains(result.output, "Routing policies")) << result.output;
+  // Waves of the seed DAG: {T2, T4}, then {T1, T3}, then {T5}.
+  size_t wave1 = result.output.find("Wave 1 (starts at 0 min)");
+  size_t wave2 = result.output.find("Wave 2 (starts at 20 min)");
+  size_t wave3 = result.output.find("Wave 3 (starts at 60 min)");
+  ASSERT_NE(wave1, std::string::npos) << result.output;
+  ASSERT_NE(wave2, std::string::npos) << result.output;
+  ASSERT_NE(wave3, std::string::npos) << result.output;
+  EXPECT_LT(result.output.find("T2 ", wave1), wave2);
+  EXPECT_LT(result.output.find("T4 ", wave1), wave2);
+  EXPECT_LT(result.output.find("T1 ", wave2), wave3);
+  EXPECT_NE(result.output.find("T5 ", wave3), std::string::npos);
+  EXPECT_TRUE(contains(result.output, "Estimated makespan: 90 min")) << result.output;
+}
+
+TEST(CliTest, ServeRejectsAnUnknownRoutingPolicyWithItsLine) {
+  TempFile config("serve.yaml",
+                  "cluster: " + example("seed-cluster.yaml") + "\nrouting:\n  policy: fastest\n");
+  CommandResult result = run_fulcrum("serve --config " + config.path());
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_TRUE(contains(result.output, config.path() + ":3: routing: unknown routing policy "
+                                                      "\"fastest\""))
+      << result.output;
+}
+
+}  // namespace
