@@ -27,6 +27,19 @@ int64_t ResourceVector::extended_amount(const std::string& name) const {
   return it == extended.end() ? 0 : it->second;
 }
 
+bool operator==(const ResourceVector& a, const ResourceVector& b) {
+  if (a.cpu_millis != b.cpu_millis || a.memory_bytes != b.memory_bytes ||
+      a.gpu_milli != b.gpu_milli) {
+    return false;
+  }
+  auto extended_within = [](const ResourceVector& from, const ResourceVector& other) {
+    return std::all_of(from.extended.begin(), from.extended.end(), [&other](const auto& entry) {
+      return entry.second == other.extended_amount(entry.first);
+    });
+  };
+  return extended_within(a, b) && extended_within(b, a);
+}
+
 ResourceVector& ResourceVector::operator+=(const ResourceVector& other) {
   cpu_millis += other.cpu_millis;
   memory_bytes += other.memory_bytes;

@@ -29,7 +29,9 @@ struct ResourceVector {
   ResourceVector& operator-=(const ResourceVector& other);
   friend ResourceVector operator+(ResourceVector a, const ResourceVector& b) { return a += b; }
   friend ResourceVector operator-(ResourceVector a, const ResourceVector& b) { return a -= b; }
-  friend bool operator==(const ResourceVector&, const ResourceVector&) = default;
+  // Equal in every dimension; an extended resource that is absent counts as zero, so a vector
+  // that had a resource added and subtracted again equals one that never had it.
+  friend bool operator==(const ResourceVector& a, const ResourceVector& b);
 
   // "cpu=2 mem=8Gi gpu=1.5" (zero dimensions omitted; "none" when all are zero).
   std::string to_string() const;
