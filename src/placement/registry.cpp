@@ -1,10 +1,18 @@
 #include "placement/registry.h"
 
+#include "placement/best_fit.h"
+#include "placement/first_fit.h"
+#include "placement/least_loaded.h"
+#include "placement/weighted_rr_placer.h"
+
 namespace fulcrum {
 
 const std::vector<PlacerEntry>& placer_registry() {
   static const std::vector<PlacerEntry> entries = {
-      // One line per policy, e.g. first_fit_entry(),
+      first_fit_entry(),
+      best_fit_entry(),
+      least_loaded_entry(),
+      weighted_round_robin_entry(),
   };
   return entries;
 }
