@@ -15,9 +15,9 @@
 namespace fulcrum {
 
 // Quantities as operators write them (Kubernetes style).
-Result<int64_t> parse_cpu_millis(std::string_view text);     // "2", "0.5", "500m"
-Result<int64_t> parse_memory_bytes(std::string_view text);   // "8Gi", "512Mi", "1G", "1048576"
-Result<int64_t> parse_duration_ms(std::string_view text);    // "1500ms", "90s", "30m", "2h", "1d"
+Result<int64_t> parse_cpu_millis(std::string_view text);    // "2", "0.5", "500m"
+Result<int64_t> parse_memory_bytes(std::string_view text);  // "8Gi", "512Mi", "1G", "1048576"
+Result<int64_t> parse_duration_ms(std::string_view text);   // "1500ms", "90s", "30m", "2h", "1d"
 
 Result<Cluster> parse_cluster(std::string_view yaml_text, const std::string& file_name);
 Result<Cluster> load_cluster_file(const std::string& path);

@@ -46,25 +46,26 @@ Result<std::string> PolicyParams::get_string(const std::string& name,
   return it == values_.end() ? fallback : it->second;
 }
 
-Result<double> PolicyParams::get_double_in(const std::string& name, double fallback,
-                                           double minimum, double maximum) const {
+Result<double> PolicyParams::get_double_in(const std::string& name, double fallback, double minimum,
+                                           double maximum) const {
   auto value = get_double(name, fallback);
   if (!value.ok()) return value;
   if (*value < minimum || *value > maximum) {
-    return bad_value(name, values_.at(name),
-                     "a number in [" + format_number(minimum) + ", " + format_number(maximum) + "]");
+    return bad_value(
+        name, values_.at(name),
+        "a number in [" + format_number(minimum) + ", " + format_number(maximum) + "]");
   }
   return value;
 }
 
-Result<int64_t> PolicyParams::get_int_in(const std::string& name, int64_t fallback,
-                                         int64_t minimum, int64_t maximum) const {
+Result<int64_t> PolicyParams::get_int_in(const std::string& name, int64_t fallback, int64_t minimum,
+                                         int64_t maximum) const {
   auto value = get_int(name, fallback);
   if (!value.ok()) return value;
   if (*value < minimum || *value > maximum) {
-    return bad_value(name, values_.at(name),
-                     "an integer in [" + std::to_string(minimum) + ", " + std::to_string(maximum) +
-                         "]");
+    return bad_value(
+        name, values_.at(name),
+        "an integer in [" + std::to_string(minimum) + ", " + std::to_string(maximum) + "]");
   }
   return value;
 }
@@ -78,9 +79,9 @@ Status PolicyParams::check_known(const std::vector<ParamSpec>& accepted) const {
       names += names.empty() ? spec.name : ", " + spec.name;
     }
     if (!known) {
-      return invalid_argument("unknown parameter \"" + name + "\"" +
-                              (names.empty() ? " (this policy takes none)"
-                                             : " (accepted: " + names + ")"));
+      return invalid_argument(
+          "unknown parameter \"" + name + "\"" +
+          (names.empty() ? " (this policy takes none)" : " (accepted: " + names + ")"));
     }
   }
   return Status::ok_status();

@@ -57,8 +57,8 @@ class GpuDevices {
   int64_t used_milli(int device) const { return used_milli_[device]; }
   int64_t free_milli(int device) const { return kGpuMilliPerDevice - used_milli_[device]; }
   int64_t total_free_milli() const;
-  int whole_free_count() const;          // devices with nothing allocated
-  int64_t largest_free_milli() const;    // most free milli-units on a single device
+  int whole_free_count() const;        // devices with nothing allocated
+  int64_t largest_free_milli() const;  // most free milli-units on a single device
 
   bool can_fit(int64_t gpu_milli) const { return choose(gpu_milli).has_value(); }
   // Devices a demand would get: the lowest-indexed free devices for whole GPUs, the fullest device

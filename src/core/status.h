@@ -11,13 +11,13 @@ namespace fulcrum {
 
 enum class ErrorCode {
   kOk = 0,
-  kInvalidArgument,    // the caller's input is wrong (bad config value, malformed task)
-  kNotFound,           // a named thing does not exist (unknown policy, unknown node)
-  kAlreadyExists,      // a unique id was used twice
-  kFailedPrecondition, // the request is valid but the state does not allow it (dependency cycle)
-  kResourceExhausted,  // nothing has room (no node fits the task)
-  kUnavailable,        // nothing can serve right now (no eligible backend)
-  kInternal,           // a bug or an I/O failure
+  kInvalidArgument,     // the caller's input is wrong (bad config value, malformed task)
+  kNotFound,            // a named thing does not exist (unknown policy, unknown node)
+  kAlreadyExists,       // a unique id was used twice
+  kFailedPrecondition,  // the request is valid but the state does not allow it (dependency cycle)
+  kResourceExhausted,   // nothing has room (no node fits the task)
+  kUnavailable,         // nothing can serve right now (no eligible backend)
+  kInternal,            // a bug or an I/O failure
 };
 
 // Stable lower-case name of a code, used in JSON error bodies and logs.
@@ -53,7 +53,7 @@ inline Status unavailable(std::string message) {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : state_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : state_(std::move(value)) {}        // NOLINT(google-explicit-constructor)
   Result(Status status) : state_(std::move(status)) {  // NOLINT(google-explicit-constructor)
     assert(!std::get<Status>(state_).ok() && "Result needs a value or an error");
   }

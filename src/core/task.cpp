@@ -35,8 +35,8 @@ Result<IndexById> index_tasks(std::span<const Task> tasks) {
   for (const Task& task : tasks) {
     for (const std::string& dependency : task.depends_on) {
       if (!index.contains(dependency)) {
-        return invalid_argument("task \"" + task.id + "\" depends on unknown task \"" +
-                                dependency + "\"");
+        return invalid_argument("task \"" + task.id + "\" depends on unknown task \"" + dependency +
+                                "\"");
       }
     }
   }

@@ -35,8 +35,8 @@ class YamlValue {
   bool is_null() const { return !node_ || node_.IsNull(); }
   bool has(std::string_view key) const;
 
-  YamlValue operator[](std::string_view key) const;  // absent keys give a null value
-  std::vector<YamlValue> items() const;              // elements of a sequence
+  YamlValue operator[](std::string_view key) const;                // absent keys give a null value
+  std::vector<YamlValue> items() const;                            // elements of a sequence
   std::vector<std::pair<std::string, YamlValue>> entries() const;  // key/value pairs of a map
 
   // "file:line: path: message"
@@ -74,17 +74,17 @@ class YamlValue {
 };
 
 // Assigns the value of a Result to `target`, or returns its error from the enclosing function.
-#define FULCRUM_ASSIGN_OR_RETURN(target, expression) \
-  do {                                               \
-    auto fulcrum_result_ = (expression);             \
+#define FULCRUM_ASSIGN_OR_RETURN(target, expression)            \
+  do {                                                          \
+    auto fulcrum_result_ = (expression);                        \
     if (!fulcrum_result_.ok()) return fulcrum_result_.status(); \
-    target = std::move(fulcrum_result_).value();     \
+    target = std::move(fulcrum_result_).value();                \
   } while (false)
 
-#define FULCRUM_RETURN_IF_ERROR(expression)                  \
-  do {                                                       \
+#define FULCRUM_RETURN_IF_ERROR(expression)                                      \
+  do {                                                                           \
     if (::fulcrum::Status fulcrum_status_ = (expression); !fulcrum_status_.ok()) \
-      return fulcrum_status_;                                \
+      return fulcrum_status_;                                                    \
   } while (false)
 
 }  // namespace fulcrum
