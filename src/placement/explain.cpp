@@ -29,8 +29,9 @@ std::string state_counts(const std::vector<const Node*>& nodes) {
   for (NodeState state : {NodeState::kDown, NodeState::kCordoned, NodeState::kDraining}) {
     auto count = std::count_if(nodes.begin(), nodes.end(),
                                [state](const Node* node) { return node->state == state; });
-    if (count > 0)
+    if (count > 0) {
       parts.push_back(std::to_string(count) + " " + std::string(node_state_name(state)));
+    }
   }
   return parts.empty() ? "" : " (" + join(parts, ", ") + ")";
 }
@@ -57,17 +58,89 @@ std::vector<const Node*> nodes_where(std::span<const Node> nodes,
   return kept;
 }
 
-std::string gpu_demand_text(const Task& task) {
+enum class Measure { kCpu, kMemory, kWholeGpus, kGpuShare, kExtended };
+
+// One dimension of the task's demand: how much it needs, and how much a node has free.
+struct Dimension {
+  Measure measure = Measure::kCpu;
+  int64_t needed = 0;
+  const std::string* extended_name = nullptr;  // for kExtended; borrowed from the task
+
+  int64_t free_on(const Node& node) const {
+    switch (measure) {
+      case Measure::kCpu: return node.capacity.cpu_millis - node.allocated.cpu_millis;
+      case Measure::kMemory: return node.capacity.memory_bytes - node.allocated.memory_bytes;
+      case Measure::kWholeGpus: return node.gpus.whole_free_count();
+      case Measure::kGpuShare: return node.gpus.largest_free_milli();
+      case Measure::kExtended:
+        return node.capacity.extended_amount(*extended_name) -
+               node.allocated.extended_amount(*extended_name);
+    }
+    return 0;
+  }
+  // 8 -> "8" (cpu), "8Gi" (memory), "0.8" (GPU share).
+  std::string amount_text(int64_t amount) const {
+    switch (measure) {
+      case Measure::kCpu: return format_cpu_millis(amount);
+      case Measure::kMemory: return format_bytes(amount);
+      case Measure::kGpuShare: return format_gpu_milli(amount);
+      case Measure::kWholeGpus:
+      case Measure::kExtended: return std::to_string(amount);
+    }
+    return "";
+  }
+  // 8 -> "cpu 8", "mem 8Gi", "8 GPUs", "0.8 of a GPU", "rdma 8".
+  std::string describe(int64_t amount) const {
+    switch (measure) {
+      case Measure::kCpu: return "cpu " + amount_text(amount);
+      case Measure::kMemory: return "mem " + amount_text(amount);
+      case Measure::kWholeGpus: return count_of(amount, "GPU");
+      case Measure::kGpuShare: return amount_text(amount) + " of a GPU";
+      case Measure::kExtended: return *extended_name + " " + amount_text(amount);
+    }
+    return "";
+  }
+  // "cpu 16", "4 GPUs of model A100".
+  std::string demand_text(const Task& task) const {
+    bool gpu = measure == Measure::kWholeGpus || measure == Measure::kGpuShare;
+    if (!gpu || task.gpu_model.empty()) return describe(needed);
+    return describe(needed) + " of model " + task.gpu_model;
+  }
+  std::string best_label() const {
+    return measure == Measure::kGpuShare ? "largest free share" : "largest free";
+  }
+
+  bool short_on(const Node& node) const { return free_on(node) < needed; }
+  // How far short, as a fraction of the demand (0 when it fits).
+  double shortfall_on(const Node& node) const {
+    return short_on(node) ? static_cast<double>(needed - free_on(node)) / needed : 0.0;
+  }
+};
+
+Dimension gpu_dimension(const Task& task) {
   GpuShape shape = GpuShape::of(task.demand.gpu_milli);
-  std::string text = shape.whole > 0 ? count_of(shape.whole, "GPU")
-                                     : format_gpu_milli(shape.share_milli) + " of a GPU";
-  return task.gpu_model.empty() ? text : text + " of model " + task.gpu_model;
+  if (shape.whole > 0) return {Measure::kWholeGpus, shape.whole};
+  return {Measure::kGpuShare, shape.share_milli};
+}
+
+std::vector<Dimension> dimensions_of(const Task& task) {
+  const ResourceVector& demand = task.demand;
+  std::vector<Dimension> dimensions;
+  if (demand.cpu_millis > 0) dimensions.push_back({Measure::kCpu, demand.cpu_millis});
+  if (demand.memory_bytes > 0) dimensions.push_back({Measure::kMemory, demand.memory_bytes});
+  if (demand.gpu_milli > 0) dimensions.push_back(gpu_dimension(task));
+  for (const auto& [name, amount] : demand.extended) {
+    if (amount > 0) dimensions.push_back({Measure::kExtended, amount, &name});
+  }
+  return dimensions;
 }
 
 // No node in the cluster is of the kind the task needs, whatever its state.
 std::string no_node_of_kind(const Cluster& cluster, const Task& task) {
   if (!task.needs_gpu()) return "no schedulable node (the cluster has no nodes)";
-  if (task.gpu_model.empty()) return "needs " + gpu_demand_text(task) + "; no node has GPUs";
+  if (task.gpu_model.empty()) {
+    return "needs " + gpu_dimension(task).demand_text(task) + "; no node has GPUs";
+  }
   std::set<std::string> models;
   for (const Node& node : cluster.nodes()) {
     if (node.has_gpus()) models.insert(node.gpu_model);
@@ -77,72 +150,6 @@ std::string no_node_of_kind(const Cluster& cluster, const Task& task) {
   return "no node has GPU model " + task.gpu_model + " (" + known + ")";
 }
 
-// One resource dimension of the task's demand and how much of it a node has free.
-struct Dimension {
-  std::string demand_text;  // "cpu 16", "4 GPUs of model A100"
-  std::string best_label;   // "largest free"
-  int64_t needed = 0;
-  std::function<int64_t(const Node&)> free_on;
-  std::function<std::string(int64_t)> format;    // 8 -> "8"
-  std::function<std::string(int64_t)> describe;  // 8 -> "cpu 8"
-
-  bool short_on(const Node& node) const { return free_on(node) < needed; }
-  // How far short, as a fraction of the demand (0 when it fits).
-  double shortfall_on(const Node& node) const {
-    return short_on(node) ? static_cast<double>(needed - free_on(node)) / needed : 0.0;
-  }
-};
-
-Dimension quantity(std::string label, int64_t needed, std::function<int64_t(const Node&)> free_on,
-                   std::function<std::string(int64_t)> format) {
-  auto describe = [label, format](int64_t amount) { return label + " " + format(amount); };
-  return {label + " " + format(needed), "largest free",    needed,
-          std::move(free_on),           std::move(format), std::move(describe)};
-}
-
-Dimension gpu_dimension(const Task& task) {
-  GpuShape shape = GpuShape::of(task.demand.gpu_milli);
-  if (shape.whole > 0) {
-    return {gpu_demand_text(task),
-            "largest free",
-            shape.whole,
-            [](const Node& node) { return int64_t{node.gpus.whole_free_count()}; },
-            [](int64_t count) { return std::to_string(count); },
-            [](int64_t count) { return count_of(count, "GPU"); }};
-  }
-  return {
-      gpu_demand_text(task), "largest free share",
-      shape.share_milli,     [](const Node& node) { return node.gpus.largest_free_milli(); },
-      format_gpu_milli,      [](int64_t milli) { return format_gpu_milli(milli) + " of a GPU"; }};
-}
-
-std::vector<Dimension> dimensions_of(const Task& task) {
-  const ResourceVector& demand = task.demand;
-  std::vector<Dimension> dimensions;
-  if (demand.cpu_millis > 0) {
-    dimensions.push_back(quantity(
-        "cpu", demand.cpu_millis,
-        [](const Node& node) { return node.capacity.cpu_millis - node.allocated.cpu_millis; },
-        format_cpu_millis));
-  }
-  if (demand.memory_bytes > 0) {
-    dimensions.push_back(quantity(
-        "mem", demand.memory_bytes,
-        [](const Node& node) { return node.capacity.memory_bytes - node.allocated.memory_bytes; },
-        format_bytes));
-  }
-  if (demand.gpu_milli > 0) dimensions.push_back(gpu_dimension(task));
-  for (const auto& [name, amount] : demand.extended) {
-    if (amount <= 0) continue;
-    auto free_on = [name = name](const Node& node) {
-      return node.capacity.extended_amount(name) - node.allocated.extended_amount(name);
-    };
-    dimensions.push_back(
-        quantity(name, amount, free_on, [](int64_t value) { return std::to_string(value); }));
-  }
-  return dimensions;
-}
-
 int64_t largest_free(const Dimension& dimension, const std::vector<const Node*>& nodes) {
   int64_t largest = std::numeric_limits<int64_t>::min();
   for (const Node* node : nodes) largest = std::max(largest, dimension.free_on(*node));
@@ -150,14 +157,14 @@ int64_t largest_free(const Dimension& dimension, const std::vector<const Node*>&
 }
 
 // "needs cpu 16; largest free: 8" for every dimension that is short on all `nodes`.
-std::string short_everywhere(const std::vector<Dimension>& dimensions,
+std::string short_everywhere(const Task& task, const std::vector<Dimension>& dimensions,
                              const std::vector<const Node*>& nodes) {
   std::vector<std::string> reasons;
   for (const Dimension& dimension : dimensions) {
     int64_t largest = largest_free(dimension, nodes);
     if (largest >= dimension.needed) continue;
-    reasons.push_back("needs " + dimension.demand_text + "; " + dimension.best_label + ": " +
-                      dimension.format(largest));
+    reasons.push_back("needs " + dimension.demand_text(task) + "; " + dimension.best_label() +
+                      ": " + dimension.amount_text(largest));
   }
   return join(reasons, "; ");
 }
@@ -180,13 +187,15 @@ const Node* closest_node(const std::vector<Dimension>& dimensions,
 }
 
 // Every dimension fits somewhere, but never all on one node.
-std::string short_in_combination(const std::vector<Dimension>& dimensions, const Node& closest) {
+std::string short_in_combination(const Task& task, const std::vector<Dimension>& dimensions,
+                                 const Node& closest) {
   std::vector<std::string> demanded;
   std::vector<std::string> offered;
   for (const Dimension& dimension : dimensions) {
-    demanded.push_back(dimension.demand_text);
-    if (dimension.short_on(closest))
+    demanded.push_back(dimension.demand_text(task));
+    if (dimension.short_on(closest)) {
       offered.push_back(dimension.describe(dimension.free_on(closest)));
+    }
   }
   if (offered.empty()) {
     return "node " + closest.id + " has room, but the placement policy did not choose it";
@@ -210,9 +219,9 @@ std::string explain_unplaceable(const Cluster& cluster, const Task& task) {
   });
   if (schedulable.empty()) return "no schedulable " + kind_name(task) + state_counts(right_kind);
   std::vector<Dimension> dimensions = dimensions_of(task);
-  std::string reason = short_everywhere(dimensions, schedulable);
+  std::string reason = short_everywhere(task, dimensions, schedulable);
   if (!reason.empty()) return reason;
-  return short_in_combination(dimensions, *closest_node(dimensions, schedulable));
+  return short_in_combination(task, dimensions, *closest_node(dimensions, schedulable));
 }
 
 }  // namespace fulcrum

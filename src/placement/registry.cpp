@@ -12,7 +12,7 @@ const std::vector<PlacerEntry>& placer_registry() {
       first_fit_entry(),
       best_fit_entry(),
       least_loaded_entry(),
-      weighted_round_robin_entry(),
+      weighted_rr_placer_entry(),
   };
   return entries;
 }

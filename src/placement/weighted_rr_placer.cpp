@@ -27,7 +27,7 @@ std::optional<size_t> WeightedRoundRobinPlacer::choose_node(const Cluster& clust
   return chosen;
 }
 
-PlacerEntry weighted_round_robin_entry() {
+PlacerEntry weighted_rr_placer_entry() {
   return {"weighted_round_robin",
           "smooth weighted round robin (nginx) over nodes that can host; weight 0 takes none",
           {},

@@ -21,6 +21,6 @@ class WeightedRoundRobinPlacer final : public Placer {
   std::vector<int64_t> current_weight_;  // by node index, carried from one choice to the next
 };
 
-PlacerEntry weighted_round_robin_entry();
+PlacerEntry weighted_rr_placer_entry();
 
 }  // namespace fulcrum

@@ -89,8 +89,9 @@ inline Node random_node(Rng& rng, int number) {
                   ? cpu_node(id, cores, memory_gi)
                   : gpu_node(id, cores, memory_gi, 1 + static_cast<int>(rng.uniform(8)),
                              kGpuModels[rng.uniform(2)]);
-  if (rng.uniform(4) == 0)
+  if (rng.uniform(4) == 0) {
     node.capacity.extended["rdma"] = 1 + static_cast<int64_t>(rng.uniform(4));
+  }
   if (rng.uniform(10) == 0) node.state = NodeState::kCordoned;
   node.weight = 1 + static_cast<int>(rng.uniform(3));
   return node;
@@ -107,14 +108,9 @@ inline Cluster random_cluster(Rng& rng, int node_count) {
 inline Task random_task(Rng& rng, int number) {
   int64_t gpu_milli = 0;
   switch (rng.uniform(3)) {
-    case 0:
-      break;
-    case 1:
-      gpu_milli = 100 * (1 + static_cast<int64_t>(rng.uniform(9)));
-      break;
-    default:
-      gpu_milli = 1000 * (1 + static_cast<int64_t>(rng.uniform(4)));
-      break;
+    case 0: break;
+    case 1: gpu_milli = 100 * (1 + static_cast<int64_t>(rng.uniform(9))); break;
+    default: gpu_milli = 1000 * (1 + static_cast<int64_t>(rng.uniform(4))); break;
   }
   Task task =
       make_task("t" + std::to_string(number), 250 * (1 + static_cast<int64_t>(rng.uniform(64))),

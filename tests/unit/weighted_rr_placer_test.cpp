@@ -76,7 +76,7 @@ TEST(WeightedRoundRobinPlacerTest, SkipsNodesThatCannotHostAndKeepsProportionsAm
 }
 
 TEST(WeightedRoundRobinPlacerTest, EntryCreatesIt) {
-  auto placer = weighted_round_robin_entry().create({});
+  auto placer = weighted_rr_placer_entry().create({});
   ASSERT_TRUE(placer.ok());
   EXPECT_EQ((*placer)->name(), "weighted_round_robin");
 }
