@@ -6,9 +6,8 @@
 #include "placement/best_fit.h"
 
 #include <algorithm>
-#include <memory>
-
 #include "placement/candidates.h"
+#include "placement/placer_factory.h"
 
 namespace fulcrum {
 
@@ -55,9 +54,7 @@ PlacerEntry best_fit_entry() {
   return {"best_fit",
           "node left with the smallest largest-remaining-share after placement",
           {},
-          [](const PolicyParams&) -> Result<std::unique_ptr<Placer>> {
-            return std::unique_ptr<Placer>(std::make_unique<BestFitPlacer>());
-          }};
+          create_placer<BestFitPlacer>};
 }
 
 }  // namespace fulcrum

@@ -113,7 +113,8 @@ struct Dimension {
   bool short_on(const Node& node) const { return free_on(node) < needed; }
   // How far short, as a fraction of the demand (0 when it fits).
   double shortfall_on(const Node& node) const {
-    return short_on(node) ? static_cast<double>(needed - free_on(node)) / needed : 0.0;
+    if (!short_on(node)) return 0.0;
+    return static_cast<double>(needed - free_on(node)) / static_cast<double>(needed);
   }
 };
 

@@ -4,9 +4,8 @@
 // the tail empty, which suits clusters that scale down from the back. No parameters.
 #include "placement/first_fit.h"
 
-#include <memory>
-
 #include "placement/candidates.h"
+#include "placement/placer_factory.h"
 
 namespace fulcrum {
 
@@ -22,9 +21,7 @@ PlacerEntry first_fit_entry() {
   return {"first_fit",
           "first node in cluster order that can host the task",
           {},
-          [](const PolicyParams&) -> Result<std::unique_ptr<Placer>> {
-            return std::unique_ptr<Placer>(std::make_unique<FirstFitPlacer>());
-          }};
+          create_placer<FirstFitPlacer>};
 }
 
 }  // namespace fulcrum

@@ -6,6 +6,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "core/random.h"
@@ -29,7 +30,9 @@ class LeastLoadedPlacer final : public Placer {
     double load = 0;
     uint64_t tie = 0;
     uint32_t node_index = 0;
-    friend auto operator<=>(const IndexKey&, const IndexKey&) = default;
+    friend bool operator<(const IndexKey& a, const IndexKey& b) {
+      return std::tie(a.load, a.tie, a.node_index) < std::tie(b.load, b.tie, b.node_index);
+    }
   };
   using LoadIndex = std::set<IndexKey>;
 

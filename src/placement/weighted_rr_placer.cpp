@@ -5,9 +5,8 @@
 // a a b a c a a). Weight 0 nodes never take work. O(n) per placement. No parameters.
 #include "placement/weighted_rr_placer.h"
 
-#include <memory>
-
 #include "placement/candidates.h"
+#include "placement/placer_factory.h"
 
 namespace fulcrum {
 
@@ -31,9 +30,7 @@ PlacerEntry weighted_rr_placer_entry() {
   return {"weighted_round_robin",
           "smooth weighted round robin (nginx) over nodes that can host; weight 0 takes none",
           {},
-          [](const PolicyParams&) -> Result<std::unique_ptr<Placer>> {
-            return std::unique_ptr<Placer>(std::make_unique<WeightedRoundRobinPlacer>());
-          }};
+          create_placer<WeightedRoundRobinPlacer>};
 }
 
 }  // namespace fulcrum
