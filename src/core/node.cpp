@@ -35,7 +35,7 @@ Node Node::with_capacity(std::string id, ResourceVector capacity, int gpu_count,
 }
 
 bool Node::has_room_for(const ResourceVector& demand) const {
-  return (allocated + demand).fits_in(capacity) && gpus.can_fit(demand.gpu_milli);
+  return allocated.fits_in_with(demand, capacity) && gpus.can_fit(demand.gpu_milli);
 }
 
 double Node::load() const {

@@ -29,7 +29,7 @@ struct Node {
   std::map<std::string, std::string> labels;
   NodeState state = NodeState::kUp;
   std::optional<PowerProfile> power;
-  int weight = 1;  // share for weighted placement; 0 takes no new work
+  int weight = 1;  // share under weighted_round_robin placement, where 0 takes no new work
 
   // A node with `capacity`, `gpu_count` devices of `gpu_model` and nothing allocated.
   static Node with_capacity(std::string id, ResourceVector capacity, int gpu_count = 0,

@@ -16,6 +16,19 @@ bool ResourceVector::fits_in(const ResourceVector& capacity) const {
   return true;
 }
 
+bool ResourceVector::fits_in_with(const ResourceVector& extra,
+                                  const ResourceVector& capacity) const {
+  if (cpu_millis + extra.cpu_millis > capacity.cpu_millis ||
+      memory_bytes + extra.memory_bytes > capacity.memory_bytes ||
+      gpu_milli + extra.gpu_milli > capacity.gpu_milli) {
+    return false;
+  }
+  for (const auto& [name, amount] : extra.extended) {
+    if (extended_amount(name) + amount > capacity.extended_amount(name)) return false;
+  }
+  return true;
+}
+
 bool ResourceVector::is_zero() const {
   if (cpu_millis != 0 || memory_bytes != 0 || gpu_milli != 0) return false;
   return std::all_of(extended.begin(), extended.end(),
@@ -96,6 +109,14 @@ int64_t GpuDevices::largest_free_milli() const {
   int64_t largest = 0;
   for (int device = 0; device < count(); ++device) largest = std::max(largest, free_milli(device));
   return largest;
+}
+
+bool GpuDevices::can_fit(int64_t gpu_milli) const {
+  if (gpu_milli <= 0) return true;
+  if (!is_valid_gpu_demand(gpu_milli)) return false;
+  GpuShape shape = GpuShape::of(gpu_milli);
+  if (shape.whole > 0) return whole_free_count() >= shape.whole;
+  return largest_free_milli() >= shape.share_milli;
 }
 
 std::optional<std::vector<int>> GpuDevices::choose(int64_t gpu_milli) const {

@@ -22,6 +22,8 @@ struct ResourceVector {
 
   // True when every dimension of this vector is <= the same dimension of `capacity`.
   bool fits_in(const ResourceVector& capacity) const;
+  // fits_in for `this + extra`, without building the sum (placement's hot path).
+  bool fits_in_with(const ResourceVector& extra, const ResourceVector& capacity) const;
   bool is_zero() const;
   int64_t extended_amount(const std::string& name) const;
 
@@ -60,7 +62,8 @@ class GpuDevices {
   int whole_free_count() const;        // devices with nothing allocated
   int64_t largest_free_milli() const;  // most free milli-units on a single device
 
-  bool can_fit(int64_t gpu_milli) const { return choose(gpu_milli).has_value(); }
+  // Allocation-free check that choose(gpu_milli) would succeed.
+  bool can_fit(int64_t gpu_milli) const;
   // Devices a demand would get: the lowest-indexed free devices for whole GPUs, the fullest device
   // that still fits for a share (best fit keeps whole devices free for whole-GPU tasks).
   std::optional<std::vector<int>> choose(int64_t gpu_milli) const;

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "core/random.h"
 #include "placement_fixtures.h"
 
 namespace fulcrum {
@@ -164,6 +165,35 @@ TEST(GpuDevicesTest, ZeroDemandNeedsNoDevice) {
   EXPECT_EQ(none.choose(0), std::vector<int>{});
   EXPECT_FALSE(none.can_fit(100));
   EXPECT_FALSE(GpuDevices(4).can_fit(1500));
+}
+
+TEST(GpuDevicesTest, CanFitAgreesWithChooseOnRandomStates) {
+  Rng rng(11);
+  const int64_t demands[] = {0, 100, 250, 500, 999, 1000, 2000, 3000, 1500};
+  for (int round = 0; round < 500; ++round) {
+    GpuDevices devices(static_cast<int>(rng.uniform(5)));
+    for (int device = 0; device < devices.count(); ++device) {
+      int64_t used = static_cast<int64_t>(rng.uniform(3)) * 500;  // 0, 500 or 1000
+      if (used > 0) devices.allocate({device}, used);
+    }
+    for (int64_t demand : demands) {
+      EXPECT_EQ(devices.can_fit(demand), devices.choose(demand).has_value()) << demand;
+    }
+  }
+}
+
+TEST(ResourceVectorTest, FitsInWithMatchesFitsInOfTheSum) {
+  ResourceVector capacity{4000, 1000, 2000, {{"rdma", 2}}};
+  ResourceVector used{3000, 500, 1000, {{"rdma", 1}}};
+  ResourceVector small{1000, 500, 1000, {{"rdma", 1}}};
+  ResourceVector too_much_rdma{0, 0, 0, {{"rdma", 2}}};
+  ResourceVector unknown{0, 0, 0, {{"nvme", 1}}};
+  for (const ResourceVector& extra : {small, too_much_rdma, unknown}) {
+    EXPECT_EQ(used.fits_in_with(extra, capacity), (used + extra).fits_in(capacity));
+  }
+  EXPECT_TRUE(used.fits_in_with(small, capacity));
+  EXPECT_FALSE(used.fits_in_with(too_much_rdma, capacity));
+  EXPECT_FALSE(used.fits_in_with(unknown, capacity));
 }
 
 TEST(FormatTest, CpuMillis) {
