@@ -50,3 +50,17 @@ tidy: build
 
 clean:
 	rm -rf $(BUILD_DIR) $(ASAN_DIR)
+
+FUZZ_DIR ?= build-fuzz
+FUZZ_SECONDS ?= 60
+
+# libFuzzer run over the HTTP codec, built with clang. New inputs go to $(FUZZ_DIR)/corpus; the
+# committed seeds in tests/fuzz/corpus are only read.
+.PHONY: fuzz
+fuzz:
+	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_DIR) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+		-DFULCRUM_FUZZ=ON -DFULCRUM_BENCH=OFF
+	cmake --build $(FUZZ_DIR) -j $(JOBS) --target http_fuzz
+	mkdir -p $(FUZZ_DIR)/corpus
+	./$(FUZZ_DIR)/http_fuzz -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+		-dict=tests/fuzz/http.dict $(FUZZ_DIR)/corpus tests/fuzz/corpus

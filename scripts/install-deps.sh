@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build ccache pkg-config
-  clang-format clang-tidy
+  clang-format clang-tidy clang libclang-rt-14-dev
   libboost1.81-dev libcli11-dev libyaml-cpp-dev libspdlog-dev libsqlite3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )
