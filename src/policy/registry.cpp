@@ -1,10 +1,20 @@
 #include "policy/registry.h"
 
+#include "policy/consistent_hash.h"
+#include "policy/least_connections.h"
+#include "policy/least_load.h"
+#include "policy/peak_ewma.h"
+#include "policy/power_of_two_choices.h"
+#include "policy/round_robin.h"
+#include "policy/weighted_round_robin.h"
+
 namespace fulcrum {
 
 const std::vector<PickerEntry>& picker_registry() {
   static const std::vector<PickerEntry> entries = {
-      // One line per policy, e.g. round_robin_entry(),
+      round_robin_entry(),     weighted_round_robin_entry(), least_connections_entry(),
+      least_load_entry(),      power_of_two_choices_entry(), peak_ewma_entry(),
+      consistent_hash_entry(),
   };
   return entries;
 }
