@@ -4,23 +4,25 @@
 
 #include <array>
 #include <cstdint>
-#include <cstring>
 #include <string_view>
 
 namespace fulcrum::http {
 
 namespace detail {
 
-constexpr std::array<bool, 256> make_tchar_table() {
-  std::array<bool, 256> table{};
+using CharTable = std::array<bool, 256>;
+
+// A membership table for ALPHA, DIGIT and the given punctuation.
+constexpr CharTable make_alnum_table(std::string_view punctuation) {
+  CharTable table{};
   for (int c = '0'; c <= '9'; ++c) table[c] = true;
   for (int c = 'a'; c <= 'z'; ++c) table[c] = true;
   for (int c = 'A'; c <= 'Z'; ++c) table[c] = true;
-  for (char c : std::string_view("!#$%&'*+-.^_`|~")) table[static_cast<unsigned char>(c)] = true;
+  for (char c : punctuation) table[static_cast<unsigned char>(c)] = true;
   return table;
 }
 
-inline constexpr std::array<bool, 256> kTcharTable = make_tchar_table();
+inline constexpr CharTable kTcharTable = make_alnum_table("!#$%&'*+-.^_`|~");
 
 }  // namespace detail
 
@@ -48,6 +50,17 @@ constexpr bool equals_ignore_case(std::string_view a, std::string_view b) {
     if (to_lower_ascii(a[i]) != to_lower_ascii(b[i])) return false;
   }
   return true;
+}
+
+// Whether `text` equals one of `candidates` (case-insensitive). Keep candidates in a constexpr
+// array of string_view: a braced list of literals would measure each literal on every call.
+template <std::size_t N>
+constexpr bool equals_any_ignore_case(std::string_view text,
+                                      const std::array<std::string_view, N>& candidates) {
+  for (std::string_view candidate : candidates) {
+    if (equals_ignore_case(text, candidate)) return true;
+  }
+  return false;
 }
 
 constexpr bool is_token(std::string_view text) {
@@ -84,36 +97,5 @@ constexpr bool list_contains(std::string_view list, std::string_view token) {
   return !for_each_list_element(
       list, [token](std::string_view element) { return !equals_ignore_case(element, token); });
 }
-
-// Word-at-a-time scanning: tests eight bytes per step for "any byte in a class". Each test is
-// exact about whether such a byte exists (not which one), which is all the scanners need.
-namespace swar {
-
-using Word = std::uint64_t;
-inline constexpr std::size_t kWordBytes = sizeof(Word);
-inline constexpr Word kOnes = 0x0101010101010101ULL;
-inline constexpr Word kHighBits = 0x8080808080808080ULL;
-
-inline Word load(const char* bytes) {
-  Word word;
-  std::memcpy(&word, bytes, sizeof(word));
-  return word;
-}
-
-// Nonzero when some byte of `word` is below `bound` (bound <= 128).
-constexpr Word any_below(Word word, unsigned bound) {
-  return (word - kOnes * bound) & ~word & kHighBits;
-}
-
-// Nonzero when some byte of `word` is above `bound` (bound <= 127).
-constexpr Word any_above(Word word, unsigned bound) {
-  return ((word + kOnes * (127 - bound)) | word) & kHighBits;
-}
-
-constexpr Word any_equal(Word word, unsigned char byte) {
-  return any_below(word ^ (kOnes * byte), 1);
-}
-
-}  // namespace swar
 
 }  // namespace fulcrum::http

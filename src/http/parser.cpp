@@ -1,7 +1,13 @@
 #include "http/parser.h"
 
 #include <algorithm>
+#include <array>
+#include <bit>
 #include <limits>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "http/ascii.h"
 
@@ -31,16 +37,69 @@ struct Cursor {
 };
 
 // ---- byte scanners ---------------------------------------------------------------------------
+// Values and targets are tested 16 bytes per step with SSE2 (part of every x86-64 CPU), which
+// also gives the exact position of the first stop byte; the last partial block goes byte by byte.
 
 constexpr bool is_visible_ascii(char c) { return c > 0x20 && c < 0x7F; }
 
-// First byte in [p, end) outside VCHAR (0x21-0x7E), or end.
-const char* skip_visible_ascii(const char* p, const char* end) {
-  while (end - p >= static_cast<std::ptrdiff_t>(swar::kWordBytes)) {
-    const swar::Word word = swar::load(p);
-    if (swar::any_below(word, 0x21) | swar::any_above(word, 0x7E)) break;
-    p += swar::kWordBytes;
+#if defined(__SSE2__)
+constexpr std::ptrdiff_t kBlockBytes = 16;
+
+__m128i load_block(const char* p) { return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p)); }
+
+__m128i lanes_at_most(__m128i bytes, char limit) {
+  return _mm_cmpeq_epi8(_mm_subs_epu8(bytes, _mm_set1_epi8(limit)), _mm_setzero_si128());
+}
+
+__m128i lanes_at_least(__m128i bytes, char limit) {
+  return _mm_cmpeq_epi8(_mm_max_epu8(bytes, _mm_set1_epi8(limit)), bytes);
+}
+
+// Bit i set when byte i of the block is outside VCHAR (0x21-0x7E).
+unsigned invisible_bytes(const char* p) {
+  const __m128i bytes = load_block(p);
+  return static_cast<unsigned>(
+      _mm_movemask_epi8(_mm_or_si128(lanes_at_most(bytes, 0x20), lanes_at_least(bytes, 0x7F))));
+}
+
+// Bit i set when byte i of the block is a CTL (0x00-0x1F, including HTAB, or DEL).
+unsigned control_bytes(const char* p) {
+  const __m128i bytes = load_block(p);
+  const __m128i del = _mm_cmpeq_epi8(bytes, _mm_set1_epi8(0x7F));
+  return static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(lanes_at_most(bytes, 0x1F), del)));
+}
+
+__m128i lanes_in_range(__m128i bytes, char low, char high) {
+  const __m128i offset = _mm_sub_epi8(bytes, _mm_set1_epi8(low));
+  return _mm_cmpeq_epi8(_mm_min_epu8(offset, _mm_set1_epi8(static_cast<char>(high - low))), offset);
+}
+
+// Bit i set when byte i of the block is not ALPHA, DIGIT or "-".
+unsigned non_name_bytes(const char* p) {
+  const __m128i bytes = load_block(p);
+  const __m128i letters =
+      _mm_or_si128(lanes_in_range(bytes, 'a', 'z'), lanes_in_range(bytes, 'A', 'Z'));
+  const __m128i digits_or_dash =
+      _mm_or_si128(lanes_in_range(bytes, '0', '9'), _mm_cmpeq_epi8(bytes, _mm_set1_epi8('-')));
+  return ~static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(letters, digits_or_dash))) & 0xFFFFu;
+}
+
+// Skips whole blocks without a stop byte; returns the first stop byte or the partial last block.
+template <typename StopBytes>
+const char* skip_blocks(const char* p, const char* end, StopBytes stop_bytes) {
+  for (; end - p >= kBlockBytes; p += kBlockBytes) {
+    const unsigned stops = stop_bytes(p);
+    if (stops != 0) return p + std::countr_zero(stops);
   }
+  return p;
+}
+#endif
+
+// First byte in [p, end) outside VCHAR, or end.
+const char* skip_visible_ascii(const char* p, const char* end) {
+#if defined(__SSE2__)
+  p = skip_blocks(p, end, invisible_bytes);
+#endif
   while (p < end && is_visible_ascii(*p)) ++p;
   return p;
 }
@@ -49,18 +108,21 @@ const char* skip_visible_ascii(const char* p, const char* end) {
 // are HTAB / SP / VCHAR / obs-text (RFC 9110 §5.5, RFC 9112 §4).
 const char* skip_field_text(const char* p, const char* end) {
   while (true) {
-    while (end - p >= static_cast<std::ptrdiff_t>(swar::kWordBytes)) {
-      const swar::Word word = swar::load(p);
-      if (swar::any_below(word, 0x20) | swar::any_equal(word, 0x7F)) break;
-      p += swar::kWordBytes;
-    }
+#if defined(__SSE2__)
+    p = skip_blocks(p, end, control_bytes);
+#endif
     while (p < end && !is_control(*p)) ++p;
     if (p == end || *p != '\t') return p;
     ++p;
   }
 }
 
+// tchar per RFC 9110 §5.6.2. The blocks check the common name characters (ALPHA, DIGIT, "-");
+// the rarer punctuation tchars go through the byte loop.
 const char* skip_token(const char* p, const char* end) {
+#if defined(__SSE2__)
+  p = skip_blocks(p, end, non_name_bytes);
+#endif
   while (p < end && is_tchar(*p)) ++p;
   return p;
 }
@@ -161,10 +223,8 @@ constexpr bool is_hex_digit(char c) {
 }
 
 // reg-name / IPv4address characters: unreserved, pct-encoded and sub-delims (RFC 3986 §3.2.2).
-constexpr bool is_reg_name_char(char c) {
-  return is_alpha(c) || is_digit(c) ||
-         std::string_view("-._~%!$&'()*+,;=").find(c) != std::string_view::npos;
-}
+constexpr detail::CharTable kRegNameTable = detail::make_alnum_table("-._~%!$&'()*+,;=");
+constexpr bool is_reg_name_char(char c) { return kRegNameTable[static_cast<unsigned char>(c)]; }
 
 template <typename CharTest>
 constexpr bool all_of_chars(std::string_view text, CharTest&& test) {
@@ -307,13 +367,8 @@ ParseResult note_content_length(std::string_view value, FieldFacts& facts) {
 
 // Registered transfer codings (RFC 9112 §7, IANA registry) a proxy can pass through; "identity"
 // is no longer one.
-bool is_known_coding(std::string_view coding) {
-  for (std::string_view known :
-       {"chunked", "gzip", "x-gzip", "deflate", "compress", "x-compress"}) {
-    if (equals_ignore_case(coding, known)) return true;
-  }
-  return false;
-}
+constexpr std::array<std::string_view, 6> kKnownCodings = {"chunked", "gzip",     "x-gzip",
+                                                           "deflate", "compress", "x-compress"};
 
 // Transfer-Encoding = #transfer-coding; several field lines form one list in order. Codings
 // with parameters are refused: none of the registered ones takes any.
@@ -325,7 +380,7 @@ ParseResult note_transfer_encoding(std::string_view value, FieldFacts& facts) {
     ++codings;
     facts.chunked_last = equals_ignore_case(coding, "chunked");
     facts.chunked_count += facts.chunked_last ? 1 : 0;
-    facts.unknown_coding = facts.unknown_coding || !is_known_coding(coding);
+    facts.unknown_coding = facts.unknown_coding || !equals_any_ignore_case(coding, kKnownCodings);
     return true;
   });
   if (!all_tokens) return bad_request("invalid Transfer-Encoding");
@@ -411,11 +466,15 @@ ParseResult read_fields(Cursor& cursor, MessageHead& head, FieldFacts& facts,
       return bad_request(head.header_count == 0 ? "whitespace before the first header field"
                                                 : "obsolete line folding");
     }
-    Header field;
+    // Parsed in place, not copied in: a copy would reload the view just stored field by field.
+    // A field beyond the limit is still read, to tell 431 from incomplete.
+    Header beyond_limit;
+    const bool has_room = head.header_count < max_fields;
+    Header& field = has_room ? head.headers[head.header_count] : beyond_limit;
     ParseResult step = read_field_line(cursor, field);
     if (!step.complete()) return step;
-    if (head.header_count == max_fields) return fail(431, "too many header fields");
-    head.headers[head.header_count++] = field;
+    if (!has_room) return fail(431, "too many header fields");
+    ++head.header_count;
     step = note_field(field, facts);
     if (!step.complete()) return step;
   }
@@ -547,9 +606,9 @@ ParseResult parse_head(std::string_view buffer, MessageHead& head, const Limits&
                        ScanHint* hint, ReadStartLine&& read_start_line, Finish&& finish) {
   // Only the first max_head_bytes are ever looked at, so a head cannot exceed the limit unseen.
   const std::string_view window = buffer.substr(0, limits.max_head_bytes);
-  if (hint != nullptr && !head_may_be_ready(window, limits.max_head_bytes, *hint)) {
-    return kNeedMore;
-  }
+  // Once a full parse came out incomplete, later calls look at the new bytes first.
+  const bool parsed_before = hint != nullptr && hint->scanned_bytes > 0;
+  if (parsed_before && !head_may_be_ready(window, limits.max_head_bytes, *hint)) return kNeedMore;
   Cursor cursor{window.data(), window.data() + window.size()};
   FieldFacts facts;
   ParseResult step = read_start_line(cursor);
@@ -559,6 +618,7 @@ ParseResult parse_head(std::string_view buffer, MessageHead& head, const Limits&
   if (step.incomplete() && window.size() >= limits.max_head_bytes) {
     return fail(431, "head too large");
   }
+  if (step.incomplete() && hint != nullptr) hint->scanned_bytes = window.size();
   if (!step.complete()) return step;
   head.head_bytes = static_cast<std::size_t>(cursor.pos - window.data());
   return finish(facts);

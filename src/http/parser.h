@@ -84,11 +84,11 @@ struct [[nodiscard]] ParseResult {
   bool error() const { return outcome == ParseOutcome::kError; }
 };
 
-// Lets repeated calls on one growing buffer cost O(new bytes) while the head is incomplete: the
-// parser first looks for the end of the head from where the previous call stopped, and parses
-// the fields only once it is there. Use one hint per message, starting from {}, and keep the
-// buffer's beginning fixed while using it. Without a hint every call parses from the start (and
-// reports some errors earlier, before the whole head has arrived).
+// Lets repeated calls on one growing buffer cost O(new bytes) while the head is incomplete: after
+// a call came out incomplete, the next one first looks for the end of the head in the bytes that
+// arrived since, and parses the fields again only once it is there. Use one hint per message,
+// starting from {}, and keep the buffer's beginning fixed while using it. Without a hint every
+// call parses from the start (and may report an error before the whole head has arrived).
 struct ScanHint {
   std::size_t scanned_bytes = 0;
 };

@@ -1,7 +1,9 @@
 #include "http/writer.h"
 
+#include <array>
 #include <cassert>
 #include <charconv>
+#include <cstring>
 
 #include "http/ascii.h"
 
@@ -26,30 +28,59 @@ void append_version(OutputBuffer& out, Version version) {
 
 // Hop-by-hop fields by definition (RFC 9110 §7.6.1), plus Proxy-Connection, which old clients
 // still send and which must not reach the upstream.
-bool is_hop_by_hop(std::string_view name, bool reframe) {
-  for (std::string_view hop :
-       {"connection", "keep-alive", "proxy-connection", "te", "trailer", "upgrade"}) {
-    if (equals_ignore_case(name, hop)) return true;
-  }
-  return reframe && (equals_ignore_case(name, "transfer-encoding") ||
-                     equals_ignore_case(name, "content-length"));
+constexpr std::array<std::string_view, 6> kHopByHopFields = {
+    "connection", "keep-alive", "proxy-connection", "te", "trailer", "upgrade"};
+// What a re-framed body no longer carries.
+constexpr std::array<std::string_view, 2> kFramingFields = {"transfer-encoding", "content-length"};
+
+// Bit n set when one of `names` has n characters (all are shorter than 64).
+template <std::size_t N>
+constexpr std::uint64_t length_mask(const std::array<std::string_view, N>& names) {
+  std::uint64_t mask = 0;
+  for (std::string_view name : names) mask |= std::uint64_t{1} << name.size();
+  return mask;
 }
 
-// The Connection fields of a message, whose options name further hop-by-hop fields.
+bool has_length_in(std::string_view name, std::uint64_t mask) {
+  return name.size() < 64 && ((mask >> name.size()) & 1) != 0;
+}
+
+// Most field names are ruled out by their length alone.
+bool is_hop_by_hop(std::string_view name, bool reframe) {
+  constexpr std::uint64_t kHopByHopLengths = length_mask(kHopByHopFields);
+  constexpr std::uint64_t kFramingLengths = length_mask(kFramingFields);
+  if (has_length_in(name, kHopByHopLengths) && equals_any_ignore_case(name, kHopByHopFields)) {
+    return true;
+  }
+  return reframe && has_length_in(name, kFramingLengths) &&
+         equals_any_ignore_case(name, kFramingFields);
+}
+
+// The options of a message's Connection fields, which name further hop-by-hop fields. Read once
+// per message; a message with unusually many options falls back to re-reading the lists.
 class ConnectionOptions {
  public:
   explicit ConnectionOptions(std::span<const Header> fields) : fields_(fields) {
-    for (std::size_t i = 0; i < fields.size(); ++i) {
-      if (!equals_ignore_case(fields[i].name, "connection")) continue;
-      if (first_ == kNone) first_ = i;
-      last_ = i;
+    for (const Header& field : fields) {
+      if (!equals_ignore_case(field.name, "connection")) continue;
+      for_each_list_element(field.value, [this](std::string_view option) {
+        overflowed_ = count_ == options_.size();
+        if (!overflowed_) options_[count_++] = option;
+        return !overflowed_;
+      });
     }
   }
 
   bool names(std::string_view field_name) const {
-    if (first_ == kNone) return false;
-    for (std::size_t i = first_; i <= last_; ++i) {
-      const Header& field = fields_[i];
+    for (std::size_t i = 0; i < count_; ++i) {
+      if (equals_ignore_case(options_[i], field_name)) return true;
+    }
+    return overflowed_ && listed_in_any(field_name);
+  }
+
+ private:
+  bool listed_in_any(std::string_view field_name) const {
+    for (const Header& field : fields_) {
       if (equals_ignore_case(field.name, "connection") && list_contains(field.value, field_name)) {
         return true;
       }
@@ -57,14 +88,24 @@ class ConnectionOptions {
     return false;
   }
 
- private:
-  static constexpr std::size_t kNone = static_cast<std::size_t>(-1);
   std::span<const Header> fields_;
-  std::size_t first_ = kNone;
-  std::size_t last_ = 0;
+  std::array<std::string_view, 16> options_;
+  std::size_t count_ = 0;
+  bool overflowed_ = false;
 };
 
 }  // namespace
+
+void OutputBuffer::append_all(std::initializer_list<std::string_view> parts) {
+  std::size_t total = 0;
+  for (std::string_view part : parts) total += part.size();
+  std::size_t at = bytes_.size();
+  bytes_.resize(at + total);
+  for (std::string_view part : parts) {
+    std::memcpy(bytes_.data() + at, part.data(), part.size());
+    at += part.size();
+  }
+}
 
 void OutputBuffer::append_decimal(std::uint64_t value) { append_number(*this, value, 10); }
 
@@ -168,10 +209,7 @@ void append_status_line(OutputBuffer& out, int status_code, std::string_view rea
 
 void append_header(OutputBuffer& out, std::string_view name, std::string_view value) {
   assert(is_valid_field_name(name) && is_valid_field_value(value));
-  out.append(name);
-  out.append(": ");
-  out.append(value);
-  out.append(kCrlf);
+  out.append_all({name, ": ", value, kCrlf});
 }
 
 void append_content_length(OutputBuffer& out, std::uint64_t length) {

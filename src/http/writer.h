@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <span>
 #include <string>
 #include <string_view>
@@ -17,6 +18,8 @@ class OutputBuffer {
  public:
   void append(std::string_view bytes) { bytes_.append(bytes); }
   void append(char byte) { bytes_.push_back(byte); }
+  // Several pieces with one size check, e.g. the parts of a field line.
+  void append_all(std::initializer_list<std::string_view> parts);
   void append_decimal(std::uint64_t value);
   void append_hex(std::uint64_t value);  // lower-case, no leading zeros
 
