@@ -101,14 +101,8 @@ void ChunkedDecoder::add_size_digit(char c) {
 // to ';', or the CR ending the line.
 void ChunkedDecoder::after_size_or_value(char c) {
   if (c == '\r') return end_size_line();
-  if (c == ';') {
-    state_ = State::kExtensionNameStart;
-    return;
-  }
-  if (is_ows(c)) {
-    state_ = State::kExtensionWhitespace;
-    return;
-  }
+  if (c == ';') return go(State::kExtensionNameStart);
+  if (is_ows(c)) return go(State::kExtensionWhitespace);
   fail(c == '\n' ? "bare LF in chunk size line" : "invalid character in chunk size line");
 }
 
@@ -124,47 +118,27 @@ void ChunkedDecoder::on_extension_byte(char c) {
   switch (state_) {
     case State::kExtensionWhitespace:
       if (is_ows(c)) return;
-      if (c == ';') {
-        state_ = State::kExtensionNameStart;
-        return;
-      }
+      if (c == ';') return go(State::kExtensionNameStart);
       return fail("whitespace in chunk size line not followed by ';'");
     case State::kExtensionNameStart:
       if (is_ows(c)) return;
       if (!is_tchar(c)) return fail("invalid chunk extension name");
-      state_ = State::kExtensionName;
-      return;
+      return go(State::kExtensionName);
     case State::kExtensionName:
       if (is_tchar(c)) return;
-      if (c == '=') {
-        state_ = State::kExtensionValueStart;
-        return;
-      }
-      if (is_ows(c)) {
-        state_ = State::kExtensionAfterName;
-        return;
-      }
+      if (c == '=') return go(State::kExtensionValueStart);
+      if (is_ows(c)) return go(State::kExtensionAfterName);
       return after_size_or_value(c);
     case State::kExtensionAfterName:
       if (is_ows(c)) return;
-      if (c == '=') {
-        state_ = State::kExtensionValueStart;
-        return;
-      }
-      if (c == ';') {
-        state_ = State::kExtensionNameStart;
-        return;
-      }
+      if (c == '=') return go(State::kExtensionValueStart);
+      if (c == ';') return go(State::kExtensionNameStart);
       return fail("invalid chunk extension");
     case State::kExtensionValueStart:
       if (is_ows(c)) return;
-      if (c == '"') {
-        state_ = State::kExtensionQuoted;
-        return;
-      }
+      if (c == '"') return go(State::kExtensionQuoted);
       if (!is_tchar(c)) return fail("invalid chunk extension value");
-      state_ = State::kExtensionToken;
-      return;
+      return go(State::kExtensionToken);
     case State::kExtensionToken:
       if (is_tchar(c)) return;
       return after_size_or_value(c);
@@ -176,17 +150,10 @@ void ChunkedDecoder::on_extension_byte(char c) {
 void ChunkedDecoder::on_quoted_byte(char c) {
   if (state_ == State::kExtensionQuotedPair) {
     if (!is_field_text(c)) return fail("invalid quoted-pair in chunk extension");
-    state_ = State::kExtensionQuoted;
-    return;
+    return go(State::kExtensionQuoted);
   }
-  if (c == '"') {
-    state_ = State::kExtensionValueEnd;
-    return;
-  }
-  if (c == '\\') {
-    state_ = State::kExtensionQuotedPair;
-    return;
-  }
+  if (c == '"') return go(State::kExtensionValueEnd);
+  if (c == '\\') return go(State::kExtensionQuotedPair);
   if (!is_field_text(c)) fail("control character in chunk extension");
 }
 
@@ -195,29 +162,21 @@ void ChunkedDecoder::on_trailer_byte(char c) {
   if (++trailer_bytes_ > limits_.max_trailer_bytes) return fail("trailer section too large");
   switch (state_) {
     case State::kTrailerLineStart:
-      if (c == '\r') {
-        state_ = State::kFinalLf;
-        return;
-      }
+      if (c == '\r') return go(State::kFinalLf);
       if (!is_tchar(c)) {
         return fail(is_ows(c) ? "obsolete line folding in trailer section"
                               : "invalid trailer field name");
       }
-      state_ = State::kTrailerName;
-      return;
+      return go(State::kTrailerName);
     case State::kTrailerName:
       if (is_tchar(c)) return;
       if (c != ':') {
         return fail(is_ows(c) ? "whitespace between trailer name and colon"
                               : "invalid trailer field name");
       }
-      state_ = State::kTrailerValue;
-      return;
+      return go(State::kTrailerValue);
     case State::kTrailerValue:
-      if (c == '\r') {
-        state_ = State::kTrailerLineLf;
-        return;
-      }
+      if (c == '\r') return go(State::kTrailerLineLf);
       if (!is_field_text(c)) fail("control character in trailer value");
       return;
     case State::kTrailerLineLf:
@@ -228,7 +187,7 @@ void ChunkedDecoder::on_trailer_byte(char c) {
 
 void ChunkedDecoder::expect(char c, char wanted, State next, std::string_view reason) {
   if (c != wanted) return fail(reason);
-  state_ = next;
+  go(next);
 }
 
 void ChunkedDecoder::fail(std::string_view reason) {

@@ -93,6 +93,7 @@ class ChunkedDecoder {
   void add_size_digit(char c);
   void after_size_or_value(char c);
   void end_size_line();
+  void go(State next) { state_ = next; }
   void expect(char c, char wanted, State next, std::string_view reason);
   void fail(std::string_view reason);
 

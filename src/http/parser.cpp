@@ -37,94 +37,93 @@ struct Cursor {
 };
 
 // ---- byte scanners ---------------------------------------------------------------------------
-// Values and targets are tested 16 bytes per step with SSE2 (part of every x86-64 CPU), which
-// also gives the exact position of the first stop byte; the last partial block goes byte by byte.
+// A scanner skips the bytes of one class: 16 at a time through a block test that marks the bytes
+// outside the class (SSE2, part of every x86-64 CPU, gives their exact position), then byte by
+// byte through the partial last block or the rare in-class bytes the block test leaves out.
 
+constexpr bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 constexpr bool is_visible_ascii(char c) { return c > 0x20 && c < 0x7F; }
+constexpr bool is_field_text(char c) { return c == '\t' || !is_control(c); }
 
-#if defined(__SSE2__)
 constexpr std::ptrdiff_t kBlockBytes = 16;
 
+#if defined(__SSE2__)
 __m128i load_block(const char* p) { return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p)); }
-
-__m128i lanes_at_most(__m128i bytes, char limit) {
-  return _mm_cmpeq_epi8(_mm_subs_epu8(bytes, _mm_set1_epi8(limit)), _mm_setzero_si128());
-}
-
-__m128i lanes_at_least(__m128i bytes, char limit) {
-  return _mm_cmpeq_epi8(_mm_max_epu8(bytes, _mm_set1_epi8(limit)), bytes);
-}
-
-// Bit i set when byte i of the block is outside VCHAR (0x21-0x7E).
-unsigned invisible_bytes(const char* p) {
-  const __m128i bytes = load_block(p);
-  return static_cast<unsigned>(
-      _mm_movemask_epi8(_mm_or_si128(lanes_at_most(bytes, 0x20), lanes_at_least(bytes, 0x7F))));
-}
-
-// Bit i set when byte i of the block is a CTL (0x00-0x1F, including HTAB, or DEL).
-unsigned control_bytes(const char* p) {
-  const __m128i bytes = load_block(p);
-  const __m128i del = _mm_cmpeq_epi8(bytes, _mm_set1_epi8(0x7F));
-  return static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(lanes_at_most(bytes, 0x1F), del)));
-}
 
 __m128i lanes_in_range(__m128i bytes, char low, char high) {
   const __m128i offset = _mm_sub_epi8(bytes, _mm_set1_epi8(low));
   return _mm_cmpeq_epi8(_mm_min_epu8(offset, _mm_set1_epi8(static_cast<char>(high - low))), offset);
 }
 
-// Bit i set when byte i of the block is not ALPHA, DIGIT or "-".
-unsigned non_name_bytes(const char* p) {
+unsigned lanes_outside(__m128i in_class) {
+  return ~static_cast<unsigned>(_mm_movemask_epi8(in_class)) & 0xFFFFu;
+}
+
+unsigned invisible_bytes(const char* p) {
+  return lanes_outside(lanes_in_range(load_block(p), 0x21, 0x7E));
+}
+
+// Marks CTLs (HTAB included) and DEL.
+unsigned control_bytes(const char* p) {
+  const __m128i bytes = load_block(p);
+  const __m128i controls =
+      _mm_or_si128(lanes_in_range(bytes, 0x00, 0x1F), _mm_cmpeq_epi8(bytes, _mm_set1_epi8(0x7F)));
+  return static_cast<unsigned>(_mm_movemask_epi8(controls));
+}
+
+unsigned uncommon_name_bytes(const char* p) {
   const __m128i bytes = load_block(p);
   const __m128i letters =
       _mm_or_si128(lanes_in_range(bytes, 'a', 'z'), lanes_in_range(bytes, 'A', 'Z'));
   const __m128i digits_or_dash =
       _mm_or_si128(lanes_in_range(bytes, '0', '9'), _mm_cmpeq_epi8(bytes, _mm_set1_epi8('-')));
-  return ~static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(letters, digits_or_dash))) & 0xFFFFu;
+  return lanes_outside(_mm_or_si128(letters, digits_or_dash));
 }
+#else
+// ALPHA, DIGIT or "-": the characters of nearly every field name.
+constexpr bool is_common_name_char(char c) { return is_alpha(c) || is_digit(c) || c == '-'; }
 
-// Skips whole blocks without a stop byte; returns the first stop byte or the partial last block.
-template <typename StopBytes>
-const char* skip_blocks(const char* p, const char* end, StopBytes stop_bytes) {
+template <typename InClass>
+unsigned bytes_outside(const char* p, InClass in_class) {
+  unsigned outside = 0;
+  for (int i = 0; i < kBlockBytes; ++i) outside |= in_class(p[i]) ? 0u : 1u << i;
+  return outside;
+}
+unsigned invisible_bytes(const char* p) { return bytes_outside(p, is_visible_ascii); }
+unsigned control_bytes(const char* p) {
+  return bytes_outside(p, [](char c) { return !is_control(c); });
+}
+unsigned uncommon_name_bytes(const char* p) { return bytes_outside(p, is_common_name_char); }
+#endif
+
+template <typename BlockStops, typename InClass>
+const char* skip_class(const char* p, const char* end, BlockStops block_stops, InClass in_class) {
   for (; end - p >= kBlockBytes; p += kBlockBytes) {
-    const unsigned stops = stop_bytes(p);
-    if (stops != 0) return p + std::countr_zero(stops);
+    const unsigned stops = block_stops(p);
+    if (stops != 0) {
+      p += std::countr_zero(stops);
+      break;
+    }
   }
+  while (p < end && in_class(*p)) ++p;
   return p;
 }
-#endif
 
 // First byte in [p, end) outside VCHAR, or end.
 const char* skip_visible_ascii(const char* p, const char* end) {
-#if defined(__SSE2__)
-  p = skip_blocks(p, end, invisible_bytes);
-#endif
-  while (p < end && is_visible_ascii(*p)) ++p;
-  return p;
+  return skip_class(p, end, invisible_bytes, is_visible_ascii);
 }
 
-// First control character other than HTAB in [p, end), or end. Field values and reason phrases
-// are HTAB / SP / VCHAR / obs-text (RFC 9110 §5.5, RFC 9112 §4).
+// First control character other than HTAB in [p, end), or end: field values and reason phrases
+// are HTAB / SP / VCHAR / obs-text (RFC 9110 §5.5, RFC 9112 §4). The block test stops at HTAB,
+// the byte loop goes on.
 const char* skip_field_text(const char* p, const char* end) {
-  while (true) {
-#if defined(__SSE2__)
-    p = skip_blocks(p, end, control_bytes);
-#endif
-    while (p < end && !is_control(*p)) ++p;
-    if (p == end || *p != '\t') return p;
-    ++p;
-  }
+  return skip_class(p, end, control_bytes, is_field_text);
 }
 
-// tchar per RFC 9110 §5.6.2. The blocks check the common name characters (ALPHA, DIGIT, "-");
-// the rarer punctuation tchars go through the byte loop.
+// tchar per RFC 9110 §5.6.2.
 const char* skip_token(const char* p, const char* end) {
-#if defined(__SSE2__)
-  p = skip_blocks(p, end, non_name_bytes);
-#endif
-  while (p < end && is_tchar(*p)) ++p;
-  return p;
+  return skip_class(p, end, uncommon_name_bytes, is_tchar);
 }
 
 // ---- line structure --------------------------------------------------------------------------
@@ -215,8 +214,6 @@ ParseResult read_target(Cursor& cursor, std::string_view& target) {
   ++cursor.pos;
   return kDone;
 }
-
-constexpr bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 
 constexpr bool is_hex_digit(char c) {
   return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
