@@ -39,6 +39,9 @@ constexpr bool is_control(char c) {
   return byte < 0x20 || byte == 0x7F;
 }
 
+// Text allowed in field values, reason phrases and quoted strings: HTAB, SP, VCHAR, obs-text.
+constexpr bool is_field_text(char c) { return c == '\t' || !is_control(c); }
+
 constexpr char to_lower_ascii(char c) {
   return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
 }

@@ -24,9 +24,6 @@ int hex_value(char c) {
   return -1;
 }
 
-// Text allowed in quoted strings and field values: HTAB, SP, VCHAR, obs-text.
-bool is_field_text(char c) { return c == '\t' || !is_control(c); }
-
 }  // namespace
 
 ChunkedProgress ChunkedDecoder::progress(std::size_t consumed) const {

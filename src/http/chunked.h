@@ -13,7 +13,7 @@ namespace fulcrum::http {
 
 struct ChunkedLimits {
   std::size_t max_size_line_bytes = 4096;  // chunk-size, extensions and the CR ending the line
-  std::size_t max_trailer_bytes = 16 * 1024;
+  std::size_t max_trailer_bytes = std::size_t{16} * 1024;
 };
 
 struct [[nodiscard]] ChunkedProgress {

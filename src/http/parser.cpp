@@ -43,7 +43,6 @@ struct Cursor {
 
 constexpr bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 constexpr bool is_visible_ascii(char c) { return c > 0x20 && c < 0x7F; }
-constexpr bool is_field_text(char c) { return c == '\t' || !is_control(c); }
 
 constexpr std::ptrdiff_t kBlockBytes = 16;
 
@@ -231,7 +230,7 @@ constexpr bool all_of_chars(std::string_view text, CharTest&& test) {
 // uri-host [ ":" port ] (RFC 3986 §3.2.2-3.2.3), the value of Host and of an authority-form
 // target; IP literals are checked for their character set only.
 bool is_valid_authority(std::string_view authority, bool port_required) {
-  std::string_view rest = authority;
+  std::string_view rest;  // what follows the host: empty or ":" port
   if (authority.starts_with('[')) {
     const std::size_t close = authority.find(']');
     if (close == std::string_view::npos) return false;

@@ -38,8 +38,8 @@ enum class BodyFraming : std::uint8_t {
 };
 
 struct Limits {
-  std::size_t max_head_bytes = 16 * 1024;          // start line + fields + final CRLF
-  std::size_t max_header_count = kMaxHeaderCount;  // values above kMaxHeaderCount act as it
+  std::size_t max_head_bytes = std::size_t{16} * 1024;  // start line + fields + final CRLF
+  std::size_t max_header_count = kMaxHeaderCount;       // values above kMaxHeaderCount act as it
 };
 
 // What requests and responses share. `headers[0, header_count)` are the field lines in order.

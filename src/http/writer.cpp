@@ -1,5 +1,6 @@
 #include "http/writer.h"
 
+#include <algorithm>
 #include <array>
 #include <cassert>
 #include <charconv>
@@ -180,10 +181,7 @@ std::string_view reason_phrase(int status_code) {
 bool is_valid_field_name(std::string_view name) { return is_token(name); }
 
 bool is_valid_field_value(std::string_view value) {
-  for (char c : value) {
-    if (c != '\t' && is_control(c)) return false;
-  }
-  return true;
+  return std::all_of(value.begin(), value.end(), is_field_text);
 }
 
 void append_request_line(OutputBuffer& out, std::string_view method, std::string_view target,

@@ -126,6 +126,16 @@ TEST(HttpWriterTest, ForwardedRequestDropsHopByHopFields) {
             "\r\n");
 }
 
+TEST(HttpWriterTest, FieldsNamedByManyConnectionOptionsAreAllDropped) {
+  std::string text = "GET / HTTP/1.1\r\nHost: gw\r\nConnection: close";
+  for (int i = 0; i < 20; ++i) text += ", x-hop-" + std::to_string(i);
+  text += "\r\nX-Hop-3: a\r\nX-Hop-19: b\r\nX-Kept: c\r\n\r\n";
+  const RequestHead head = parsed_request(text);
+  OutputBuffer out;
+  append_forwarded_fields(out, head.fields());
+  EXPECT_EQ(out.view(), "Host: gw\r\nX-Kept: c\r\n");
+}
+
 TEST(HttpWriterTest, TransferEncodingIsKeptUnlessReframing) {
   const RequestHead head =
       parsed_request("POST / HTTP/1.1\r\nHost: gw\r\nTransfer-Encoding: chunked\r\nX-A: 1\r\n\r\n");
