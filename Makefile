@@ -62,5 +62,5 @@ fuzz:
 		-DFULCRUM_FUZZ=ON -DFULCRUM_BENCH=OFF
 	cmake --build $(FUZZ_DIR) -j $(JOBS) --target http_fuzz
 	mkdir -p $(FUZZ_DIR)/corpus
-	./$(FUZZ_DIR)/http_fuzz -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	$(FUZZ_DIR)/http_fuzz -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
 		-dict=tests/fuzz/http.dict $(FUZZ_DIR)/corpus tests/fuzz/corpus
