@@ -47,7 +47,9 @@ struct MessageHead {
   Version version;
   std::array<Header, kMaxHeaderCount> headers;
   std::size_t header_count = 0;
-  std::size_t head_bytes = 0;  // bytes of the head including the final CRLFCRLF
+  // Bytes from the start of the buffer (an ignored leading empty line included) through the
+  // final CRLFCRLF: what to consume before the body.
+  std::size_t head_bytes = 0;
   BodyFraming framing = BodyFraming::kNone;
   std::uint64_t content_length = 0;  // meaningful when a Content-Length field was present
   bool keep_alive = false;           // the connection may carry another message after this one
