@@ -31,5 +31,6 @@ int report_bad_input(const Status& status);
 void add_policies_command(CLI::App& app, int& exit_code);
 void add_place_command(CLI::App& app, int& exit_code);
 void add_serve_command(CLI::App& app, int& exit_code);
+void add_gateway_command(CLI::App& app, int& exit_code);
 
 }  // namespace fulcrum

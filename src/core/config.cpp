@@ -84,6 +84,20 @@ Result<int64_t> read_quantity(const YamlValue& value, Result<int64_t> (*parse)(s
   return parsed;
 }
 
+}  // namespace
+
+Result<int64_t> read_cpu_millis(const YamlValue& value) {
+  return read_quantity(value, parse_cpu_millis, kCpuFormat);
+}
+Result<int64_t> read_memory_bytes(const YamlValue& value) {
+  return read_quantity(value, parse_memory_bytes, kMemoryFormat);
+}
+Result<int64_t> read_duration_ms(const YamlValue& value) {
+  return read_quantity(value, parse_duration_ms, kDurationFormat);
+}
+
+namespace {
+
 Result<std::map<std::string, int64_t>> read_extended(const YamlValue& value) {
   if (!value.is_map()) return value.error("expected a map of resource name to amount");
   std::map<std::string, int64_t> amounts;
@@ -111,10 +125,8 @@ Result<Node> read_node(const YamlValue& value) {
   Node node;
   FULCRUM_ASSIGN_OR_RETURN(node.id, value["id"].as_string());
   ResourceVector capacity;
-  FULCRUM_ASSIGN_OR_RETURN(capacity.cpu_millis,
-                           read_quantity(value["cpu"], parse_cpu_millis, kCpuFormat));
-  FULCRUM_ASSIGN_OR_RETURN(capacity.memory_bytes,
-                           read_quantity(value["memory"], parse_memory_bytes, kMemoryFormat));
+  FULCRUM_ASSIGN_OR_RETURN(capacity.cpu_millis, read_cpu_millis(value["cpu"]));
+  FULCRUM_ASSIGN_OR_RETURN(capacity.memory_bytes, read_memory_bytes(value["memory"]));
   if (value.has("resources")) {
     FULCRUM_ASSIGN_OR_RETURN(capacity.extended, read_extended(value["resources"]));
   }
@@ -194,16 +206,13 @@ Result<Task> read_task(const YamlValue& value) {
     task.priority = static_cast<int>(priority);
   }
   if (value.has("duration")) {
-    FULCRUM_ASSIGN_OR_RETURN(task.estimated_duration_ms,
-                             read_quantity(value["duration"], parse_duration_ms, kDurationFormat));
+    FULCRUM_ASSIGN_OR_RETURN(task.estimated_duration_ms, read_duration_ms(value["duration"]));
   }
   if (value.has("cpu")) {
-    FULCRUM_ASSIGN_OR_RETURN(task.demand.cpu_millis,
-                             read_quantity(value["cpu"], parse_cpu_millis, kCpuFormat));
+    FULCRUM_ASSIGN_OR_RETURN(task.demand.cpu_millis, read_cpu_millis(value["cpu"]));
   }
   if (value.has("memory")) {
-    FULCRUM_ASSIGN_OR_RETURN(task.demand.memory_bytes,
-                             read_quantity(value["memory"], parse_memory_bytes, kMemoryFormat));
+    FULCRUM_ASSIGN_OR_RETURN(task.demand.memory_bytes, read_memory_bytes(value["memory"]));
   }
   if (value.has("resources")) {
     FULCRUM_ASSIGN_OR_RETURN(task.demand.extended, read_extended(value["resources"]));
@@ -243,6 +252,14 @@ Status check_task_graph(const std::vector<Task>& tasks, const std::vector<YamlVa
   return at["depends_on"].error(graph.message());
 }
 
+std::string resolve_relative(const std::string& path, const std::string& config_file) {
+  std::filesystem::path candidate(path);
+  if (candidate.is_absolute()) return path;
+  return (std::filesystem::path(config_file).parent_path() / candidate).lexically_normal().string();
+}
+
+}  // namespace
+
 Result<PolicyChoice> read_policy_choice(const YamlValue& value, PolicyChoice fallback) {
   if (value.is_null()) return fallback;
   FULCRUM_RETURN_IF_ERROR(value.expect_map({"policy", "params"}));
@@ -256,14 +273,6 @@ Result<PolicyChoice> read_policy_choice(const YamlValue& value, PolicyChoice fal
   }
   return choice;
 }
-
-std::string resolve_relative(const std::string& path, const std::string& config_file) {
-  std::filesystem::path candidate(path);
-  if (candidate.is_absolute()) return path;
-  return (std::filesystem::path(config_file).parent_path() / candidate).lexically_normal().string();
-}
-
-}  // namespace
 
 Result<Cluster> parse_cluster(std::string_view yaml_text, const std::string& file_name) {
   auto document = YamlValue::parse(yaml_text, file_name);

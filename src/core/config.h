@@ -11,6 +11,7 @@
 #include "core/params.h"
 #include "core/status.h"
 #include "core/task.h"
+#include "core/yaml_reader.h"
 
 namespace fulcrum {
 
@@ -18,6 +19,11 @@ namespace fulcrum {
 Result<int64_t> parse_cpu_millis(std::string_view text);    // "2", "0.5", "500m"
 Result<int64_t> parse_memory_bytes(std::string_view text);  // "8Gi", "512Mi", "1G", "1048576"
 Result<int64_t> parse_duration_ms(std::string_view text);   // "1500ms", "90s", "30m", "2h", "1d"
+
+// The same, read from a YAML value; errors name file, line and key.
+Result<int64_t> read_cpu_millis(const YamlValue& value);
+Result<int64_t> read_memory_bytes(const YamlValue& value);
+Result<int64_t> read_duration_ms(const YamlValue& value);
 
 Result<Cluster> parse_cluster(std::string_view yaml_text, const std::string& file_name);
 Result<Cluster> load_cluster_file(const std::string& path);
@@ -32,6 +38,9 @@ struct PolicyChoice {
   PolicyParams params;
   std::string origin;  // "quickstart.yaml:7: placement", to prefix errors found later
 };
+
+// `{policy: NAME, params: {...}}`; `fallback` when the value is absent.
+Result<PolicyChoice> read_policy_choice(const YamlValue& value, PolicyChoice fallback);
 
 // `fulcrum serve` config. Paths are resolved relative to the config file's folder.
 struct ServeConfig {

@@ -73,7 +73,7 @@ TEST(CliTest, UnknownSubcommandIsABadInput) {
   CommandResult result = run_fulcrum("frobnicate");
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_EQ(result.output,
-            "error: unknown command \"frobnicate\" (commands: policies, place, serve)\n");
+            "error: unknown command \"frobnicate\" (commands: policies, place, serve, gateway)\n");
 }
 
 TEST(CliTest, PoliciesListsEveryPolicyWithADescription) {

@@ -1,0 +1,90 @@
+// The gateway's configuration: the `gateway:` section of a config file (docs/gateway.md).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/config.h"
+#include "core/status.h"
+
+namespace fulcrum {
+
+struct ListenAddress {
+  std::string address = "127.0.0.1";
+  uint16_t port = 8080;
+};
+
+struct BackendConfig {
+  std::string name;  // defaults to host:port
+  std::string host;
+  uint16_t port = 80;
+  uint32_t weight = 1;
+  std::map<std::string, std::string> labels;  // e.g. model: llama-3-8b
+};
+
+struct GatewayTimeouts {
+  int64_t connect_ms = 2000;      // TCP connect to a backend
+  int64_t header_ms = 10000;      // a client's request head must arrive within this (else 408)
+  int64_t first_byte_ms = 60000;  // from request sent to the first response byte (else 504)
+  int64_t idle_ms = 60000;        // an idle keep-alive connection (client or upstream) is closed
+  int64_t total_ms = 0;           // whole exchange; 0 = no limit (streams can be long)
+};
+
+struct GatewayLimits {
+  int64_t header_bytes = 16 * 1024;         // request head larger than this: 431
+  int64_t body_bytes = 64LL * 1024 * 1024;  // request body larger than this: 413
+  int64_t connections = 100000;             // client connections per gateway; more are refused
+  int64_t upstream_idle_per_backend = 64;   // pooled keep-alive connections per backend per worker
+};
+
+struct RetryConfig {
+  int attempts = 2;           // further backends tried after the first fails
+  double budget_ratio = 0.2;  // retries may add at most this share of requests
+};
+
+struct HealthCheckConfig {
+  bool enabled = false;
+  std::string path = "/health";
+  int64_t interval_ms = 2000;
+  int64_t timeout_ms = 1000;
+  int rise = 2;  // consecutive successes that bring a backend back
+  int fall = 3;  // consecutive failures that take it out
+};
+
+struct PassiveHealthConfig {
+  int consecutive_failures = 5;      // connect errors or 5xx in a row that eject a backend
+  int64_t base_ejection_ms = 10000;  // first ejection; doubles on each repeat
+  int64_t max_ejection_ms = 300000;
+};
+
+struct AdminConfig {
+  bool enabled = false;
+  ListenAddress listen{"127.0.0.1", 8081};
+  std::string token;  // bearer token; empty leaves the admin API open (loopback only advised)
+};
+
+struct GatewayConfig {
+  std::vector<ListenAddress> listeners{ListenAddress{}};
+  int workers = 0;  // 0: one per core
+  PolicyChoice policy{"round_robin", {}, ""};
+  std::vector<BackendConfig> backends;
+  GatewayTimeouts timeouts;
+  GatewayLimits limits;
+  RetryConfig retries;
+  HealthCheckConfig health;
+  PassiveHealthConfig passive_health;
+  AdminConfig admin;
+  bool access_log = false;
+};
+
+// "http://host:port" (the only scheme spoken to backends); the error names what is wrong.
+Result<BackendConfig> parse_backend_url(const std::string& url);
+
+// Reads the `gateway:` section of a YAML config file.
+Result<GatewayConfig> parse_gateway_config(std::string_view yaml_text,
+                                           const std::string& file_name);
+Result<GatewayConfig> load_gateway_config(const std::string& path);
+
+}  // namespace fulcrum

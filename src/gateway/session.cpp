@@ -1,0 +1,521 @@
+// The proxy exchange, one coroutine per client connection:
+//   idle (no buffers) -> read head -> pick -> connect or reuse -> send -> response head -> relay
+// Retries go to another backend while nothing has reached the client and the whole request is
+// still in the buffer; timeouts are deadlines checked by the worker's tick, which cancels I/O.
+#include "gateway/session.h"
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+#include "core/hash.h"
+
+namespace fulcrum {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+constexpr size_t kMaxExcluded = 16;
+
+std::string_view error_code_for(int status) {
+  switch (status) {
+    case 400: return "bad_request";
+    case 408: return "request_timeout";
+    case 413: return "payload_too_large";
+    case 431: return "request_header_fields_too_large";
+    case 501: return "not_implemented";
+    case 502: return "bad_gateway";
+    case 503: return "no_backend_available";
+    case 504: return "gateway_timeout";
+    case 505: return "http_version_not_supported";
+    default: return "error";
+  }
+}
+
+void append_json_string(http::OutputBuffer& out, std::string_view text) {
+  out.append('"');
+  for (char c : text) {
+    if (c == '"' || c == '\\') {
+      out.append('\\');
+      out.append(c);
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      out.append(' ');
+    } else {
+      out.append(c);
+    }
+  }
+  out.append('"');
+}
+
+bool is_retryable_status(int status) { return status == 502 || status == 503; }
+
+}  // namespace
+
+struct ClientSession::Attempt {
+  std::shared_ptr<Backend> backend;
+  std::unique_ptr<Upstream> upstream;
+  int64_t started_ns = 0;
+  bool request_is_head = false;
+  bool counted_in_flight = false;
+};
+
+ClientSession::ClientSession(Worker& worker, tcp::socket socket)
+    : worker_(worker), client_(std::move(socket)) {
+  worker_.add_session(this);
+  boost::system::error_code error;
+  auto remote = client_.remote_endpoint(error);
+  if (error) return;
+  std::string text = remote.address().to_string();
+  client_address_length_ = static_cast<uint8_t>(std::min(text.size(), client_address_.size()));
+  std::memcpy(client_address_.data(), text.data(), client_address_length_);
+}
+
+ClientSession::~ClientSession() {
+  release_exchange();
+  worker_.remove_session(this);
+}
+
+void ClientSession::set_deadline(Phase phase, int64_t timeout_ms) {
+  deadline_phase_ = phase;
+  expired_phase_ = Phase::kNone;
+  deadline_ns_ = timeout_ms > 0 ? worker_.now_ns() + timeout_ms * 1000000 : 0;
+}
+
+void ClientSession::expire_if_due(int64_t now_ns) {
+  if (deadline_ns_ == 0 || now_ns < deadline_ns_) return;
+  expired_phase_ = deadline_phase_;
+  deadline_ns_ = 0;
+  boost::system::error_code ignored;
+  client_.cancel(ignored);
+  if (active_upstream_ != nullptr) active_upstream_->socket.cancel(ignored);
+}
+
+void ClientSession::close_if_idle() {
+  if (!idle_) return;
+  boost::system::error_code ignored;
+  client_.cancel(ignored);
+}
+
+void ClientSession::release_exchange() {
+  if (exchange_) worker_.release_exchange(std::move(exchange_));
+}
+
+asio::awaitable<void> ClientSession::run() {
+  auto self = shared_from_this();
+  for (;;) {
+    if (!exchange_ || exchange_->client_filled == 0) {
+      release_exchange();
+      if (worker_.shutting_down()) break;
+      idle_ = true;
+      set_deadline(Phase::kIdle, worker_.config().timeouts.idle_ms);
+      auto [error] = co_await client_.async_wait(tcp::socket::wait_read, kNoThrow);
+      idle_ = false;
+      if (error || worker_.shutting_down()) break;
+      exchange_ = worker_.acquire_exchange();
+    }
+    if (co_await serve_request() == Next::kClose) break;
+  }
+  boost::system::error_code ignored;
+  client_.shutdown(tcp::socket::shutdown_both, ignored);
+  client_.close(ignored);
+}
+
+asio::awaitable<ClientSession::Next> ClientSession::serve_request() {
+  if (co_await read_head() == Next::kClose) co_return Next::kClose;
+  Exchange& exchange = *exchange_;
+  const http::RequestHead& request = exchange.request;
+  bump(worker_.stats().requests);
+  const GatewayLimits& limits = worker_.config().limits;
+  if (request.framing == http::BodyFraming::kContentLength &&
+      request.content_length > static_cast<uint64_t>(limits.body_bytes)) {
+    co_return co_await respond_error(
+        413, "request body exceeds the limit of " + std::to_string(limits.body_bytes) + " bytes");
+  }
+  if (request.upgrade) {
+    co_return co_await respond_error(501, "protocol upgrades are not supported");
+  }
+  size_t message_end = request_message_end();
+  bool replayable = message_end != 0;
+  streaming_body_ = !replayable;
+  request_bytes_ = replayable ? message_end : exchange.client_filled;
+  client_closing_ = !request.keep_alive;
+  Next next = co_await forward(replayable);
+  if (next == Next::kClose || !exchange_) co_return Next::kClose;
+  // Keep the bytes of a pipelined next request.
+  Exchange& after = *exchange_;
+  size_t leftover = after.client_filled - std::min(request_bytes_, after.client_filled);
+  std::memmove(after.client_buffer.get(), after.client_buffer.get() + request_bytes_, leftover);
+  after.client_filled = leftover;
+  request_bytes_ = 0;
+  co_return client_closing_ ? Next::kClose : Next::kKeepAlive;
+}
+
+asio::awaitable<ClientSession::Next> ClientSession::read_head() {
+  Exchange& exchange = *exchange_;
+  http::Limits limits;
+  limits.max_head_bytes = exchange.capacity;
+  http::ScanHint hint;
+  set_deadline(Phase::kHeader, worker_.config().timeouts.header_ms);
+  for (;;) {
+    http::ParseResult result =
+        http::parse_request(exchange.client_bytes(), exchange.request, limits, &hint);
+    if (result.complete()) co_return Next::kKeepAlive;
+    if (result.error()) {
+      bump(worker_.stats().bad_requests);
+      co_return co_await respond_error(result.error_status, std::string(result.error_reason));
+    }
+    if (exchange.client_filled == exchange.capacity) {
+      co_return co_await respond_error(431, "request head exceeds the limit");
+    }
+    auto [error, bytes] = co_await client_.async_read_some(
+        asio::buffer(exchange.client_buffer.get() + exchange.client_filled,
+                     exchange.capacity - exchange.client_filled),
+        kNoThrow);
+    if (error) {
+      if (expired(Phase::kHeader) && exchange.client_filled > 0) {
+        co_return co_await respond_error(408, "the request head did not arrive in time");
+      }
+      co_return Next::kClose;
+    }
+    exchange.client_filled += bytes;
+  }
+}
+
+size_t ClientSession::request_message_end() const {
+  const Exchange& exchange = *exchange_;
+  const http::RequestHead& request = exchange.request;
+  switch (request.framing) {
+    case http::BodyFraming::kNone:
+    case http::BodyFraming::kUntilClose: return request.head_bytes;
+    case http::BodyFraming::kContentLength: {
+      uint64_t end = request.head_bytes + request.content_length;
+      return end <= exchange.client_filled ? static_cast<size_t>(end) : 0;
+    }
+    case http::BodyFraming::kChunked: {
+      http::ChunkedDecoder decoder;
+      auto progress = decoder.feed(exchange.client_bytes().substr(request.head_bytes));
+      return progress.complete ? request.head_bytes + progress.consumed : 0;
+    }
+  }
+  return 0;
+}
+
+asio::awaitable<ClientSession::Next> ClientSession::forward(bool replayable) {
+  const RetryConfig& retries = worker_.config().retries;
+  std::array<uint32_t, kMaxExcluded> excluded{};
+  size_t excluded_count = 0;
+  int retries_left = retries.attempts;
+  bool stale_retry_used = false;
+  RequestView view;
+  view.hash_key = hash_bytes(exchange_->request.target);
+
+  for (;;) {
+    Attempt attempt;
+    attempt.request_is_head = exchange_->request.method == "HEAD";
+    std::string reason;
+    attempt.backend = worker_.pick_backend(view, {excluded.data(), excluded_count}, reason);
+    if (!attempt.backend) co_return co_await respond_error(503, reason);
+    attempt.backend->in_flight.fetch_add(1, std::memory_order_relaxed);
+    attempt.counted_in_flight = true;
+    attempt.started_ns = worker_.now_ns();
+
+    bool sent = co_await connect_upstream(attempt) && co_await send_request(attempt);
+    bool have_head = sent && co_await read_response_head(attempt);
+    if (have_head &&
+        !(is_retryable_status(exchange_->response.status_code) && replayable && retries_left > 0)) {
+      co_return co_await relay_response(attempt);
+    }
+    if (expired(Phase::kFirstByte)) {
+      finish_attempt(attempt, false);
+      co_return co_await respond_error(
+          504, "backend \"" + attempt.backend->config.name + "\" did not answer in time");
+    }
+    bool stale_keepalive = !have_head && attempt.upstream && attempt.upstream->reused;
+    finish_attempt(attempt, stale_keepalive);
+    if (!replayable) {
+      co_return co_await respond_error(502, "backend \"" + attempt.backend->config.name +
+                                                "\" failed and the request cannot be replayed");
+    }
+    if (stale_keepalive && !stale_retry_used) {
+      stale_retry_used = true;  // a pooled connection the backend had closed: try a fresh one
+      continue;
+    }
+    if (retries_left == 0 || !worker_.retry_allowed()) {
+      co_return co_await respond_error(502,
+                                       "backend \"" + attempt.backend->config.name + "\" failed");
+    }
+    --retries_left;
+    bump(worker_.stats().retries);
+    if (excluded_count < excluded.size()) excluded[excluded_count++] = attempt.backend->id;
+  }
+}
+
+asio::awaitable<bool> ClientSession::connect_upstream(Attempt& attempt) {
+  attempt.upstream = worker_.take_idle_upstream(*attempt.backend);
+  if (attempt.upstream) co_return true;
+  attempt.upstream = std::make_unique<Upstream>(worker_.context());
+  attempt.upstream->backend = attempt.backend;
+  active_upstream_ = attempt.upstream.get();
+  set_deadline(Phase::kConnect, worker_.config().timeouts.connect_ms);
+  bump(worker_.stats().upstream_connects);
+  auto [error] =
+      co_await attempt.upstream->socket.async_connect(attempt.backend->endpoint, kNoThrow);
+  active_upstream_ = nullptr;
+  if (error) {
+    bump(worker_.stats().upstream_connect_errors);
+    attempt.upstream.reset();
+    co_return false;
+  }
+  boost::system::error_code ignored;
+  attempt.upstream->socket.set_option(tcp::no_delay(true), ignored);
+  co_return true;
+}
+
+asio::awaitable<bool> ClientSession::send_request(Attempt& attempt) {
+  Exchange& exchange = *exchange_;
+  const http::RequestHead& request = exchange.request;
+  char request_id[32];
+  std::array<http::Header, 3> added;
+  size_t added_count = 0;
+  added[added_count++] = {"X-Forwarded-For",
+                          std::string_view(client_address_.data(), client_address_length_)};
+  added[added_count++] = {"X-Forwarded-Proto", "http"};
+  if (request.find("X-Request-Id") == nullptr) {
+    int length =
+        std::snprintf(request_id, sizeof request_id, "%016llx",
+                      static_cast<unsigned long long>(mix64(worker_.next_request_number())));
+    added[added_count++] = {"X-Request-Id",
+                            std::string_view(request_id, static_cast<size_t>(length))};
+  }
+  exchange.out.clear();
+  http::append_forwarded_request(exchange.out, request, {false, {added.data(), added_count}});
+  std::string_view body = exchange.client_bytes().substr(
+      request.head_bytes, request_bytes_ - std::min(request_bytes_, request.head_bytes));
+  active_upstream_ = attempt.upstream.get();
+  set_deadline(Phase::kFirstByte, worker_.config().timeouts.first_byte_ms);
+  std::array<asio::const_buffer, 2> pieces{asio::buffer(exchange.out.view()), asio::buffer(body)};
+  auto [write_error, written] =
+      co_await asio::async_write(attempt.upstream->socket, pieces, kNoThrow);
+  active_upstream_ = nullptr;
+  if (write_error) co_return false;
+  if (streaming_body_) co_return co_await relay_request_body_rest(attempt);
+  co_return true;
+}
+
+asio::awaitable<bool> ClientSession::relay_request_body_rest(Attempt& attempt) {
+  // The request body did not fit in the buffer: stream the rest, counting or decoding it to find
+  // its end. Bytes past the end belong to the next request and stay in the buffer.
+  Exchange& exchange = *exchange_;
+  const http::RequestHead& request = exchange.request;
+  const bool chunked = request.framing == http::BodyFraming::kChunked;
+  uint64_t body_seen = exchange.client_filled - request.head_bytes;
+  http::ContentLengthBody length_body(chunked ? 0 : request.content_length - body_seen);
+  http::ChunkedDecoder decoder;
+  if (chunked) (void)decoder.feed(exchange.client_bytes().substr(request.head_bytes));
+  const uint64_t body_limit = static_cast<uint64_t>(worker_.config().limits.body_bytes);
+  exchange.client_filled = 0;  // the head has been sent; the buffer now carries body bytes
+  request_bytes_ = 0;
+  for (;;) {
+    set_deadline(Phase::kBody, worker_.config().timeouts.idle_ms);
+    auto [error, bytes] = co_await client_.async_read_some(
+        asio::buffer(exchange.client_buffer.get(), exchange.capacity), kNoThrow);
+    if (error) co_return false;
+    std::string_view piece(exchange.client_buffer.get(), bytes);
+    size_t consumed = 0;
+    bool complete = false;
+    if (chunked) {
+      auto progress = decoder.feed(piece);
+      if (progress.error()) co_return false;
+      consumed = progress.consumed;
+      complete = progress.complete;
+      if (decoder.payload_bytes() > body_limit) co_return false;
+    } else {
+      consumed = length_body.consume(bytes);
+      complete = length_body.complete();
+    }
+    active_upstream_ = attempt.upstream.get();
+    auto [write_error, written] = co_await asio::async_write(
+        attempt.upstream->socket, asio::buffer(piece.substr(0, consumed)), kNoThrow);
+    active_upstream_ = nullptr;
+    if (write_error) co_return false;
+    if (complete) {
+      exchange.client_filled = bytes;
+      request_bytes_ = consumed;
+      set_deadline(Phase::kFirstByte, worker_.config().timeouts.first_byte_ms);
+      co_return true;
+    }
+  }
+}
+
+asio::awaitable<bool> ClientSession::read_response_head(Attempt& attempt) {
+  Exchange& exchange = *exchange_;
+  Upstream& upstream = *attempt.upstream;
+  exchange.upstream_filled = 0;
+  http::Limits limits;
+  limits.max_head_bytes = exchange.capacity;
+  http::ScanHint hint;
+  for (;;) {
+    active_upstream_ = &upstream;
+    auto [error, bytes] = co_await upstream.socket.async_read_some(
+        asio::buffer(exchange.upstream_buffer.get() + exchange.upstream_filled,
+                     exchange.capacity - exchange.upstream_filled),
+        kNoThrow);
+    active_upstream_ = nullptr;
+    if (error) co_return false;
+    exchange.upstream_filled += bytes;
+    http::ParseResult result = http::parse_response(
+        exchange.upstream_bytes(), attempt.request_is_head, exchange.response, limits, &hint);
+    if (result.error()) co_return false;
+    if (result.incomplete()) {
+      if (exchange.upstream_filled == exchange.capacity) co_return false;
+      continue;
+    }
+    const int status = exchange.response.status_code;
+    if (status >= 200 || status == 101) co_return true;
+    // An interim response (100 Continue, 103 Early Hints): pass it on and wait for the final one.
+    size_t head_bytes = exchange.response.head_bytes;
+    if (!co_await write_client(exchange.upstream_bytes().substr(0, head_bytes))) co_return false;
+    std::memmove(exchange.upstream_buffer.get(), exchange.upstream_buffer.get() + head_bytes,
+                 exchange.upstream_filled - head_bytes);
+    exchange.upstream_filled -= head_bytes;
+    hint = {};
+    if (exchange.upstream_filled > 0) {
+      result = http::parse_response(exchange.upstream_bytes(), attempt.request_is_head,
+                                    exchange.response, limits, &hint);
+      if (result.complete() && exchange.response.status_code >= 200) co_return true;
+    }
+  }
+}
+
+asio::awaitable<ClientSession::Next> ClientSession::relay_response(Attempt& attempt) {
+  Exchange& exchange = *exchange_;
+  const http::ResponseHead& response = exchange.response;
+  const http::BodyFraming framing = response.framing;
+  if (framing == http::BodyFraming::kUntilClose || worker_.shutting_down()) client_closing_ = true;
+  const std::string& backend_name = attempt.backend->config.name;
+  std::array<http::Header, 2> added{http::Header{"X-Fulcrum-Backend", backend_name}};
+  size_t added_count = 1;
+  if (client_closing_) {
+    added[added_count++] = {"Connection", "close"};
+  } else if (exchange.request.version.minor == 0) {
+    added[added_count++] = {"Connection", "keep-alive"};
+  }
+  exchange.out.clear();
+  http::append_forwarded_response(exchange.out, response, {false, {added.data(), added_count}});
+  worker_.stats().count_response(response.status_code);
+  worker_.observe({attempt.backend->id, Nanos(worker_.now_ns() - attempt.started_ns),
+                   Nanos(worker_.now_ns()), response.status_code < 500});
+
+  http::ContentLengthBody length_body(
+      framing == http::BodyFraming::kContentLength ? response.content_length : 0);
+  http::ChunkedDecoder decoder;
+  bool complete = framing == http::BodyFraming::kNone;
+  // Takes the part of `piece` that belongs to the response body; sets `complete` at its end.
+  auto take_body = [&](std::string_view piece) -> std::optional<size_t> {
+    switch (framing) {
+      case http::BodyFraming::kNone: return 0;
+      case http::BodyFraming::kUntilClose: return piece.size();
+      case http::BodyFraming::kContentLength: {
+        size_t taken = length_body.consume(piece.size());
+        complete = length_body.complete();
+        return taken;
+      }
+      case http::BodyFraming::kChunked: {
+        auto progress = decoder.feed(piece);
+        if (progress.error()) return std::nullopt;
+        complete = progress.complete;
+        return progress.consumed;
+      }
+    }
+    return std::nullopt;
+  };
+
+  std::string_view first_body = exchange.upstream_bytes().substr(response.head_bytes);
+  auto taken = take_body(first_body);
+  bool extra_bytes = !taken || *taken < first_body.size();
+  if (!co_await write_client(exchange.out.view(), first_body.substr(0, taken.value_or(0)))) {
+    finish_attempt(attempt, true);
+    co_return Next::kClose;
+  }
+  bool upstream_failed = !taken.has_value();
+  while (!complete && !upstream_failed) {
+    set_deadline(Phase::kBody, worker_.config().timeouts.idle_ms);
+    active_upstream_ = attempt.upstream.get();
+    auto [error, bytes] = co_await attempt.upstream->socket.async_read_some(
+        asio::buffer(exchange.upstream_buffer.get(), exchange.capacity), kNoThrow);
+    active_upstream_ = nullptr;
+    if (error) {
+      complete = framing == http::BodyFraming::kUntilClose && error == asio::error::eof;
+      upstream_failed = !complete;
+      break;
+    }
+    std::string_view piece(exchange.upstream_buffer.get(), bytes);
+    taken = take_body(piece);
+    if (!taken) {
+      upstream_failed = true;
+      break;
+    }
+    extra_bytes = *taken < piece.size();
+    if (!co_await write_client(piece.substr(0, *taken))) {
+      finish_attempt(attempt, true);
+      co_return Next::kClose;
+    }
+  }
+  if (upstream_failed) {
+    bump(worker_.stats().upstream_aborted);
+    finish_attempt(attempt, false);
+    co_return Next::kClose;  // the client cannot be told after bytes went out: close it
+  }
+  if (response.keep_alive && !extra_bytes && framing != http::BodyFraming::kUntilClose) {
+    worker_.return_upstream(std::move(attempt.upstream));
+  }
+  finish_attempt(attempt, response.status_code < 500);
+  co_return client_closing_ ? Next::kClose : Next::kKeepAlive;
+}
+
+void ClientSession::finish_attempt(Attempt& attempt, bool success) {
+  if (attempt.counted_in_flight) {
+    attempt.backend->in_flight.fetch_sub(1, std::memory_order_relaxed);
+    attempt.counted_in_flight = false;
+  }
+  attempt.upstream.reset();
+  worker_.record_backend_result(*attempt.backend, success);
+}
+
+asio::awaitable<bool> ClientSession::write_client(std::string_view first, std::string_view second) {
+  std::array<asio::const_buffer, 2> pieces{asio::buffer(first), asio::buffer(second)};
+  set_deadline(Phase::kBody, worker_.config().timeouts.idle_ms);
+  auto [error, written] = co_await asio::async_write(client_, pieces, kNoThrow);
+  co_return !error;
+}
+
+asio::awaitable<ClientSession::Next> ClientSession::respond_error(int status, std::string message,
+                                                                  bool close) {
+  Exchange& exchange = *exchange_;
+  http::OutputBuffer body;
+  body.append(R"({"error":{"code":")");
+  body.append(error_code_for(status));
+  body.append(R"(","message":)");
+  append_json_string(body, message);
+  body.append("}}\n");
+  exchange.out.clear();
+  http::append_status_line(exchange.out, status);
+  http::append_header(exchange.out, "Content-Type", "application/json");
+  http::append_content_length(exchange.out, body.size());
+  if (close) http::append_header(exchange.out, "Connection", "close");
+  http::end_head(exchange.out);
+  worker_.stats().count_response(status);
+  bool written = co_await write_client(exchange.out.view(), body.view());
+  if (close) client_closing_ = true;
+  co_return close || !written ? Next::kClose : Next::kKeepAlive;
+}
+
+}  // namespace fulcrum

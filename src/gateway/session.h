@@ -1,0 +1,89 @@
+// One client connection of the gateway: reads requests, picks a backend, forwards the request and
+// streams the response back, with keep-alive on both sides, retries and timeouts.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include "gateway/worker.h"
+#include "http/chunked.h"
+#include "http/parser.h"
+#include "http/writer.h"
+
+namespace fulcrum {
+
+// Per-request working memory, pooled by the worker so that idle connections hold no buffers.
+struct Exchange {
+  explicit Exchange(size_t buffer_bytes)
+      : client_buffer(std::make_unique<char[]>(buffer_bytes)),
+        upstream_buffer(std::make_unique<char[]>(buffer_bytes)),
+        capacity(buffer_bytes) {}
+
+  std::unique_ptr<char[]> client_buffer;
+  std::unique_ptr<char[]> upstream_buffer;
+  size_t capacity;
+  size_t client_filled = 0;  // bytes of client_buffer holding data
+  size_t upstream_filled = 0;
+  http::RequestHead request;
+  http::ResponseHead response;
+  http::OutputBuffer out;
+
+  std::string_view client_bytes() const { return {client_buffer.get(), client_filled}; }
+  std::string_view upstream_bytes() const { return {upstream_buffer.get(), upstream_filled}; }
+};
+
+class ClientSession : public std::enable_shared_from_this<ClientSession> {
+ public:
+  ClientSession(Worker& worker, boost::asio::ip::tcp::socket socket);
+  ~ClientSession();
+
+  boost::asio::awaitable<void> run();
+  // Called by the worker's clock tick: past the deadline, cancels pending I/O.
+  void expire_if_due(int64_t now_ns);
+  // Wakes an idle connection so it closes (shutdown).
+  void close_if_idle();
+
+ private:
+  enum class Phase : uint8_t { kNone, kIdle, kHeader, kConnect, kFirstByte, kBody };
+  enum class Next : uint8_t { kKeepAlive, kClose };
+  struct Attempt;
+
+  boost::asio::awaitable<Next> serve_request();
+  boost::asio::awaitable<Next> read_head();
+  boost::asio::awaitable<Next> forward(bool replayable);
+  boost::asio::awaitable<bool> connect_upstream(Attempt& attempt);
+  boost::asio::awaitable<bool> send_request(Attempt& attempt);
+  boost::asio::awaitable<bool> read_response_head(Attempt& attempt);
+  boost::asio::awaitable<Next> relay_response(Attempt& attempt);
+  boost::asio::awaitable<bool> relay_request_body_rest(Attempt& attempt);
+  boost::asio::awaitable<Next> respond_error(int status, std::string message, bool close = true);
+  boost::asio::awaitable<bool> write_client(std::string_view first, std::string_view second = {});
+
+  void set_deadline(Phase phase, int64_t timeout_ms);
+  bool expired(Phase phase) const { return expired_phase_ == phase; }
+  void finish_attempt(Attempt& attempt, bool success);
+  void release_exchange();
+  size_t request_message_end() const;  // bytes of the buffered request (head + body) when known
+
+  Worker& worker_;
+  boost::asio::ip::tcp::socket client_;
+  std::unique_ptr<Exchange> exchange_;
+  Upstream* active_upstream_ = nullptr;  // for cancellation on timeout
+  int64_t deadline_ns_ = 0;
+  Phase deadline_phase_ = Phase::kNone;
+  Phase expired_phase_ = Phase::kNone;
+  bool idle_ = false;
+  bool client_closing_ = false;
+  bool streaming_body_ = false;  // the request body is larger than the buffer: no replay
+  std::array<char, 48> client_address_{};
+  uint8_t client_address_length_ = 0;
+  size_t request_bytes_ = 0;  // head + body bytes of the current request in client_buffer
+};
+
+}  // namespace fulcrum

@@ -1,0 +1,35 @@
+// Counters the gateway exposes on /metrics, shared by all workers (relaxed atomics).
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+
+namespace fulcrum {
+
+struct GatewayStats {
+  std::atomic<uint64_t> connections_accepted{0};
+  std::atomic<uint64_t> connections_open{0};
+  std::atomic<uint64_t> connections_refused{0};
+  std::atomic<uint64_t> requests{0};
+  std::array<std::atomic<uint64_t>, 6> responses_by_class{};  // index: status / 100
+  std::atomic<uint64_t> retries{0};
+  std::atomic<uint64_t> upstream_connects{0};
+  std::atomic<uint64_t> upstream_connect_errors{0};
+  std::atomic<uint64_t> upstream_aborted{0};  // backend died mid-response
+  std::atomic<uint64_t> ejections{0};
+  std::atomic<uint64_t> bad_requests{0};
+
+  void count_response(int status) {
+    int index = status / 100;
+    if (index >= 0 && index < static_cast<int>(responses_by_class.size())) {
+      responses_by_class[index].fetch_add(1, std::memory_order_relaxed);
+    }
+  }
+};
+
+inline void bump(std::atomic<uint64_t>& counter) {
+  counter.fetch_add(1, std::memory_order_relaxed);
+}
+
+}  // namespace fulcrum

@@ -1,0 +1,253 @@
+#include "gateway/worker.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "gateway/session.h"
+
+namespace fulcrum {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+constexpr auto kTickInterval = std::chrono::milliseconds(100);
+constexpr uint64_t kRetryBudgetFloor = 10;
+constexpr size_t kMaxPooledExchanges = 256;
+
+}  // namespace
+
+Worker::Worker(int index, const GatewayConfig& config, BackendRegistry& registry,
+               GatewayStats& stats, std::unique_ptr<Picker> picker)
+    : index_(index),
+      config_(config),
+      registry_(registry),
+      stats_(stats),
+      picker_(std::move(picker)) {}
+
+Worker::~Worker() = default;
+
+int64_t Worker::now_ns() const {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+Status Worker::listen(const std::vector<ListenAddress>& listeners) {
+  for (const ListenAddress& listen : listeners) {
+    boost::system::error_code error;
+    auto address = asio::ip::make_address(listen.address, error);
+    if (error)
+      return invalid_argument("listen address \"" + listen.address + "\": " + error.message());
+    tcp::endpoint endpoint(address, listen.port);
+    auto acceptor = std::make_unique<tcp::acceptor>(context_);
+    acceptor->open(endpoint.protocol(), error);
+    if (!error) acceptor->set_option(tcp::acceptor::reuse_address(true), error);
+    if (!error) {
+      int enable = 1;
+      if (::setsockopt(acceptor->native_handle(), SOL_SOCKET, SO_REUSEPORT, &enable,
+                       sizeof enable) != 0) {
+        error = boost::system::error_code(errno, boost::system::system_category());
+      }
+    }
+    if (!error) acceptor->bind(endpoint, error);
+    if (!error) acceptor->listen(asio::socket_base::max_listen_connections, error);
+    if (error) {
+      return Status(ErrorCode::kUnavailable, "cannot listen on " + listen.address + ":" +
+                                                 std::to_string(listen.port) + ": " +
+                                                 error.message());
+    }
+    acceptors_.push_back(std::move(acceptor));
+  }
+  return Status::ok_status();
+}
+
+void Worker::run() {
+  for (auto& acceptor : acceptors_) {
+    asio::co_spawn(context_, accept_loop(*acceptor), asio::detached);
+  }
+  asio::co_spawn(context_, tick_loop(), asio::detached);
+  context_.run();
+}
+
+void Worker::begin_shutdown() {
+  asio::post(context_, [this] {
+    shutting_down_ = true;
+    for (auto& acceptor : acceptors_) {
+      boost::system::error_code ignored;
+      acceptor->close(ignored);
+    }
+    for (ClientSession* session : sessions_) session->close_if_idle();
+  });
+}
+
+void Worker::stop() { context_.stop(); }
+
+asio::awaitable<void> Worker::accept_loop(tcp::acceptor& acceptor) {
+  while (acceptor.is_open()) {
+    auto [error, socket] = co_await acceptor.async_accept(kNoThrow);
+    if (error) {
+      if (error == asio::error::operation_aborted || !acceptor.is_open()) break;
+      continue;  // EMFILE and friends: keep serving the connections we have
+    }
+    if (stats_.connections_open.load(std::memory_order_relaxed) >=
+        static_cast<uint64_t>(config_.limits.connections)) {
+      bump(stats_.connections_refused);
+      continue;  // the socket closes as it goes out of scope
+    }
+    boost::system::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
+    bump(stats_.connections_accepted);
+    auto session = std::make_shared<ClientSession>(*this, std::move(socket));
+    asio::co_spawn(context_, session->run(), asio::detached);
+  }
+}
+
+asio::awaitable<void> Worker::tick_loop() {
+  for (;;) {
+    tick_timer_.expires_after(kTickInterval);
+    auto [error] = co_await tick_timer_.async_wait(kNoThrow);
+    if (error) co_return;
+    expire_deadlines();
+    close_stale_upstreams();
+    if (shutting_down_ && sessions_.empty()) co_return;
+  }
+}
+
+void Worker::expire_deadlines() {
+  const int64_t now = now_ns();
+  // A session may end while being expired; iterate over a copy.
+  std::vector<ClientSession*> sessions = sessions_;
+  for (ClientSession* session : sessions) session->expire_if_due(now);
+}
+
+void Worker::close_stale_upstreams() {
+  const int64_t oldest_allowed = now_ns() - config_.timeouts.idle_ms * 1000000;
+  for (auto& pool : idle_upstreams_) {
+    std::erase_if(pool, [oldest_allowed](const std::unique_ptr<Upstream>& upstream) {
+      return upstream->idle_since_ns < oldest_allowed;
+    });
+  }
+}
+
+void Worker::refresh_backends() {
+  uint64_t generation = registry_.generation();
+  if (generation == backends_generation_) return;
+  backends_ = registry_.snapshot();
+  backends_generation_ = generation;
+  views_.assign(backends_->size(), BackendView{});
+  for (size_t index = 0; index < backends_->size(); ++index) {
+    const Backend& backend = *(*backends_)[index];
+    views_[index].id = backend.id;
+    views_[index].name = backend.config.name;
+  }
+  picker_->on_backends_changed(views_);
+}
+
+std::shared_ptr<Backend> Worker::pick_backend(const RequestView& request,
+                                              std::span<const uint32_t> excluded,
+                                              std::string& reason) {
+  refresh_backends();
+  const int64_t now = now_ns();
+  for (size_t index = 0; index < views_.size(); ++index) {
+    const Backend& backend = *(*backends_)[index];
+    BackendView& view = views_[index];
+    view.weight = backend.weight.load(std::memory_order_relaxed);
+    view.draining = backend.draining.load(std::memory_order_relaxed);
+    view.healthy = backend.healthy_at(now) &&
+                   std::find(excluded.begin(), excluded.end(), backend.id) == excluded.end();
+    view.in_flight = backend.in_flight.load(std::memory_order_relaxed);
+  }
+  PickResult picked = picker_->pick(request, views_);
+  if (!picked.ok()) {
+    reason = picked.error_message();
+    return nullptr;
+  }
+  return (*backends_)[*picked];
+}
+
+void Worker::record_backend_result(Backend& backend, bool success) {
+  if (success) {
+    backend.consecutive_failures.store(0, std::memory_order_relaxed);
+    return;
+  }
+  const PassiveHealthConfig& passive = config_.passive_health;
+  if (passive.consecutive_failures == 0) return;
+  uint32_t failures = backend.consecutive_failures.fetch_add(1, std::memory_order_relaxed) + 1;
+  if (failures < static_cast<uint32_t>(passive.consecutive_failures)) return;
+  backend.consecutive_failures.store(0, std::memory_order_relaxed);
+  uint32_t previous = backend.ejections.fetch_add(1, std::memory_order_relaxed);
+  int64_t ejection_ms = passive.base_ejection_ms << std::min<uint32_t>(previous, 20);
+  ejection_ms = std::min(ejection_ms, passive.max_ejection_ms);
+  backend.ejected_until_ns.store(now_ns() + ejection_ms * 1000000, std::memory_order_relaxed);
+  bump(stats_.ejections);
+}
+
+bool Worker::retry_allowed() const {
+  const uint64_t requests = stats_.requests.load(std::memory_order_relaxed);
+  const uint64_t retries = stats_.retries.load(std::memory_order_relaxed);
+  return static_cast<double>(retries) <
+         config_.retries.budget_ratio * static_cast<double>(requests) + kRetryBudgetFloor;
+}
+
+std::unique_ptr<Upstream> Worker::take_idle_upstream(const Backend& backend) {
+  if (backend.id >= idle_upstreams_.size()) return nullptr;
+  auto& pool = idle_upstreams_[backend.id];
+  while (!pool.empty()) {
+    std::unique_ptr<Upstream> upstream = std::move(pool.back());
+    pool.pop_back();
+    if (upstream->backend.get() == &backend && upstream->socket.is_open()) return upstream;
+  }
+  return nullptr;
+}
+
+void Worker::return_upstream(std::unique_ptr<Upstream> upstream) {
+  if (!upstream || shutting_down_) return;
+  const uint32_t id = upstream->backend->id;
+  if (id >= idle_upstreams_.size()) idle_upstreams_.resize(id + 1);
+  auto& pool = idle_upstreams_[id];
+  if (pool.size() >= static_cast<size_t>(config_.limits.upstream_idle_per_backend)) return;
+  upstream->idle_since_ns = now_ns();
+  upstream->reused = true;
+  pool.push_back(std::move(upstream));
+}
+
+std::unique_ptr<Exchange> Worker::acquire_exchange() {
+  if (free_exchanges_.empty()) {
+    return std::make_unique<Exchange>(static_cast<size_t>(config_.limits.header_bytes));
+  }
+  std::unique_ptr<Exchange> exchange = std::move(free_exchanges_.back());
+  free_exchanges_.pop_back();
+  return exchange;
+}
+
+void Worker::release_exchange(std::unique_ptr<Exchange> exchange) {
+  exchange->client_filled = 0;
+  exchange->upstream_filled = 0;
+  exchange->out.clear();
+  if (free_exchanges_.size() < kMaxPooledExchanges) free_exchanges_.push_back(std::move(exchange));
+}
+
+void Worker::add_session(ClientSession* session) {
+  sessions_.push_back(session);
+  stats_.connections_open.fetch_add(1, std::memory_order_relaxed);
+}
+
+void Worker::remove_session(ClientSession* session) {
+  auto it = std::find(sessions_.begin(), sessions_.end(), session);
+  if (it != sessions_.end()) {
+    *it = sessions_.back();
+    sessions_.pop_back();
+  }
+  stats_.connections_open.fetch_sub(1, std::memory_order_relaxed);
+}
+
+}  // namespace fulcrum

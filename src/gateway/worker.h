@@ -1,0 +1,97 @@
+// One gateway thread: its own io_context, acceptors (SO_REUSEPORT), picker, pooled upstream
+// connections and request buffers. Workers share only the BackendRegistry and atomic counters.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "core/random.h"
+#include "gateway/backends.h"
+#include "gateway/config.h"
+#include "gateway/stats.h"
+#include "policy/picker.h"
+
+namespace fulcrum {
+
+class ClientSession;
+struct Exchange;
+
+// A keep-alive connection to one backend, pooled by the worker between requests.
+struct Upstream {
+  explicit Upstream(boost::asio::io_context& context) : socket(context) {}
+  boost::asio::ip::tcp::socket socket;
+  std::shared_ptr<Backend> backend;
+  int64_t idle_since_ns = 0;
+  bool reused = false;  // it served a request before: a failure may be a stale keep-alive
+};
+
+class Worker {
+ public:
+  Worker(int index, const GatewayConfig& config, BackendRegistry& registry, GatewayStats& stats,
+         std::unique_ptr<Picker> picker);
+  ~Worker();
+
+  Status listen(const std::vector<ListenAddress>& listeners);
+  void run();
+  // Stops accepting; idle connections close; the rest finish their request. Thread-safe.
+  void begin_shutdown();
+  // Stops the event loop now. Thread-safe.
+  void stop();
+  boost::asio::io_context& context() { return context_; }
+
+  // Used by sessions.
+  const GatewayConfig& config() const { return config_; }
+  GatewayStats& stats() { return stats_; }
+  int64_t now_ns() const;
+  bool shutting_down() const { return shutting_down_; }
+  // Chooses a backend for the request, skipping `excluded`; nullptr with `reason` when none.
+  std::shared_ptr<Backend> pick_backend(const RequestView& request,
+                                        std::span<const uint32_t> excluded, std::string& reason);
+  void observe(const Outcome& outcome) { picker_->observe(outcome); }
+  // Passive health: failures in a row eject a backend for a back-off that doubles each time.
+  void record_backend_result(Backend& backend, bool success);
+  // The retry budget: retries stay under budget_ratio of requests (plus a small floor).
+  bool retry_allowed() const;
+  std::unique_ptr<Upstream> take_idle_upstream(const Backend& backend);
+  void return_upstream(std::unique_ptr<Upstream> upstream);
+  std::unique_ptr<Exchange> acquire_exchange();
+  void release_exchange(std::unique_ptr<Exchange> exchange);
+  uint64_t next_request_number() { return ++request_counter_; }
+  void add_session(ClientSession* session);
+  void remove_session(ClientSession* session);
+
+ private:
+  boost::asio::awaitable<void> accept_loop(boost::asio::ip::tcp::acceptor& acceptor);
+  boost::asio::awaitable<void> tick_loop();
+  void refresh_backends();
+  void expire_deadlines();
+  void close_stale_upstreams();
+
+  const int index_;
+  const GatewayConfig& config_;
+  BackendRegistry& registry_;
+  GatewayStats& stats_;
+  std::unique_ptr<Picker> picker_;
+  boost::asio::io_context context_{1};
+  std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> acceptors_;
+  boost::asio::steady_timer tick_timer_{context_};
+  bool shutting_down_ = false;
+
+  uint64_t backends_generation_ = 0;
+  std::shared_ptr<const BackendList> backends_;
+  std::vector<BackendView> views_;
+  // Pooled keep-alive connections, indexed by Backend::id.
+  std::vector<std::vector<std::unique_ptr<Upstream>>> idle_upstreams_;
+  std::vector<std::unique_ptr<Exchange>> free_exchanges_;
+  std::vector<ClientSession*> sessions_;
+  uint64_t request_counter_ = 0;
+};
+
+}  // namespace fulcrum
