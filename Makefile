@@ -5,7 +5,7 @@ JOBS ?= $(shell nproc)
 CONFIG ?= examples/quickstart.yaml
 CMAKE_GEN := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
 
-.PHONY: all deps build build-asan run test test-unit test-asan bench fmt fmt-check tidy clean
+.PHONY: all deps build build-asan run test test-unit test-asan bench bench-gateway fmt fmt-check tidy clean
 
 all: build
 
@@ -38,6 +38,10 @@ test-asan: build-asan
 
 bench: deps build
 	./$(BUILD_DIR)/micro_bench --benchmark_min_time=0.2
+
+bench-gateway: deps build
+	@bash scripts/install-deps.sh bench
+	bash bench/gateway_vs_peers.sh all
 
 fmt:
 	find src tests bench -name '*.cpp' -o -name '*.h' | xargs clang-format -i

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages Fulcrum needs. Idempotent: when everything is present it only
 # checks, and it runs `apt-get update` only when something is missing.
+#   scripts/install-deps.sh          build and test dependencies
+#   scripts/install-deps.sh bench    also the peers the benchmarks run (HAProxy, nginx, wrk)
 set -euo pipefail
 
 packages=(
@@ -9,6 +11,9 @@ packages=(
   libboost1.81-dev libcli11-dev libyaml-cpp-dev libspdlog-dev libsqlite3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )
+if [[ ${1:-} == bench ]]; then
+  packages+=(haproxy nginx-light wrk bc python3 curl util-linux)
+fi
 
 missing=()
 for pkg in "${packages[@]}"; do

@@ -21,7 +21,8 @@ namespace {
 constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 constexpr auto kTickInterval = std::chrono::milliseconds(100);
 constexpr uint64_t kRetryBudgetFloor = 10;
-constexpr size_t kMaxPooledExchanges = 256;
+// Buffers kept for reuse; more would only pin memory after a burst.
+constexpr size_t kMaxPooledExchanges = 32;
 
 }  // namespace
 

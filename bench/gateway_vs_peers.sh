@@ -1,0 +1,228 @@
+#!/usr/bin/env bash
+# Fulcrum's gateway against HAProxy and nginx, measured in the same run on this machine.
+#
+#   bench/gateway_vs_peers.sh [throughput|idle|all]
+#
+# Throughput: two nginx backends (1 worker each, tiny body); HAProxy (nbthread 1, leastconn,
+# keep-alive to backends), nginx as proxy (1 worker, least_conn, upstream keepalive) and Fulcrum
+# (1 worker, least_connections). Each proxy runs on core 0; load generator and backends on core 1.
+# wrk -t1 -c32 for DURATION seconds per proxy, ROUNDS rounds interleaved, plus the direct-to-backend
+# figure as the limit. Idle: opens IDLE_CONNECTIONS keep-alive connections to each proxy and reports
+# the RSS each one grew by (8,000 by default: with an open-file limit of 20,000, HAProxy reserves
+# two descriptors per connection and cannot be given maxconn 10,000).
+set -euo pipefail
+
+mode=${1:-all}
+DURATION=${DURATION:-10}
+ROUNDS=${ROUNDS:-3}
+CONNECTIONS=${CONNECTIONS:-32}
+IDLE_CONNECTIONS=${IDLE_CONNECTIONS:-8000}
+root=$(cd "$(dirname "$0")/.." && pwd)
+fulcrum=${FULCRUM:-$root/build/fulcrum}
+work=$(mktemp -d /tmp/fulcrum-bench.XXXXXX)
+pids=()
+
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+for tool in nginx haproxy wrk taskset python3; do
+  command -v "$tool" >/dev/null || { echo "missing $tool: run scripts/install-deps.sh bench" >&2; exit 2; }
+done
+[[ -x $fulcrum ]] || { echo "missing $fulcrum: run make build" >&2; exit 2; }
+
+cores=$(nproc)
+proxy_core=0
+load_core=$((cores > 1 ? 1 : 0))
+
+backend_ports=(19001 19002)
+declare -A proxy_port=([direct]=19001 [haproxy]=19100 [nginx]=19101 [fulcrum]=19102)
+declare -A proxy_pid
+
+start_nginx_backend() {
+  local port=$1 dir=$work/backend-$1
+  mkdir -p "$dir"
+  cat > "$dir/nginx.conf" <<CONF
+worker_processes 1;
+master_process off;
+daemon off;
+pid $dir/nginx.pid;
+error_log $dir/error.log crit;
+events { worker_connections 20000; }
+http {
+  access_log off;
+  keepalive_requests 1000000;
+  server {
+    listen 127.0.0.1:$port reuseport backlog=4096;
+    location / { return 200 "ok\n"; }
+  }
+}
+CONF
+  taskset -c "$load_core" nginx -c "$dir/nginx.conf" -p "$dir" &
+  pids+=($!)
+}
+
+start_haproxy() {
+  local dir=$work/haproxy
+  mkdir -p "$dir"
+  cat > "$dir/haproxy.cfg" <<CONF
+global
+  nbthread 1
+  maxconn 9000
+defaults
+  mode http
+  timeout connect 2s
+  timeout client 60s
+  timeout server 60s
+  option http-keep-alive
+  http-reuse always
+frontend bench
+  bind 127.0.0.1:${proxy_port[haproxy]}
+  default_backend models
+backend models
+  balance leastconn
+  server a 127.0.0.1:${backend_ports[0]}
+  server b 127.0.0.1:${backend_ports[1]}
+CONF
+  taskset -c "$proxy_core" haproxy -f "$dir/haproxy.cfg" -db &
+  proxy_pid[haproxy]=$!
+  pids+=($!)
+}
+
+start_nginx_proxy() {
+  local dir=$work/nginx-proxy
+  mkdir -p "$dir"
+  cat > "$dir/nginx.conf" <<CONF
+worker_processes 1;
+master_process off;
+daemon off;
+pid $dir/nginx.pid;
+error_log $dir/error.log crit;
+events { worker_connections 40000; }
+http {
+  access_log off;
+  keepalive_requests 1000000;
+  upstream models {
+    least_conn;
+    server 127.0.0.1:${backend_ports[0]};
+    server 127.0.0.1:${backend_ports[1]};
+    keepalive 64;
+  }
+  server {
+    listen 127.0.0.1:${proxy_port[nginx]} backlog=4096;
+    location / {
+      proxy_pass http://models;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+    }
+  }
+}
+CONF
+  taskset -c "$proxy_core" nginx -c "$dir/nginx.conf" -p "$dir" &
+  proxy_pid[nginx]=$!
+  pids+=($!)
+}
+
+start_fulcrum() {
+  cat > "$work/fulcrum.yaml" <<CONF
+gateway:
+  listen: 127.0.0.1:${proxy_port[fulcrum]}
+  workers: 1
+  policy: {policy: least_connections}
+  limits: {connections: 40000}
+  backends:
+    - http://127.0.0.1:${backend_ports[0]}
+    - http://127.0.0.1:${backend_ports[1]}
+CONF
+  taskset -c "$proxy_core" "$fulcrum" gateway --config "$work/fulcrum.yaml" 2>"$work/fulcrum.log" &
+  proxy_pid[fulcrum]=$!
+  pids+=($!)
+}
+
+wait_for_port() {
+  for _ in $(seq 1 100); do
+    if curl -s -o /dev/null "http://127.0.0.1:$1/"; then return 0; fi
+    sleep 0.05
+  done
+  echo "nothing answers on port $1" >&2
+  exit 1
+}
+
+rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
+
+# Prints "rps p50_ms p99_ms" for one wrk run.
+run_wrk() {
+  taskset -c "$load_core" wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency "http://127.0.0.1:$1/" |
+    awk '
+      function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
+      /Requests\/sec/ { rps = $2 }
+      $1 == "50%" { p50 = ms($2) }
+      $1 == "99%" { p99 = ms($2) }
+      END { printf "%.0f %.3f %.3f\n", rps, p50, p99 }'
+}
+
+throughput() {
+  declare -A total_rps total_p50 total_p99
+  local names=(direct haproxy nginx fulcrum)
+  for name in "${names[@]}"; do total_rps[$name]=0; total_p50[$name]=0; total_p99[$name]=0; done
+  for round in $(seq 1 "$ROUNDS"); do
+    for name in "${names[@]}"; do
+      read -r rps p50 p99 < <(run_wrk "${proxy_port[$name]}")
+      echo "round $round $name: $rps req/s, p50 $p50 ms, p99 $p99 ms" >&2
+      total_rps[$name]=$(echo "${total_rps[$name]} + $rps" | bc -l)
+      total_p50[$name]=$(echo "${total_p50[$name]} + $p50" | bc -l)
+      total_p99[$name]=$(echo "${total_p99[$name]} + $p99" | bc -l)
+    done
+  done
+  echo
+  printf "%-10s %12s %10s %10s %10s\n" proxy "req/s" "p50 ms" "p99 ms" "RSS KiB"
+  for name in "${names[@]}"; do
+    local rss="-"
+    [[ $name != direct ]] && rss=$(rss_kb "${proxy_pid[$name]}")
+    printf "%-10s %12.0f %10.3f %10.3f %10s\n" "$name" \
+      "$(echo "${total_rps[$name]} / $ROUNDS" | bc -l)" \
+      "$(echo "${total_p50[$name]} / $ROUNDS" | bc -l)" \
+      "$(echo "${total_p99[$name]} / $ROUNDS" | bc -l)" "$rss"
+  done
+  echo
+  printf "fulcrum/haproxy rps: %.2f   fulcrum/nginx rps: %.2f   fulcrum/direct rps: %.2f\n" \
+    "$(echo "${total_rps[fulcrum]} / ${total_rps[haproxy]}" | bc -l)" \
+    "$(echo "${total_rps[fulcrum]} / ${total_rps[nginx]}" | bc -l)" \
+    "$(echo "${total_rps[fulcrum]} / ${total_rps[direct]}" | bc -l)"
+  printf "fulcrum/haproxy p99: %.2f   fulcrum/nginx p99: %.2f\n" \
+    "$(echo "${total_p99[fulcrum]} / ${total_p99[haproxy]}" | bc -l)" \
+    "$(echo "${total_p99[fulcrum]} / ${total_p99[nginx]}" | bc -l)"
+}
+
+idle() {
+  echo
+  printf "%-10s %14s %14s %18s\n" proxy "RSS before KiB" "RSS after KiB" "bytes/connection"
+  for name in haproxy nginx fulcrum; do
+    local pid=${proxy_pid[$name]} before after
+    before=$(rss_kb "$pid")
+    python3 "$root/bench/idle_connections.py" "${proxy_port[$name]}" "$IDLE_CONNECTIONS" "$pid" \
+      > "$work/idle-$name.txt"
+    after=$(cat "$work/idle-$name.txt")
+    printf "%-10s %14s %14s %18.0f\n" "$name" "$before" "$after" \
+      "$(echo "($after - $before) * 1024 / $IDLE_CONNECTIONS" | bc -l)"
+  done
+}
+
+ulimit -n 65536 2>/dev/null || true
+for port in "${backend_ports[@]}"; do start_nginx_backend "$port"; done
+start_haproxy
+start_nginx_proxy
+start_fulcrum
+for port in "${backend_ports[@]}" "${proxy_port[haproxy]}" "${proxy_port[nginx]}" "${proxy_port[fulcrum]}"; do
+  wait_for_port "$port"
+done
+echo "proxy on core $proxy_core; wrk and backends on core $load_core; ${DURATION}s x ${ROUNDS} rounds, wrk -t1 -c$CONNECTIONS"
+case $mode in
+  throughput) throughput ;;
+  idle) idle ;;
+  all) throughput; idle ;;
+  *) echo "usage: $0 [throughput|idle|all]" >&2; exit 2 ;;
+esac
