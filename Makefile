@@ -27,7 +27,8 @@ build-asan: $(ASAN_DIR)/CMakeCache.txt
 run: deps build
 	./$(BUILD_DIR)/fulcrum serve --config $(CONFIG)
 
-test: deps build test-unit test-asan
+# Every test: the whole suite, the unit tests again under ASan+UBSan, and a bounded fuzz run.
+test: deps build test-unit test-asan test-fuzz
 
 test-unit: build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
@@ -53,14 +54,18 @@ tidy: build
 	find src -name '*.cpp' | xargs clang-tidy -p $(BUILD_DIR) --quiet
 
 clean:
-	rm -rf $(BUILD_DIR) $(ASAN_DIR)
+	rm -rf $(BUILD_DIR) $(ASAN_DIR) build-fuzz
 
 FUZZ_DIR ?= build-fuzz
 FUZZ_SECONDS ?= 60
+TEST_FUZZ_SECONDS ?= 60
 
 # libFuzzer run over the HTTP codec, built with clang. New inputs go to $(FUZZ_DIR)/corpus; the
 # committed seeds in tests/fuzz/corpus are only read.
-.PHONY: fuzz
+.PHONY: fuzz test-fuzz
+test-fuzz:
+	$(MAKE) fuzz FUZZ_SECONDS=$(TEST_FUZZ_SECONDS)
+
 fuzz:
 	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_DIR) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 		-DFULCRUM_FUZZ=ON -DFULCRUM_BENCH=OFF
