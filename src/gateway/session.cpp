@@ -134,15 +134,20 @@ asio::awaitable<ClientSession::Next> ClientSession::serve_request() {
   const http::RequestHead& request = exchange.request;
   bump(worker_.stats().requests);
   const GatewayLimits& limits = worker_.config().limits;
-  if (request.framing == http::BodyFraming::kContentLength &&
-      request.content_length > static_cast<uint64_t>(limits.body_bytes)) {
+  request_body_error_status_ = 0;
+  const BufferedBody buffered = inspect_buffered_body();
+  if (buffered.payload_bytes > static_cast<uint64_t>(limits.body_bytes)) {
     co_return co_await respond_error(
         413, "request body exceeds the limit of " + std::to_string(limits.body_bytes) + " bytes");
+  }
+  if (buffered.malformed) {
+    bump(worker_.stats().bad_requests);
+    co_return co_await respond_error(400, "malformed chunked request body");
   }
   if (request.upgrade) {
     co_return co_await respond_error(501, "protocol upgrades are not supported");
   }
-  size_t message_end = request_message_end();
+  size_t message_end = buffered.message_end;
   bool replayable = message_end != 0;
   streaming_body_ = !replayable;
   request_bytes_ = replayable ? message_end : exchange.client_filled;
@@ -189,23 +194,34 @@ asio::awaitable<ClientSession::Next> ClientSession::read_head() {
   }
 }
 
-size_t ClientSession::request_message_end() const {
+ClientSession::BufferedBody ClientSession::inspect_buffered_body() const {
   const Exchange& exchange = *exchange_;
   const http::RequestHead& request = exchange.request;
+  BufferedBody buffered;
   switch (request.framing) {
     case http::BodyFraming::kNone:
-    case http::BodyFraming::kUntilClose: return request.head_bytes;
+    case http::BodyFraming::kUntilClose: buffered.message_end = request.head_bytes; break;
     case http::BodyFraming::kContentLength: {
+      buffered.payload_bytes = request.content_length;  // declared, so checked before it arrives
       uint64_t end = request.head_bytes + request.content_length;
-      return end <= exchange.client_filled ? static_cast<size_t>(end) : 0;
+      if (end <= exchange.client_filled) buffered.message_end = static_cast<size_t>(end);
+      break;
     }
     case http::BodyFraming::kChunked: {
       http::ChunkedDecoder decoder;
       auto progress = decoder.feed(exchange.client_bytes().substr(request.head_bytes));
-      return progress.complete ? request.head_bytes + progress.consumed : 0;
+      buffered.payload_bytes = decoder.payload_bytes();
+      buffered.malformed = progress.error();
+      if (progress.complete) buffered.message_end = request.head_bytes + progress.consumed;
+      break;
     }
   }
-  return 0;
+  return buffered;
+}
+
+void ClientSession::fail_request_body(int status, std::string_view reason) {
+  request_body_error_status_ = status;
+  request_body_error_reason_ = reason;
 }
 
 asio::awaitable<ClientSession::Next> ClientSession::forward(bool replayable) {
@@ -227,7 +243,13 @@ asio::awaitable<ClientSession::Next> ClientSession::forward(bool replayable) {
     attempt.counted_in_flight = true;
     attempt.started_ns = worker_.now_ns();
 
-    bool sent = co_await connect_upstream(attempt) && co_await send_request(attempt);
+    const bool connected = co_await connect_upstream(attempt);
+    bool sent = connected && co_await send_request(attempt);
+    if (request_body_error_status_ != 0) {
+      finish_attempt(attempt, true);  // the client failed, not the backend
+      co_return co_await respond_error(request_body_error_status_,
+                                       std::string(request_body_error_reason_));
+    }
     bool have_head = sent && co_await read_response_head(attempt);
     if (have_head &&
         !(is_retryable_status(exchange_->response.status_code) && replayable && retries_left > 0)) {
@@ -240,17 +262,21 @@ asio::awaitable<ClientSession::Next> ClientSession::forward(bool replayable) {
     }
     bool stale_keepalive = !have_head && attempt.upstream && attempt.upstream->reused;
     finish_attempt(attempt, stale_keepalive);
+    // A backend that could not be reached is unavailable (503); one that took the request and
+    // then failed is a bad gateway (502).
+    const int failure_status = connected ? 502 : 503;
+    const std::string failure = "backend \"" + attempt.backend->config.name +
+                                (connected ? "\" failed" : "\" is unreachable");
     if (!replayable) {
-      co_return co_await respond_error(502, "backend \"" + attempt.backend->config.name +
-                                                "\" failed and the request cannot be replayed");
+      co_return co_await respond_error(failure_status,
+                                       failure + " and the request cannot be replayed");
     }
     if (stale_keepalive && !stale_retry_used) {
       stale_retry_used = true;  // a pooled connection the backend had closed: try a fresh one
       continue;
     }
     if (retries_left == 0 || !worker_.retry_allowed()) {
-      co_return co_await respond_error(502,
-                                       "backend \"" + attempt.backend->config.name + "\" failed");
+      co_return co_await respond_error(failure_status, failure);
     }
     --retries_left;
     bump(worker_.stats().retries);
@@ -283,8 +309,15 @@ asio::awaitable<bool> ClientSession::send_request(Attempt& attempt) {
   Exchange& exchange = *exchange_;
   const http::RequestHead& request = exchange.request;
   char request_id[32];
-  std::array<http::Header, 3> added;
+  std::array<http::Header, 4> added;
   size_t added_count = 0;
+  // HTTP/1.0 requests may lack Host, which the HTTP/1.1 request sent upstream must carry.
+  std::string authority;
+  if (!request.has_host) {
+    const BackendConfig& backend = attempt.backend->config;
+    authority = backend.host + ":" + std::to_string(backend.port);
+    added[added_count++] = {"Host", authority};
+  }
   added[added_count++] = {"X-Forwarded-For",
                           std::string_view(client_address_.data(), client_address_length_)};
   added[added_count++] = {"X-Forwarded-Proto", "http"};
@@ -327,16 +360,29 @@ asio::awaitable<bool> ClientSession::relay_request_body_rest(Attempt& attempt) {
     set_deadline(Phase::kBody, worker_.config().timeouts.idle_ms);
     auto [error, bytes] = co_await client_.async_read_some(
         asio::buffer(exchange.client_buffer.get(), exchange.capacity), kNoThrow);
-    if (error) co_return false;
+    if (error) {
+      if (expired(Phase::kBody)) {
+        fail_request_body(408, "the request body did not arrive in time");
+      } else {
+        fail_request_body(400, "the request body ended early");
+      }
+      co_return false;
+    }
     std::string_view piece(exchange.client_buffer.get(), bytes);
     size_t consumed = 0;
     bool complete = false;
     if (chunked) {
       auto progress = decoder.feed(piece);
-      if (progress.error()) co_return false;
+      if (progress.error()) {
+        fail_request_body(400, progress.error_reason);
+        co_return false;
+      }
       consumed = progress.consumed;
       complete = progress.complete;
-      if (decoder.payload_bytes() > body_limit) co_return false;
+      if (decoder.payload_bytes() > body_limit) {
+        fail_request_body(413, "request body exceeds the limit");
+        co_return false;
+      }
     } else {
       consumed = length_body.consume(bytes);
       complete = length_body.complete();

@@ -69,7 +69,13 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   bool expired(Phase phase) const { return expired_phase_ == phase; }
   void finish_attempt(Attempt& attempt, bool success);
   void release_exchange();
-  size_t request_message_end() const;  // bytes of the buffered request (head + body) when known
+  struct BufferedBody {
+    size_t message_end = 0;      // head + body bytes when the whole request is buffered, else 0
+    uint64_t payload_bytes = 0;  // declared (Content-Length) or decoded so far (chunked)
+    bool malformed = false;      // the buffered part of a chunked body is invalid
+  };
+  BufferedBody inspect_buffered_body() const;
+  void fail_request_body(int status, std::string_view reason);
 
   Worker& worker_;
   boost::asio::ip::tcp::socket client_;
@@ -84,6 +90,9 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   std::array<char, 48> client_address_{};
   uint8_t client_address_length_ = 0;
   size_t request_bytes_ = 0;  // head + body bytes of the current request in client_buffer
+  // Set when a streamed request body failed on the client's side (0: it did not).
+  int request_body_error_status_ = 0;
+  std::string_view request_body_error_reason_;
 };
 
 }  // namespace fulcrum
