@@ -1,0 +1,112 @@
+#include "fixtures.h"
+
+#include <signal.h>
+
+#include <charconv>
+#include <chrono>
+#include <iostream>
+#include <thread>
+
+#include "http_client.h"
+
+namespace fulcrum::integration {
+
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr auto kStartTimeout = 5s;
+constexpr int kGatewayStartAttempts = 3;
+constexpr std::string_view kListeningPrefix = "listening on ";
+
+uint64_t number_after(std::string_view text, std::string_view label) {
+  size_t at = text.find(label);
+  if (at == std::string_view::npos) return 0;
+  text.remove_prefix(at + label.size());
+  uint64_t value = 0;
+  std::from_chars(text.data(), text.data() + text.size(), value);
+  return value;
+}
+
+}  // namespace
+
+std::unique_ptr<ChildProcess> TestBackend::spawn(const std::string& name, uint16_t port,
+                                                 uint16_t& bound_port) {
+  auto process = ChildProcess::start(
+      {FULCRUM_TEST_BACKEND_BINARY, "--port", std::to_string(port), "--name", name});
+  if (!process) return nullptr;
+  std::optional<std::string> line = process->read_line(kStartTimeout);
+  if (!line || !line->starts_with(kListeningPrefix)) return nullptr;
+  bound_port = static_cast<uint16_t>(number_after(*line, kListeningPrefix));
+  return process;
+}
+
+std::unique_ptr<TestBackend> TestBackend::start(const std::string& name, uint16_t port) {
+  uint16_t bound_port = 0;
+  auto process = spawn(name, port, bound_port);
+  if (!process || bound_port == 0) return nullptr;
+  return std::unique_ptr<TestBackend>(new TestBackend(name, bound_port, std::move(process)));
+}
+
+void TestBackend::kill() { process_->kill_now(); }
+
+bool TestBackend::restart() {
+  process_->kill_now();
+  uint16_t bound_port = 0;
+  auto process = spawn(name_, port_, bound_port);
+  if (!process || bound_port != port_) return false;
+  process_ = std::move(process);
+  return true;
+}
+
+std::optional<TestBackend::Stats> TestBackend::stats() const {
+  auto response = fetch_once(port_, get_request("/stats"));
+  if (!response || response->status != 200) return std::nullopt;
+  return Stats{number_after(response->body, "requests "),
+               number_after(response->body, "connections ")};
+}
+
+BackendEntry entry(const TestBackend& backend, uint32_t weight) {
+  return {backend.name(), backend.port(), weight};
+}
+
+std::unique_ptr<TestGateway> TestGateway::start(const std::vector<BackendEntry>& backends,
+                                                const std::string& settings) {
+  std::unique_ptr<TestGateway> gateway(new TestGateway());
+  // A port found free may be taken by another test before the gateway binds it: try again.
+  for (int attempt = 0; attempt < kGatewayStartAttempts; ++attempt) {
+    if (gateway->launch(backends, settings)) return gateway;
+    if (gateway->log().find("cannot listen") == std::string::npos) break;
+  }
+  std::cerr << "the gateway did not start; config:\n"
+            << gateway->config_text() << "log:\n"
+            << gateway->log();
+  return nullptr;
+}
+
+bool TestGateway::launch(const std::vector<BackendEntry>& backends, const std::string& settings) {
+  port_ = find_free_port();
+  config_text_ = "gateway:\n  listen: 127.0.0.1:" + std::to_string(port_) + "\n  backends:\n";
+  for (const BackendEntry& backend : backends) {
+    config_text_ += "    - {name: " + backend.name +
+                    ", url: http://127.0.0.1:" + std::to_string(backend.port) +
+                    ", weight: " + std::to_string(backend.weight) + "}\n";
+  }
+  config_text_ += settings;
+  std::string config_path = dir_.write_file("gateway.yaml", config_text_);
+  log_path_ = dir_.path() + "/gateway.log";
+  dir_.write_file("gateway.log", "");
+  process_ = ChildProcess::start({FULCRUM_BINARY, "gateway", "--config", config_path}, log_path_);
+  if (!process_) return false;
+  const auto deadline = std::chrono::steady_clock::now() + kStartTimeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (log().find("gateway listening on") != std::string::npos) return true;
+    if (!process_->running()) return false;
+    std::this_thread::sleep_for(5ms);
+  }
+  return false;
+}
+
+std::string TestGateway::log() const { return read_file(log_path_); }
+
+}  // namespace fulcrum::integration

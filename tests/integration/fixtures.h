@@ -1,0 +1,79 @@
+// The processes an integration test runs: test backends and a gateway in front of them.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "process.h"
+
+namespace fulcrum::integration {
+
+// A fulcrum_test_backend process on 127.0.0.1.
+class TestBackend {
+ public:
+  struct Stats {
+    uint64_t requests = 0;
+    uint64_t connections = 0;
+  };
+
+  // Starts a backend answering as `name`; port 0 lets it pick one. nullptr when it failed.
+  static std::unique_ptr<TestBackend> start(const std::string& name, uint16_t port = 0);
+
+  const std::string& name() const { return name_; }
+  uint16_t port() const { return port_; }
+  pid_t pid() const { return process_->pid(); }
+  // SIGKILL: the backend dies as a crashed server does, without closing anything gracefully.
+  void kill();
+  // Starts it again on the same port; false when that failed.
+  bool restart();
+  // What its /stats endpoint says (asked directly, not through the gateway).
+  std::optional<Stats> stats() const;
+
+ private:
+  TestBackend(std::string name, uint16_t port, std::unique_ptr<ChildProcess> process)
+      : name_(std::move(name)), port_(port), process_(std::move(process)) {}
+  static std::unique_ptr<ChildProcess> spawn(const std::string& name, uint16_t port,
+                                             uint16_t& bound_port);
+
+  std::string name_;
+  uint16_t port_;
+  std::unique_ptr<ChildProcess> process_;
+};
+
+// One entry of the gateway's backends: list.
+struct BackendEntry {
+  std::string name;
+  uint16_t port = 0;
+  uint32_t weight = 1;
+};
+
+BackendEntry entry(const TestBackend& backend, uint32_t weight = 1);
+
+// `fulcrum gateway` with a config written to its own temp dir and a free listen port.
+class TestGateway {
+ public:
+  // `settings` are the lines of the gateway: section after listen and backends, each indented
+  // by two spaces (e.g. "  workers: 1\n"). nullptr when it did not start; log() says why.
+  static std::unique_ptr<TestGateway> start(const std::vector<BackendEntry>& backends,
+                                            const std::string& settings);
+
+  uint16_t port() const { return port_; }
+  ChildProcess& process() { return *process_; }
+  std::string log() const;
+  std::string config_text() const { return config_text_; }
+
+ private:
+  TestGateway() = default;
+  bool launch(const std::vector<BackendEntry>& backends, const std::string& settings);
+
+  TempDir dir_;
+  uint16_t port_ = 0;
+  std::string config_text_;
+  std::string log_path_;
+  std::unique_ptr<ChildProcess> process_;
+};
+
+}  // namespace fulcrum::integration
