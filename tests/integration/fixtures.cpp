@@ -45,7 +45,7 @@ std::unique_ptr<TestBackend> TestBackend::start(const std::string& name, uint16_
   uint16_t bound_port = 0;
   auto process = spawn(name, port, bound_port);
   if (!process || bound_port == 0) return nullptr;
-  return std::unique_ptr<TestBackend>(new TestBackend(name, bound_port, std::move(process)));
+  return std::make_unique<TestBackend>(name, bound_port, std::move(process));
 }
 
 void TestBackend::kill() { process_->kill_now(); }
@@ -72,7 +72,7 @@ BackendEntry entry(const TestBackend& backend, uint32_t weight) {
 
 std::unique_ptr<TestGateway> TestGateway::start(const std::vector<BackendEntry>& backends,
                                                 const std::string& settings) {
-  std::unique_ptr<TestGateway> gateway(new TestGateway());
+  auto gateway = std::make_unique<TestGateway>();
   // A port found free may be taken by another test before the gateway binds it: try again.
   for (int attempt = 0; attempt < kGatewayStartAttempts; ++attempt) {
     if (gateway->launch(backends, settings)) return gateway;

@@ -21,6 +21,8 @@ class TestBackend {
 
   // Starts a backend answering as `name`; port 0 lets it pick one. nullptr when it failed.
   static std::unique_ptr<TestBackend> start(const std::string& name, uint16_t port = 0);
+  TestBackend(std::string name, uint16_t port, std::unique_ptr<ChildProcess> process)
+      : name_(std::move(name)), port_(port), process_(std::move(process)) {}
 
   const std::string& name() const { return name_; }
   uint16_t port() const { return port_; }
@@ -33,8 +35,6 @@ class TestBackend {
   std::optional<Stats> stats() const;
 
  private:
-  TestBackend(std::string name, uint16_t port, std::unique_ptr<ChildProcess> process)
-      : name_(std::move(name)), port_(port), process_(std::move(process)) {}
   static std::unique_ptr<ChildProcess> spawn(const std::string& name, uint16_t port,
                                              uint16_t& bound_port);
 
@@ -66,7 +66,6 @@ class TestGateway {
   std::string config_text() const { return config_text_; }
 
  private:
-  TestGateway() = default;
   bool launch(const std::vector<BackendEntry>& backends, const std::string& settings);
 
   TempDir dir_;

@@ -131,13 +131,36 @@ void expect_json_error(const HttpResponse& response, int status, std::string_vie
 }
 
 // Starts one backend per name.
-std::vector<std::unique_ptr<TestBackend>> start_backends(std::vector<std::string> names) {
+std::vector<std::unique_ptr<TestBackend>> start_backends(const std::vector<std::string>& names) {
   std::vector<std::unique_ptr<TestBackend>> backends;
+  backends.reserve(names.size());
   for (const std::string& name : names) backends.push_back(TestBackend::start(name));
   return backends;
 }
 
 #define ASSERT_STARTED(process) ASSERT_TRUE((process) != nullptr) << #process " did not start"
+
+// Backend "a" behind a gateway with `settings()`.
+class ProxyTest : public ::testing::Test {
+ protected:
+  virtual std::string settings() const { return "  workers: 1\n"; }
+
+  void SetUp() override {
+    backend_ = TestBackend::start("a");
+    ASSERT_STARTED(backend_);
+    gateway_ = TestGateway::start({entry(*backend_)}, settings());
+    ASSERT_STARTED(gateway_);
+  }
+
+  std::unique_ptr<TestBackend> backend_;
+  std::unique_ptr<TestGateway> gateway_;
+};
+
+// The same with small limits and short timeouts, for tests that cross them.
+class StrictLimitsTest : public ProxyTest {
+ protected:
+  std::string settings() const override { return std::string(kStrictSettings); }
+};
 
 // ---- routing and connection handling ---------------------------------------------------------
 
@@ -156,26 +179,17 @@ TEST(GatewayTest, WeightedRoundRobinSplitsRequestsExactlyByWeight) {
   EXPECT_EQ(backends[2]->stats()->requests, 100u);
 }
 
-TEST(GatewayTest, KeepAliveClientReusesOnePooledUpstreamConnection) {
-  auto backend = TestBackend::start("a");
-  ASSERT_STARTED(backend);
-  auto gateway = TestGateway::start({entry(*backend)}, "  workers: 1\n");
-  ASSERT_STARTED(gateway);
-
-  EXPECT_EQ(count_backends(gateway->port(), 100), (std::map<std::string, int>{{"a", 100}}));
-  auto stats = backend->stats();
+TEST_F(ProxyTest, KeepAliveClientReusesOnePooledUpstreamConnection) {
+  EXPECT_EQ(count_backends(gateway_->port(), 100), (std::map<std::string, int>{{"a", 100}}));
+  auto stats = backend_->stats();
   ASSERT_TRUE(stats.has_value());
   EXPECT_EQ(stats->requests, 100u);
   // One connection from the gateway's pool, plus the one that asked for the stats.
   EXPECT_EQ(stats->connections, 2u);
 }
 
-TEST(GatewayTest, ForwardsClientIdentityAndDropsHopByHopFields) {
-  auto backend = TestBackend::start("a");
-  ASSERT_STARTED(backend);
-  auto gateway = TestGateway::start({entry(*backend)}, "  workers: 1\n");
-  ASSERT_STARTED(gateway);
-  auto connection = RawConnection::open(gateway->port());
+TEST_F(ProxyTest, ForwardsClientIdentityAndDropsHopByHopFields) {
+  auto connection = RawConnection::open(gateway_->port());
   ASSERT_TRUE(connection);
 
   ASSERT_TRUE(connection->send(get_request("/echo?q=1",
@@ -223,12 +237,8 @@ TEST(GatewayTest, ForwardsClientIdentityAndDropsHopByHopFields) {
   EXPECT_NE(echo.value("x-request-id"), generated_id);
 }
 
-TEST(GatewayTest, PipelinedRequestsAreAnsweredInOrder) {
-  auto backend = TestBackend::start("a");
-  ASSERT_STARTED(backend);
-  auto gateway = TestGateway::start({entry(*backend)}, "  workers: 1\n");
-  ASSERT_STARTED(gateway);
-  auto connection = RawConnection::open(gateway->port());
+TEST_F(ProxyTest, PipelinedRequestsAreAnsweredInOrder) {
+  auto connection = RawConnection::open(gateway_->port());
   ASSERT_TRUE(connection);
 
   ASSERT_TRUE(connection->send(get_request("/echo?n=1") + post_request("/echo?n=2", "hello") +
@@ -249,15 +259,11 @@ TEST(GatewayTest, PipelinedRequestsAreAnsweredInOrder) {
   EXPECT_EQ(bodies, (std::vector<std::string>{"", "hello", ""}));
 }
 
-TEST(GatewayTest, RequestBodiesArriveIntact) {
-  auto backend = TestBackend::start("a");
-  ASSERT_STARTED(backend);
-  auto gateway = TestGateway::start({entry(*backend)}, "  workers: 1\n");
-  ASSERT_STARTED(gateway);
-  auto connection = RawConnection::open(gateway->port());
+TEST_F(ProxyTest, RequestBodiesArriveIntact) {
+  auto connection = RawConnection::open(gateway_->port());
   ASSERT_TRUE(connection);
   // Larger than the gateway's 16 KiB request buffer, so the body streams through.
-  const std::string large = pattern_bytes(1024 * 1024);
+  const std::string large = pattern_bytes(size_t{1024} * 1024);
 
   struct Case {
     std::string name;
@@ -282,14 +288,19 @@ TEST(GatewayTest, RequestBodiesArriveIntact) {
     EXPECT_EQ(echo.body.size(), test_case.expected_body.size());
     EXPECT_TRUE(echo.body == test_case.expected_body);
   }
+
+  // A request pipelined behind a streamed body is kept and answered next.
+  ASSERT_TRUE(connection->send(post_request("/echo", large) + get_request("/echo?next")));
+  auto streamed = connection->read_response(10s);
+  ASSERT_TRUE(streamed.has_value());
+  EXPECT_TRUE(parse_echo(streamed->body).body == large);
+  auto next = connection->read_response();
+  ASSERT_TRUE(next.has_value());
+  EXPECT_EQ(parse_echo(next->body).request_line, "GET /echo?next HTTP/1.1");
 }
 
-TEST(GatewayTest, StreamsServerSentEventsAsTheyArrive) {
-  auto backend = TestBackend::start("a");
-  ASSERT_STARTED(backend);
-  auto gateway = TestGateway::start({entry(*backend)}, "  workers: 1\n");
-  ASSERT_STARTED(gateway);
-  auto connection = RawConnection::open(gateway->port());
+TEST_F(ProxyTest, StreamsServerSentEventsAsTheyArrive) {
+  auto connection = RawConnection::open(gateway_->port());
   ASSERT_TRUE(connection);
 
   // The backend sends event 0 at once, then one every 300 ms, and [DONE] at 1200 ms.
@@ -309,12 +320,8 @@ TEST(GatewayTest, StreamsServerSentEventsAsTheyArrive) {
   EXPECT_EQ(response->body, "data: 0\n\ndata: 1\n\ndata: 2\n\ndata: 3\n\ndata: [DONE]\n\n");
 }
 
-TEST(GatewayTest, PassesChunkedAndLargeResponsesThrough) {
-  auto backend = TestBackend::start("a");
-  ASSERT_STARTED(backend);
-  auto gateway = TestGateway::start({entry(*backend)}, "  workers: 1\n");
-  ASSERT_STARTED(gateway);
-  auto connection = RawConnection::open(gateway->port());
+TEST_F(ProxyTest, PassesChunkedAndLargeResponsesThrough) {
+  auto connection = RawConnection::open(gateway_->port());
   ASSERT_TRUE(connection);
 
   ASSERT_TRUE(connection->send(get_request("/chunked?chunks=3")));
@@ -331,11 +338,7 @@ TEST(GatewayTest, PassesChunkedAndLargeResponsesThrough) {
   EXPECT_EQ(response->body.back(), static_cast<char>('a' + 2999999 % 26));
 }
 
-TEST(GatewayTest, HonoursHttp10AndConnectionClose) {
-  auto backend = TestBackend::start("a");
-  ASSERT_STARTED(backend);
-  auto gateway = TestGateway::start({entry(*backend)}, "  workers: 1\n");
-  ASSERT_STARTED(gateway);
+TEST_F(ProxyTest, HonoursHttp10AndConnectionClose) {
   struct Case {
     std::string request;
     std::string connection_field;  // on the response
@@ -349,7 +352,7 @@ TEST(GatewayTest, HonoursHttp10AndConnectionClose) {
   };
   for (const Case& test_case : cases) {
     SCOPED_TRACE(test_case.request);
-    auto connection = RawConnection::open(gateway->port());
+    auto connection = RawConnection::open(gateway_->port());
     ASSERT_TRUE(connection);
     ASSERT_TRUE(connection->send(test_case.request));
     auto response = connection->read_response();
@@ -365,19 +368,32 @@ TEST(GatewayTest, HonoursHttp10AndConnectionClose) {
     EXPECT_EQ(connection->read_response()->status, 200);
   }
   // Upstream every request is HTTP/1.1, so one without Host gets the backend's.
-  auto response = fetch_once(gateway->port(), "GET /echo HTTP/1.0\r\n\r\n");
+  auto response = fetch_once(gateway_->port(), "GET /echo HTTP/1.0\r\n\r\n");
   ASSERT_TRUE(response.has_value());
   Echo echo = parse_echo(response->body);
   EXPECT_EQ(echo.request_line, "GET /echo HTTP/1.1");
-  EXPECT_EQ(echo.value("host"), "127.0.0.1:" + std::to_string(backend->port()));
+  EXPECT_EQ(echo.value("host"), "127.0.0.1:" + std::to_string(backend_->port()));
 }
 
-TEST(GatewayTest, IdleClientConnectionIsClosedAfterTheIdleTimeout) {
-  auto backend = TestBackend::start("a");
-  ASSERT_STARTED(backend);
-  auto gateway = TestGateway::start({entry(*backend)}, "  workers: 1\n  timeouts: {idle: 1s}\n");
-  ASSERT_STARTED(gateway);
-  auto connection = RawConnection::open(gateway->port());
+TEST_F(ProxyTest, ResponseToHeadHasNoBodyAndTheConnectionStaysUsable) {
+  auto connection = RawConnection::open(gateway_->port());
+  ASSERT_TRUE(connection);
+  ASSERT_TRUE(
+      connection->send("HEAD /big?bytes=5000 HTTP/1.1\r\nHost: test\r\n\r\n" + get_request("/")));
+  auto head = connection->read_response(5s, /*request_was_head=*/true);
+  ASSERT_TRUE(head.has_value());
+  EXPECT_EQ(head->status, 200);
+  EXPECT_EQ(head->header("Content-Length"), "5000");
+  EXPECT_EQ(head->body, "");
+  auto next = connection->read_response();
+  ASSERT_TRUE(next.has_value());
+  EXPECT_EQ(next->status, 200);
+  EXPECT_EQ(next->body, "a\n");
+  EXPECT_TRUE(connection->received().empty());
+}
+
+TEST_F(StrictLimitsTest, IdleClientConnectionIsClosedAfterTheIdleTimeout) {
+  auto connection = RawConnection::open(gateway_->port());
   ASSERT_TRUE(connection);
   ASSERT_TRUE(connection->send(get_request("/")));
   ASSERT_TRUE(connection->read_response().has_value());
@@ -465,6 +481,27 @@ TEST(GatewayTest, EjectsAFailingBackendAndTakesItBackAfterTheEjection) {
   EXPECT_EQ(backends[1]->stats()->requests, 10u);
 }
 
+TEST(GatewayTest, Retries503OnAnotherBackendAndRelaysTheLastAnswer) {
+  auto backends = start_backends({"a", "b"});
+  for (auto& backend : backends) ASSERT_STARTED(backend);
+  auto gateway = TestGateway::start({entry(*backends[0]), entry(*backends[1])},
+                                    "  workers: 1\n  retries: {attempts: 1}\n");
+  ASSERT_STARTED(gateway);
+  auto response = fetch_once(gateway->port(), get_request("/status/503"));
+  ASSERT_TRUE(response.has_value());
+  EXPECT_EQ(response->status, 503);
+  EXPECT_EQ(response->body, "503\n");
+  EXPECT_EQ(response->header("X-Fulcrum-Backend"), "b");
+  EXPECT_EQ(backends[0]->stats()->requests, 1u);
+  EXPECT_EQ(backends[1]->stats()->requests, 1u);
+
+  // A status that is not worth retrying is relayed from the first backend.
+  response = fetch_once(gateway->port(), get_request("/status/500"));
+  ASSERT_TRUE(response.has_value());
+  EXPECT_EQ(response->status, 500);
+  EXPECT_EQ(backends[0]->stats()->requests + backends[1]->stats()->requests, 3u);
+}
+
 TEST(GatewayTest, NoReachableBackendIs503WithAJsonError) {
   // Nothing listens on the port of "gone"; with no retries its connect failure is final.
   auto gateway = TestGateway::start({BackendEntry{"gone", find_free_port(), 1}},
@@ -490,22 +527,14 @@ TEST(GatewayTest, AllBackendsDownIs503WithAJsonError) {
   }
 }
 
-TEST(GatewayTest, SlowBackendIs504AfterTheFirstByteTimeout) {
-  auto backend = TestBackend::start("a");
-  ASSERT_STARTED(backend);
-  auto gateway = TestGateway::start({entry(*backend)}, std::string(kStrictSettings));
-  ASSERT_STARTED(gateway);
-  auto response = fetch_once(gateway->port(), get_request("/sleep/3000"), 2500ms);
+TEST_F(StrictLimitsTest, SlowBackendIs504AfterTheFirstByteTimeout) {
+  auto response = fetch_once(gateway_->port(), get_request("/sleep/3000"), 2500ms);
   ASSERT_TRUE(response.has_value()) << "no 504 before the backend answered";
   expect_json_error(*response, 504, "gateway_timeout");
 }
 
-TEST(GatewayTest, BackendDyingMidResponseClosesTheClientConnection) {
-  auto backend = TestBackend::start("a");
-  ASSERT_STARTED(backend);
-  auto gateway = TestGateway::start({entry(*backend)}, std::string(kStrictSettings));
-  ASSERT_STARTED(gateway);
-  auto connection = RawConnection::open(gateway->port());
+TEST_F(StrictLimitsTest, BackendDyingMidResponseClosesTheClientConnection) {
+  auto connection = RawConnection::open(gateway_->port());
   ASSERT_TRUE(connection);
   ASSERT_TRUE(connection->send(get_request("/abort")));
   ASSERT_TRUE(connection->read_until_closed());
@@ -517,12 +546,8 @@ TEST(GatewayTest, BackendDyingMidResponseClosesTheClientConnection) {
   EXPECT_EQ(partial.body, std::string(100, 'x'));
 }
 
-TEST(GatewayTest, BackendClosingWithoutAnswerIs502) {
-  auto backend = TestBackend::start("a");
-  ASSERT_STARTED(backend);
-  auto gateway = TestGateway::start({entry(*backend)}, std::string(kStrictSettings));
-  ASSERT_STARTED(gateway);
-  auto response = fetch_once(gateway->port(), get_request("/close"));
+TEST_F(StrictLimitsTest, BackendClosingWithoutAnswerIs502) {
+  auto response = fetch_once(gateway_->port(), get_request("/close"));
   ASSERT_TRUE(response.has_value());
   expect_json_error(*response, 502, "bad_gateway");
 }
@@ -535,6 +560,12 @@ struct BadRequest {
   int status;
   std::string code;
 };
+
+std::string many_fields(int count) {
+  std::string fields;
+  for (int i = 0; i < count; ++i) fields += "X-Field-" + std::to_string(i) + ": v\r\n";
+  return fields;
+}
 
 std::vector<BadRequest> bad_requests() {
   const std::string host = "Host: test\r\n";
@@ -557,6 +588,8 @@ std::vector<BadRequest> bad_requests() {
       {"ObsoleteLineFolding", get_request("/", "X-Folded: one\r\n two\r\n"), 400, "bad_request"},
       {"Http11WithoutHost", "GET / HTTP/1.1\r\n\r\n", 400, "bad_request"},
       {"Http2RequestLine", "GET / HTTP/2.0\r\n" + host + "\r\n", 505, "http_version_not_supported"},
+      {"TooManyHeaderFields", get_request("/", many_fields(150)), 431,
+       "request_header_fields_too_large"},
       {"NulInFieldValue", get_request("/", std::string("X-Nul: a\0b\r\n", 12)), 400, "bad_request"},
       {"CrInFieldValue", get_request("/", "X-Cr: a\rb\r\n"), 400, "bad_request"},
       {"UnknownTransferCoding",
@@ -575,15 +608,11 @@ std::vector<BadRequest> bad_requests() {
 // Names the case in test output instead of dumping its bytes.
 void PrintTo(const BadRequest& bad, std::ostream* out) { *out << bad.name; }
 
-class BadRequestTest : public ::testing::TestWithParam<BadRequest> {};
+class BadRequestTest : public StrictLimitsTest, public ::testing::WithParamInterface<BadRequest> {};
 
 TEST_P(BadRequestTest, IsRefusedWithItsStatusAndTheConnectionClosed) {
   const BadRequest& bad = GetParam();
-  auto backend = TestBackend::start("a");
-  ASSERT_STARTED(backend);
-  auto gateway = TestGateway::start({entry(*backend)}, std::string(kStrictSettings));
-  ASSERT_STARTED(gateway);
-  auto connection = RawConnection::open(gateway->port());
+  auto connection = RawConnection::open(gateway_->port());
   ASSERT_TRUE(connection);
   ASSERT_TRUE(connection->send(bad.bytes));
   auto response = connection->read_response();
@@ -592,7 +621,7 @@ TEST_P(BadRequestTest, IsRefusedWithItsStatusAndTheConnectionClosed) {
   EXPECT_EQ(response->header("Connection"), "close");
   EXPECT_TRUE(connection->read_until_closed(2s)) << "the connection stayed open";
   // The only connection the backend saw is the one asking for its stats.
-  EXPECT_EQ(backend->stats()->connections, 1u) << "the request reached the backend";
+  EXPECT_EQ(backend_->stats()->connections, 1u) << "the request reached the backend";
 }
 
 INSTANTIATE_TEST_SUITE_P(GatewayTest, BadRequestTest, ::testing::ValuesIn(bad_requests()),
@@ -608,7 +637,7 @@ TEST(GatewayTest, StreamedChunkedBodyErrorsAreTheClients) {
   auto gateway = TestGateway::start(
       {entry(*backend)}, "  workers: 1\n  limits: {header_bytes: 4Ki, body_bytes: 64Ki}\n");
   ASSERT_STARTED(gateway);
-  const std::string valid_start = chunked_encoding(pattern_bytes(32 * 1024), 1000);
+  const std::string valid_start = chunked_encoding(pattern_bytes(size_t{32} * 1024), 1000);
   const std::string without_last_chunk = valid_start.substr(0, valid_start.size() - 5);
   struct Case {
     std::string name;
@@ -618,7 +647,7 @@ TEST(GatewayTest, StreamedChunkedBodyErrorsAreTheClients) {
   };
   const std::vector<Case> cases = {
       {"malformed chunk size", without_last_chunk + "zz\r\nhello\r\n0\r\n\r\n", 400, "bad_request"},
-      {"over the body limit", chunked_encoding(pattern_bytes(200 * 1024), 1000), 413,
+      {"over the body limit", chunked_encoding(pattern_bytes(size_t{200} * 1024), 1000), 413,
        "payload_too_large"},
   };
   for (const Case& test_case : cases) {
@@ -635,12 +664,8 @@ TEST(GatewayTest, StreamedChunkedBodyErrorsAreTheClients) {
   EXPECT_EQ(count_backends(gateway->port(), 3), (std::map<std::string, int>{{"a", 3}}));
 }
 
-TEST(GatewayTest, ClientNotFinishingItsHeadGets408) {
-  auto backend = TestBackend::start("a");
-  ASSERT_STARTED(backend);
-  auto gateway = TestGateway::start({entry(*backend)}, std::string(kStrictSettings));
-  ASSERT_STARTED(gateway);
-  auto connection = RawConnection::open(gateway->port());
+TEST_F(StrictLimitsTest, ClientNotFinishingItsHeadGets408) {
+  auto connection = RawConnection::open(gateway_->port());
   ASSERT_TRUE(connection);
   ASSERT_TRUE(connection->send("GET / HTTP/1.1\r\nHost: test\r\nX-Slow: "));
   auto response = connection->read_response(3s);
@@ -674,29 +699,34 @@ void run_troublesome_round(uint16_t port) {
     ASSERT_TRUE(connection);
     ASSERT_TRUE(connection->send(partial));
   }
+  // A stream whose client leaves after the first event.
+  {
+    auto connection = RawConnection::open(port);
+    ASSERT_TRUE(connection);
+    ASSERT_TRUE(connection->send(get_request("/sse?events=20&interval_ms=50")));
+    EXPECT_TRUE(connection->read_until_contains("data: 0\n\n"));
+  }
   for (auto& connection : open_connections) connection->read_until_closed(3s);
   EXPECT_EQ(count_backends(port, 20), (std::map<std::string, int>{{"a", 20}}));
 }
 
-TEST(GatewayTest, DoesNotLeakFileDescriptors) {
-  auto backend = TestBackend::start("a");
-  ASSERT_STARTED(backend);
-  auto gateway = TestGateway::start({entry(*backend)}, std::string(kStrictSettings));
-  ASSERT_STARTED(gateway);
-  const pid_t pid = gateway->process().pid();
+TEST_F(StrictLimitsTest, DoesNotLeakFileDescriptors) {
+  const pid_t pid = gateway_->process().pid();
   const size_t fds_at_start = count_open_fds(pid);
   ASSERT_GT(fds_at_start, 0u);
 
-  for (int round = 0; round < 2; ++round) run_troublesome_round(gateway->port());
+  for (int round = 0; round < 2; ++round) run_troublesome_round(gateway_->port());
   // Pooled upstream connections and idle clients close after the 1 s idle timeout.
   size_t fds_now = count_open_fds(pid);
+  RecordProperty("fds_at_start", static_cast<int>(fds_at_start));
+  RecordProperty("fds_after_rounds", static_cast<int>(fds_now));
   for (auto deadline = Clock::now() + 4s; fds_now > fds_at_start && Clock::now() < deadline;) {
     std::this_thread::sleep_for(100ms);
     fds_now = count_open_fds(pid);
   }
-  EXPECT_LE(fds_now, fds_at_start) << gateway->log();
-  EXPECT_TRUE(gateway->process().running());
-  EXPECT_EQ(count_backends(gateway->port(), 5), (std::map<std::string, int>{{"a", 5}}));
+  EXPECT_LE(fds_now, fds_at_start) << gateway_->log();
+  EXPECT_TRUE(gateway_->process().running());
+  EXPECT_EQ(count_backends(gateway_->port(), 5), (std::map<std::string, int>{{"a", 5}}));
 }
 
 TEST(GatewayTest, SigtermLetsTheRequestInFlightFinishAndExitsZero) {

@@ -73,12 +73,12 @@ bool HttpResponse::has_header(std::string_view name) const {
   return false;
 }
 
-HttpResponse parse_http_response(std::string_view bytes, bool peer_closed) {
+HttpResponse parse_http_response(std::string_view bytes, bool peer_closed, bool request_was_head) {
   HttpResponse response;
   http::ResponseHead head;
   http::Limits limits;
-  limits.max_head_bytes = 1024 * 1024;
-  if (!http::parse_response(bytes, false, head, limits).complete()) return response;
+  limits.max_head_bytes = size_t{1024} * 1024;
+  if (!http::parse_response(bytes, request_was_head, head, limits).complete()) return response;
   response.head_complete = true;
   response.status = head.status_code;
   for (const http::Header& field : head.fields()) {
@@ -107,7 +107,7 @@ std::unique_ptr<RawConnection> RawConnection::open(uint16_t port) {
   }
   int enable = 1;
   ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &enable, sizeof enable);
-  return std::unique_ptr<RawConnection>(new RawConnection(fd));
+  return std::make_unique<RawConnection>(fd);
 }
 
 RawConnection::~RawConnection() { ::close(fd_); }
@@ -144,17 +144,18 @@ bool RawConnection::receive_more(std::chrono::steady_clock::time_point deadline)
   }
 }
 
-std::optional<HttpResponse> RawConnection::read_response(std::chrono::milliseconds timeout) {
+std::optional<HttpResponse> RawConnection::read_response(std::chrono::milliseconds timeout,
+                                                         bool request_was_head) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
-    HttpResponse response = parse_http_response(pending_, peer_closed_);
+    HttpResponse response = parse_http_response(pending_, peer_closed_, request_was_head);
     if (response.complete) {
       pending_.erase(0, response.message_bytes);
       return response;
     }
     if (!receive_more(deadline)) {
       if (!peer_closed_) return std::nullopt;
-      response = parse_http_response(pending_, true);
+      response = parse_http_response(pending_, true, request_was_head);
       if (!response.complete) return std::nullopt;
       pending_.erase(0, response.message_bytes);
       return response;

@@ -30,8 +30,9 @@ struct HttpResponse {
 };
 
 // Parses the response at the start of `bytes`. With `peer_closed`, a body delimited by the end
-// of the connection is complete.
-HttpResponse parse_http_response(std::string_view bytes, bool peer_closed = false);
+// of the connection is complete; a response to HEAD has no body whatever its fields say.
+HttpResponse parse_http_response(std::string_view bytes, bool peer_closed = false,
+                                 bool request_was_head = false);
 
 // "GET path HTTP/1.1" with Host and the given extra field lines ("Name: value\r\n" each).
 std::string get_request(std::string_view path, std::string_view extra_fields = {});
@@ -40,6 +41,7 @@ class RawConnection {
  public:
   // Connects to 127.0.0.1:port; nullptr when the connection is refused.
   static std::unique_ptr<RawConnection> open(uint16_t port);
+  explicit RawConnection(int fd) : fd_(fd) {}  // owns the connected socket `fd`
   ~RawConnection();
   RawConnection(const RawConnection&) = delete;
   RawConnection& operator=(const RawConnection&) = delete;
@@ -47,7 +49,8 @@ class RawConnection {
   bool send(std::string_view bytes);
   // One whole response, consumed from the received bytes; nullopt on timeout or when the
   // connection ended before the response did.
-  std::optional<HttpResponse> read_response(std::chrono::milliseconds timeout = 5s);
+  std::optional<HttpResponse> read_response(std::chrono::milliseconds timeout = 5s,
+                                            bool request_was_head = false);
   // Receives until `needle` is among the unconsumed bytes; false on timeout or close.
   bool read_until_contains(std::string_view needle, std::chrono::milliseconds timeout = 5s);
   // Receives until the peer closes; false on timeout. Everything received stays in received().
@@ -57,7 +60,6 @@ class RawConnection {
   bool peer_closed() const { return peer_closed_; }
 
  private:
-  explicit RawConnection(int fd) : fd_(fd) {}
   // Waits for and appends more bytes; false on timeout, close or error.
   bool receive_more(std::chrono::steady_clock::time_point deadline);
 

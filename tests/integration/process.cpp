@@ -49,6 +49,7 @@ std::unique_ptr<ChildProcess> ChildProcess::start(const std::vector<std::string>
   int pipe_fds[2];
   if (::pipe2(pipe_fds, O_CLOEXEC) != 0) return nullptr;
   std::vector<char*> argv;
+  argv.reserve(arguments.size() + 1);
   for (const std::string& argument : arguments) argv.push_back(const_cast<char*>(argument.c_str()));
   argv.push_back(nullptr);
   const pid_t parent = ::getpid();
@@ -60,7 +61,7 @@ std::unique_ptr<ChildProcess> ChildProcess::start(const std::vector<std::string>
   }
   if (pid == 0) exec_child(argv, pipe_fds[1], stderr_path, parent);
   ::close(pipe_fds[1]);
-  return std::unique_ptr<ChildProcess>(new ChildProcess(pid, pipe_fds[0]));
+  return std::make_unique<ChildProcess>(pid, pipe_fds[0]);
 }
 
 ChildProcess::~ChildProcess() {

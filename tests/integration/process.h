@@ -20,6 +20,8 @@ class ChildProcess {
   // if the test process dies first.
   static std::unique_ptr<ChildProcess> start(const std::vector<std::string>& arguments,
                                              const std::string& stderr_path = {});
+  // Takes over a started child and the read end of its stdout pipe; start() is the way in.
+  ChildProcess(pid_t pid, int stdout_fd) : pid_(pid), stdout_fd_(stdout_fd) {}
   ~ChildProcess();
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;
@@ -35,8 +37,6 @@ class ChildProcess {
   void kill_now();
 
  private:
-  ChildProcess(pid_t pid, int stdout_fd) : pid_(pid), stdout_fd_(stdout_fd) {}
-
   pid_t pid_;
   int stdout_fd_;
   std::string stdout_pending_;

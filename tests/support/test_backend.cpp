@@ -30,8 +30,8 @@ namespace http = fulcrum::http;
 using tcp = asio::ip::tcp;
 
 constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
-constexpr size_t kReadBytes = 64 * 1024;
-constexpr size_t kMaxHeadBytes = 64 * 1024;
+constexpr size_t kReadBytes = size_t{64} * 1024;
+constexpr size_t kMaxHeadBytes = size_t{64} * 1024;
 
 constexpr std::string_view kUsage =
     "usage: fulcrum_test_backend [--port N] [--name NAME]\n"
@@ -164,6 +164,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     }
     const std::string target(head.target);
     keep_alive_ = head.keep_alive;
+    head_request_ = head.method == "HEAD";
     std::string body;
     size_t body_end = 0;
     if (!co_await read_body(head, body, body_end)) co_return false;
@@ -213,7 +214,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     http::append_header(out, "Content-Type", "text/plain");
     http::append_content_length(out, body.size());
     http::end_head(out);
-    out.append(body);
+    if (!head_request_) out.append(body);
     return std::string(out.view());
   }
 
@@ -290,7 +291,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Counters& counters_;
   std::string buffer_;
   bool keep_alive_ = true;
-  bool closing_ = false;  // the response being written ends the connection
+  bool head_request_ = false;  // HEAD: the response has the fields of a GET but no body
+  bool closing_ = false;       // the response being written ends the connection
 };
 
 asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, const Options& options,
