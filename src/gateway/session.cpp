@@ -356,6 +356,14 @@ asio::awaitable<bool> ClientSession::relay_request_body_rest(Attempt& attempt) {
   const uint64_t body_limit = static_cast<uint64_t>(worker_.config().limits.body_bytes);
   exchange.client_filled = 0;  // the head has been sent; the buffer now carries body bytes
   request_bytes_ = 0;
+  // A client that sent Expect: 100-continue waits for this before it sends the body (RFC 9110
+  // §10.1.1; HTTP/1.0 expectations are ignored). A 100 the backend sends as well is relayed too,
+  // which clients accept.
+  const bool client_waits = request.expect_continue && request.version.minor == 1;
+  if (client_waits && body_seen == 0 && !co_await write_client("HTTP/1.1 100 Continue\r\n\r\n")) {
+    fail_request_body(400, "the client went away");
+    co_return false;
+  }
   for (;;) {
     set_deadline(Phase::kBody, worker_.config().timeouts.idle_ms);
     auto [error, bytes] = co_await client_.async_read_some(
