@@ -392,6 +392,21 @@ TEST_F(ProxyTest, ResponseToHeadHasNoBodyAndTheConnectionStaysUsable) {
   EXPECT_TRUE(connection->received().empty());
 }
 
+TEST_F(ProxyTest, AnswersExpectContinueSoTheClientSendsItsBody) {
+  auto connection = RawConnection::open(gateway_->port());
+  ASSERT_TRUE(connection);
+  ASSERT_TRUE(connection->send(
+      "POST /echo HTTP/1.1\r\nHost: test\r\nExpect: 100-continue\r\nContent-Length: 5\r\n\r\n"));
+  auto interim = connection->read_response(3s);
+  ASSERT_TRUE(interim.has_value()) << "no 100 Continue";
+  EXPECT_EQ(interim->status, 100);
+  ASSERT_TRUE(connection->send("hello"));
+  auto response = connection->read_response();
+  ASSERT_TRUE(response.has_value());
+  EXPECT_EQ(response->status, 200);
+  EXPECT_EQ(parse_echo(response->body).body, "hello");
+}
+
 TEST_F(StrictLimitsTest, IdleClientConnectionIsClosedAfterTheIdleTimeout) {
   auto connection = RawConnection::open(gateway_->port());
   ASSERT_TRUE(connection);
