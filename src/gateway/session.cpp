@@ -4,8 +4,11 @@
 // still in the buffer; timeouts are deadlines checked by the worker's tick, which cancels I/O.
 #include "gateway/session.h"
 
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <cstring>
 
 #include <boost/asio/as_tuple.hpp>
@@ -56,6 +59,14 @@ void append_json_string(http::OutputBuffer& out, std::string_view text) {
 }
 
 bool is_retryable_status(int status) { return status == 502 || status == 503; }
+
+// Whether a pooled connection is still usable: the backend has neither closed it nor sent
+// anything unasked. One non-blocking peek.
+bool is_still_open(tcp::socket& socket) {
+  char byte = 0;
+  ssize_t peeked = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  return peeked < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+}
 
 }  // namespace
 
@@ -285,8 +296,11 @@ asio::awaitable<ClientSession::Next> ClientSession::forward(bool replayable) {
 }
 
 asio::awaitable<bool> ClientSession::connect_upstream(Attempt& attempt) {
-  attempt.upstream = worker_.take_idle_upstream(*attempt.backend);
-  if (attempt.upstream) co_return true;
+  // A streamed body cannot be replayed, so it must not be the one to find out that the backend
+  // closed a pooled connection (keep-alive timeout); replayable requests retry instead.
+  while ((attempt.upstream = worker_.take_idle_upstream(*attempt.backend))) {
+    if (!streaming_body_ || is_still_open(attempt.upstream->socket)) co_return true;
+  }
   attempt.upstream = std::make_unique<Upstream>(worker_.context());
   attempt.upstream->backend = attempt.backend;
   active_upstream_ = attempt.upstream.get();
