@@ -31,9 +31,12 @@ uint64_t number_after(std::string_view text, std::string_view label) {
 }  // namespace
 
 std::unique_ptr<ChildProcess> TestBackend::spawn(const std::string& name, uint16_t port,
+                                                 const std::vector<std::string>& extra_arguments,
                                                  uint16_t& bound_port) {
-  auto process = ChildProcess::start(
-      {FULCRUM_TEST_BACKEND_BINARY, "--port", std::to_string(port), "--name", name});
+  std::vector<std::string> arguments = {FULCRUM_TEST_BACKEND_BINARY, "--port", std::to_string(port),
+                                        "--name", name};
+  arguments.insert(arguments.end(), extra_arguments.begin(), extra_arguments.end());
+  auto process = ChildProcess::start(arguments);
   if (!process) return nullptr;
   std::optional<std::string> line = process->read_line(kStartTimeout);
   if (!line || !line->starts_with(kListeningPrefix)) return nullptr;
@@ -41,11 +44,13 @@ std::unique_ptr<ChildProcess> TestBackend::spawn(const std::string& name, uint16
   return process;
 }
 
-std::unique_ptr<TestBackend> TestBackend::start(const std::string& name, uint16_t port) {
+std::unique_ptr<TestBackend> TestBackend::start(const std::string& name, uint16_t port,
+                                                std::vector<std::string> extra_arguments) {
   uint16_t bound_port = 0;
-  auto process = spawn(name, port, bound_port);
+  auto process = spawn(name, port, extra_arguments, bound_port);
   if (!process || bound_port == 0) return nullptr;
-  return std::make_unique<TestBackend>(name, bound_port, std::move(process));
+  return std::make_unique<TestBackend>(name, bound_port, std::move(extra_arguments),
+                                       std::move(process));
 }
 
 void TestBackend::kill() { process_->kill_now(); }
@@ -53,7 +58,7 @@ void TestBackend::kill() { process_->kill_now(); }
 bool TestBackend::restart() {
   process_->kill_now();
   uint16_t bound_port = 0;
-  auto process = spawn(name_, port_, bound_port);
+  auto process = spawn(name_, port_, extra_arguments_, bound_port);
   if (!process || bound_port != port_) return false;
   process_ = std::move(process);
   return true;

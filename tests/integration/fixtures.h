@@ -19,10 +19,16 @@ class TestBackend {
     uint64_t connections = 0;
   };
 
-  // Starts a backend answering as `name`; port 0 lets it pick one. nullptr when it failed.
-  static std::unique_ptr<TestBackend> start(const std::string& name, uint16_t port = 0);
-  TestBackend(std::string name, uint16_t port, std::unique_ptr<ChildProcess> process)
-      : name_(std::move(name)), port_(port), process_(std::move(process)) {}
+  // Starts a backend answering as `name`; port 0 lets it pick one. `extra_arguments` go to its
+  // command line (e.g. --idle-timeout-ms 200). nullptr when it failed.
+  static std::unique_ptr<TestBackend> start(const std::string& name, uint16_t port = 0,
+                                            std::vector<std::string> extra_arguments = {});
+  TestBackend(std::string name, uint16_t port, std::vector<std::string> extra_arguments,
+              std::unique_ptr<ChildProcess> process)
+      : name_(std::move(name)),
+        port_(port),
+        extra_arguments_(std::move(extra_arguments)),
+        process_(std::move(process)) {}
 
   const std::string& name() const { return name_; }
   uint16_t port() const { return port_; }
@@ -36,10 +42,12 @@ class TestBackend {
 
  private:
   static std::unique_ptr<ChildProcess> spawn(const std::string& name, uint16_t port,
+                                             const std::vector<std::string>& extra_arguments,
                                              uint16_t& bound_port);
 
   std::string name_;
   uint16_t port_;
+  std::vector<std::string> extra_arguments_;
   std::unique_ptr<ChildProcess> process_;
 };
 

@@ -517,6 +517,27 @@ TEST(GatewayTest, Retries503OnAnotherBackendAndRelaysTheLastAnswer) {
   EXPECT_EQ(backends[0]->stats()->requests + backends[1]->stats()->requests, 3u);
 }
 
+// The backend closes keep-alive connections idle for 200 ms; the gateway's pooled connection to
+// it goes stale while it waits, and the next requests must not fail because of that.
+TEST(GatewayTest, StalePooledConnectionIsNotAFailure) {
+  auto backend = TestBackend::start("a", 0, {"--idle-timeout-ms", "200"});
+  ASSERT_STARTED(backend);
+  auto gateway = TestGateway::start({entry(*backend)}, "  workers: 1\n  retries: {attempts: 0}\n");
+  ASSERT_STARTED(gateway);
+  const std::string large = pattern_bytes(size_t{256} * 1024);
+  for (const std::string& request :
+       {get_request("/echo"), post_request("/echo", large),
+        chunked_post_request("/echo", chunked_encoding(large, 9000))}) {
+    auto warm = fetch_once(gateway->port(), get_request("/"));
+    ASSERT_TRUE(warm.has_value());
+    EXPECT_EQ(warm->status, 200);
+    std::this_thread::sleep_for(400ms);
+    auto response = fetch_once(gateway->port(), request);
+    ASSERT_TRUE(response.has_value());
+    EXPECT_EQ(response->status, 200) << request.substr(0, request.find('\n'));
+  }
+}
+
 TEST(GatewayTest, NoReachableBackendIs503WithAJsonError) {
   // Nothing listens on the port of "gone"; with no retries its connect failure is final.
   auto gateway = TestGateway::start({BackendEntry{"gone", find_free_port(), 1}},

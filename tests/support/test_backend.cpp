@@ -34,14 +34,16 @@ constexpr size_t kReadBytes = size_t{64} * 1024;
 constexpr size_t kMaxHeadBytes = size_t{64} * 1024;
 
 constexpr std::string_view kUsage =
-    "usage: fulcrum_test_backend [--port N] [--name NAME]\n"
+    "usage: fulcrum_test_backend [--port N] [--name NAME] [--idle-timeout-ms MS]\n"
     "  --port 0 (default) picks a free port and prints \"listening on PORT\"\n"
+    "  --idle-timeout-ms closes a keep-alive connection idle that long (default: never)\n"
     "paths: /echo /status/CODE /sleep/MS /sse?events=N&interval_ms=M /chunked?chunks=N\n"
     "       /big?bytes=N /abort /close /stats; anything else answers NAME\n";
 
 struct Options {
   uint16_t port = 0;
   std::string name = "backend";
+  uint64_t idle_timeout_ms = 0;  // 0: idle connections stay open
 };
 
 struct Counters {
@@ -85,7 +87,10 @@ std::optional<uint64_t> path_number(std::string_view path, std::string_view pref
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
   Connection(tcp::socket socket, const Options& options, Counters& counters)
-      : socket_(std::move(socket)), options_(options), counters_(counters) {}
+      : socket_(std::move(socket)),
+        idle_timer_(socket_.get_executor()),
+        options_(options),
+        counters_(counters) {}
 
   asio::awaitable<void> run() {
     auto self = shared_from_this();
@@ -100,11 +105,21 @@ class Connection : public std::enable_shared_from_this<Connection> {
  private:
   // Reads more bytes into buffer_; false on EOF or error.
   asio::awaitable<bool> read_more() {
+    // Between requests the connection is idle: close it when that lasts too long, as servers
+    // with a keep-alive timeout do, leaving the gateway a stale pooled connection.
+    const bool idle = buffer_.empty() && options_.idle_timeout_ms > 0;
+    if (idle) {
+      idle_timer_.expires_after(std::chrono::milliseconds(options_.idle_timeout_ms));
+      idle_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& error) {
+        if (!error) self->socket_.close();
+      });
+    }
     size_t old_size = buffer_.size();
     buffer_.resize(old_size + kReadBytes);
     auto [error, bytes] = co_await socket_.async_read_some(
         asio::buffer(buffer_.data() + old_size, kReadBytes), kNoThrow);
     buffer_.resize(old_size + bytes);
+    if (idle) idle_timer_.cancel();
     co_return !error;
   }
 
@@ -287,6 +302,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   tcp::socket socket_;
+  asio::steady_timer idle_timer_;
   const Options& options_;
   Counters& counters_;
   std::string buffer_;
@@ -319,6 +335,10 @@ std::optional<Options> parse_options(int argc, char** argv) {
       options.port = static_cast<uint16_t>(*port);
     } else if (flag == "--name") {
       options.name = value;
+    } else if (flag == "--idle-timeout-ms") {
+      auto idle_timeout_ms = parse_number(value);
+      if (!idle_timeout_ms) return std::nullopt;
+      options.idle_timeout_ms = *idle_timeout_ms;
     } else {
       return std::nullopt;
     }
