@@ -15,7 +15,7 @@ std::size_t count_eligible(std::span<const BackendView> backends) {
 
 std::optional<std::size_t> first_eligible_from(std::span<const BackendView> backends,
                                                std::size_t start) {
-  const std::size_t count = backends.size();
+  std::size_t count = backends.size();
   for (std::size_t step = 0, index = start; step < count; ++step, ++index) {
     if (index >= count) index = 0;
     if (backends[index].eligible()) return index;

@@ -37,7 +37,7 @@ struct LoadPerWeight {
     return left.in_flight * right.weight <=> right.in_flight * left.weight;
   }
   friend bool operator==(const LoadPerWeight& left, const LoadPerWeight& right) {
-    return (left <=> right) == 0;
+    return std::is_eq(left <=> right);
   }
 };
 
@@ -67,9 +67,9 @@ std::optional<std::size_t> lowest_eligible(std::span<const BackendView> backends
   for (std::size_t index = 0; index < backends.size(); ++index) {
     if (!backends[index].eligible()) continue;
     auto key = key_of(index);
-    const auto order = key <=> best_key;
-    const bool wins_tie = order == 0 && best < start && index >= start;
-    if (best == kNoBackend || order < 0 || wins_tie) {
+    auto order = key <=> best_key;
+    bool wins_tie = std::is_eq(order) && best < start && index >= start;
+    if (best == kNoBackend || std::is_lt(order) || wins_tie) {
       best = index;
       best_key = key;
     }
@@ -89,12 +89,12 @@ std::optional<std::size_t> lowest_eligible_random_tie(std::span<const BackendVie
   for (std::size_t index = 0; index < backends.size(); ++index) {
     if (!backends[index].eligible()) continue;
     auto key = key_of(index);
-    const auto order = key <=> best_key;
-    if (best == kNoBackend || order < 0) {
+    auto order = key <=> best_key;
+    if (best == kNoBackend || std::is_lt(order)) {
       best = index;
       best_key = key;
       ties = 1;
-    } else if (order == 0 && rng.uniform(++ties) == 0) {
+    } else if (std::is_eq(order) && rng.uniform(++ties) == 0) {
       best = index;
     }
   }

@@ -19,15 +19,15 @@ namespace fulcrum {
 PickResult ConsistentHashPicker::pick(const RequestView& request,
                                       std::span<const BackendView> backends) {
   if (backends.size() != ring_backend_count_) build_ring(backends);
-  const uint64_t cap = in_flight_cap(backends);
+  uint64_t cap = in_flight_cap(backends);
   if (cap == 0) return no_eligible_backend(backends);
-  const std::size_t point_count = ring_points_.size();
+  std::size_t point_count = ring_points_.size();
   std::size_t point = static_cast<std::size_t>(
       std::lower_bound(ring_points_.begin(), ring_points_.end(), mix64(request.hash_key)) -
       ring_points_.begin());
   for (std::size_t step = 0; step < point_count; ++step, ++point) {
     if (point == point_count) point = 0;
-    const std::size_t owner = ring_owners_[point];
+    std::size_t owner = ring_owners_[point];
     if (backends[owner].eligible() && backends[owner].in_flight < cap) return owner;
   }
   // Unreachable while the caps sum to more than the load; kept as a safe answer.
@@ -39,11 +39,11 @@ void ConsistentHashPicker::on_backends_changed(std::span<const BackendView> back
 }
 
 void ConsistentHashPicker::build_ring(std::span<const BackendView> backends) {
-  const std::size_t vnodes = static_cast<std::size_t>(config_.vnodes);
+  std::size_t vnodes = static_cast<std::size_t>(config_.vnodes);
   std::vector<std::pair<uint64_t, uint32_t>> points;
   points.reserve(backends.size() * vnodes);
   for (std::size_t index = 0; index < backends.size(); ++index) {
-    const std::string prefix = std::string(backends[index].name) + "#";
+    std::string prefix = std::string(backends[index].name) + "#";
     for (std::size_t vnode = 0; vnode < vnodes; ++vnode) {
       points.emplace_back(hash_bytes(prefix + std::to_string(vnode)), static_cast<uint32_t>(index));
     }
@@ -69,8 +69,8 @@ uint64_t ConsistentHashPicker::in_flight_cap(std::span<const BackendView> backen
   }
   if (eligible == 0) return 0;
   // Multiplying first keeps c * (total + 1) exact for binary fractions such as 1.25.
-  const double cap = config_.load_factor * static_cast<double>(total_in_flight + 1) /
-                     static_cast<double>(eligible);
+  double cap = config_.load_factor * static_cast<double>(total_in_flight + 1) /
+               static_cast<double>(eligible);
   return static_cast<uint64_t>(std::ceil(cap));
 }
 
@@ -80,7 +80,7 @@ constexpr int64_t kMaxVnodes = 1000;
 constexpr double kMaxLoadFactor = 100;
 
 Result<ConsistentHashConfig> get_consistent_hash_config(const PolicyParams& params) {
-  const ConsistentHashConfig defaults;
+  ConsistentHashConfig defaults;
   Result<int64_t> vnodes = params.get_int_in("vnodes", defaults.vnodes, 1, kMaxVnodes);
   if (!vnodes.ok()) return vnodes.status();
   Result<double> load_factor =
@@ -92,7 +92,7 @@ Result<ConsistentHashConfig> get_consistent_hash_config(const PolicyParams& para
 }  // namespace
 
 PickerEntry consistent_hash_entry() {
-  const ConsistentHashConfig defaults;
+  ConsistentHashConfig defaults;
   return {std::string(ConsistentHashPicker::kName),
           "consistent hashing of the request key with a bound on load per backend",
           {{"vnodes", std::to_string(defaults.vnodes), "ring points per backend"},

@@ -14,7 +14,7 @@ namespace fulcrum {
 PickResult LeastConnectionsPicker::pick(const RequestView& /*request*/,
                                         std::span<const BackendView> backends) {
   auto key_of = [backends](std::size_t index) { return load_per_weight(backends[index]); };
-  const std::optional<std::size_t> chosen =
+  std::optional<std::size_t> chosen =
       tie_break_ == TieBreak::kRandom
           ? lowest_eligible_random_tie(backends, rng_, key_of)
           : lowest_eligible(backends, rotation_.start(backends.size()), key_of);

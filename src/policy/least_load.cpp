@@ -59,26 +59,25 @@ struct ScoreCoefficients {
 
 PickResult LeastLoadPicker::pick(const RequestView& /*request*/,
                                  std::span<const BackendView> backends) {
-  const std::optional<std::size_t> chosen =
-      lowest_score(backends, rotation_.start(backends.size()));
+  std::optional<std::size_t> chosen = lowest_score(backends, rotation_.start(backends.size()));
   rotation_.advance_past(chosen);
   return pick_result(chosen, backends);
 }
 
 std::optional<std::size_t> LeastLoadPicker::lowest_score(std::span<const BackendView> backends,
                                                          std::size_t start) {
-  const FreshLoadMaxima maxima = fresh_load_maxima(backends);
+  FreshLoadMaxima maxima = fresh_load_maxima(backends);
   if (maxima.fresh_count == 0) {
     return lowest_eligible(backends, start, [backends](std::size_t index) {
       return load_per_weight(backends[index]);
     });
   }
-  const ScoreCoefficients coefficients{per_unit(weights_.queue, maxima.queue),
-                                       per_unit(weights_.running, maxima.running),
-                                       per_unit(weights_.in_flight, maxima.in_flight),
-                                       weights_.kv_cache,
-                                       weights_.cpu,
-                                       weights_.gpu};
+  ScoreCoefficients coefficients{per_unit(weights_.queue, maxima.queue),
+                                 per_unit(weights_.running, maxima.running),
+                                 per_unit(weights_.in_flight, maxima.in_flight),
+                                 weights_.kv_cache,
+                                 weights_.cpu,
+                                 weights_.gpu};
   return lowest_eligible(backends, start, [backends, &coefficients](std::size_t index) {
     const BackendView& backend = backends[index];
     return backend.load.fresh ? coefficients.score(backend)

@@ -28,7 +28,7 @@ PickResult PeakEwmaPicker::pick(const RequestView& /*request*/,
     const BackendView& backend = backends[index];
     return ewma_ns(backend.id) * (static_cast<double>(backend.in_flight) + 1.0);
   };
-  const std::optional<std::size_t> chosen =
+  std::optional<std::size_t> chosen =
       lowest_eligible(backends, rotation_.start(backends.size()), cost_of);
   rotation_.advance_past(chosen);
   return pick_result(chosen, backends);
@@ -41,9 +41,9 @@ void PeakEwmaPicker::observe(const Outcome& outcome) {
   if (!estimate.observed || latency_ns > estimate.ewma_ns) {
     estimate.ewma_ns = latency_ns;
   } else {
-    const double elapsed_ns = std::max(
+    double elapsed_ns = std::max(
         0.0, static_cast<double>((outcome.finished_at - estimate.last_observed_at).count()));
-    const double old_weight = std::exp(-elapsed_ns / decay_ns_);
+    double old_weight = std::exp(-elapsed_ns / decay_ns_);
     estimate.ewma_ns = estimate.ewma_ns * old_weight + latency_ns * (1.0 - old_weight);
   }
   estimate.observed = true;

@@ -35,8 +35,9 @@ struct NumberParam {
 
 template <typename Config, std::size_t Count>
 std::vector<ParamSpec> number_param_specs(const std::array<NumberParam<Config>, Count>& table) {
-  const Config defaults{};
+  Config defaults{};
   std::vector<ParamSpec> specs;
+  specs.reserve(Count);
   for (const NumberParam<Config>& param : table) {
     specs.push_back({param.name, number_text(defaults.*param.field), param.description});
   }

@@ -20,7 +20,7 @@ PickResult PowerOfTwoChoicesPicker::pick(const RequestView& /*request*/,
   std::optional<Pair> pair = sample_pair(backends);
   if (!pair) pair = sample_pair_among_eligible(backends);
   if (!pair) return pick_result(first_eligible_from(backends, 0), backends);
-  const bool second_is_lighter =
+  bool second_is_lighter =
       load_per_weight(backends[pair->second]) < load_per_weight(backends[pair->first]);
   return second_is_lighter ? pair->second : pair->first;
 }
@@ -29,7 +29,7 @@ PickResult PowerOfTwoChoicesPicker::pick(const RequestView& /*request*/,
 // when a few draws found none.
 std::size_t PowerOfTwoChoicesPicker::sample_eligible(std::span<const BackendView> backends,
                                                      std::size_t excluded) {
-  const std::size_t candidates = backends.size() - (excluded == kNoBackend ? 0 : 1);
+  std::size_t candidates = backends.size() - (excluded == kNoBackend ? 0 : 1);
   for (int attempt = 0; attempt < kSampleAttempts; ++attempt) {
     std::size_t index = rng_.uniform(candidates);
     if (index >= excluded) ++index;
@@ -41,9 +41,9 @@ std::size_t PowerOfTwoChoicesPicker::sample_eligible(std::span<const BackendView
 std::optional<PowerOfTwoChoicesPicker::Pair> PowerOfTwoChoicesPicker::sample_pair(
     std::span<const BackendView> backends) {
   if (backends.size() < 2) return std::nullopt;
-  const std::size_t first = sample_eligible(backends, kNoBackend);
+  std::size_t first = sample_eligible(backends, kNoBackend);
   if (first == kNoBackend) return std::nullopt;
-  const std::size_t second = sample_eligible(backends, first);
+  std::size_t second = sample_eligible(backends, first);
   if (second == kNoBackend) return std::nullopt;
   return Pair{first, second};
 }
@@ -51,9 +51,9 @@ std::optional<PowerOfTwoChoicesPicker::Pair> PowerOfTwoChoicesPicker::sample_pai
 // The slow path for pools with few eligible backends: two distinct ranks among the eligible.
 std::optional<PowerOfTwoChoicesPicker::Pair> PowerOfTwoChoicesPicker::sample_pair_among_eligible(
     std::span<const BackendView> backends) {
-  const std::size_t eligible = count_eligible(backends);
+  std::size_t eligible = count_eligible(backends);
   if (eligible < 2) return std::nullopt;
-  const std::size_t first_rank = rng_.uniform(eligible);
+  std::size_t first_rank = rng_.uniform(eligible);
   std::size_t second_rank = rng_.uniform(eligible - 1);
   if (second_rank >= first_rank) ++second_rank;
   return Pair{*nth_eligible(backends, first_rank), *nth_eligible(backends, second_rank)};

@@ -11,7 +11,7 @@ namespace fulcrum {
 
 PickResult RoundRobinPicker::pick(const RequestView& /*request*/,
                                   std::span<const BackendView> backends) {
-  const std::optional<std::size_t> chosen =
+  std::optional<std::size_t> chosen =
       first_eligible_from(backends, rotation_.start(backends.size()));
   rotation_.advance_past(chosen);
   return pick_result(chosen, backends);

@@ -18,7 +18,7 @@ PickResult WeightedRoundRobinPicker::pick(const RequestView& /*request*/,
   for (std::size_t index = 0; index < backends.size(); ++index) {
     const BackendView& backend = backends[index];
     if (!backend.eligible()) continue;
-    const int64_t current = current_weight_[backend.id] += backend.weight;
+    int64_t current = current_weight_[backend.id] += backend.weight;
     total_weight += backend.weight;
     if (current > chosen_current) {
       chosen_current = current;
