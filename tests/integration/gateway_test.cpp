@@ -416,6 +416,37 @@ TEST_F(StrictLimitsTest, IdleClientConnectionIsClosedAfterTheIdleTimeout) {
   EXPECT_TRUE(connection->received().empty());
 }
 
+TEST(GatewayTest, ConnectionsOverTheLimitAreClosedAtOnce) {
+  auto backend = TestBackend::start("a");
+  ASSERT_STARTED(backend);
+  auto gateway =
+      TestGateway::start({entry(*backend)}, "  workers: 1\n  limits: {connections: 2}\n");
+  ASSERT_STARTED(gateway);
+  std::vector<std::unique_ptr<RawConnection>> admitted;
+  for (int i = 0; i < 2; ++i) {
+    admitted.push_back(RawConnection::open(gateway->port()));
+    ASSERT_TRUE(admitted.back());
+    ASSERT_TRUE(admitted.back()->send(get_request("/")));  // answered: accepted and counted
+    ASSERT_TRUE(admitted.back()->read_response().has_value());
+  }
+  auto refused = RawConnection::open(gateway->port());
+  ASSERT_TRUE(refused);
+  EXPECT_TRUE(refused->read_until_closed(2s));
+  EXPECT_TRUE(refused->received().empty());
+
+  // The admitted ones keep working, and a place freed is taken again.
+  ASSERT_TRUE(admitted[0]->send(get_request("/")));
+  EXPECT_EQ(admitted[0]->read_response()->status, 200);
+  admitted.pop_back();
+  std::unique_ptr<RawConnection> next;
+  for (auto deadline = Clock::now() + 2s; Clock::now() < deadline;) {
+    next = RawConnection::open(gateway->port());
+    if (next && next->send(get_request("/")) && next->read_response(1s).has_value()) break;
+    next.reset();
+  }
+  EXPECT_TRUE(next != nullptr) << "no connection admitted after one closed";
+}
+
 TEST(GatewayTest, ConcurrentClientsOnTwoWorkersAllSucceed) {
   auto backends = start_backends({"a", "b"});
   for (auto& backend : backends) ASSERT_STARTED(backend);
