@@ -42,16 +42,23 @@ backend_ports=(19001 19002)
 declare -A proxy_port=([direct]=19001 [haproxy]=19100 [nginx]=19101 [fulcrum]=19102)
 declare -A proxy_pid
 
-start_nginx_backend() {
-  local port=$1 dir=$work/backend-$1
-  mkdir -p "$dir"
-  cat > "$dir/nginx.conf" <<CONF
+# The settings every nginx here shares: one process in the foreground, no logging, long keep-alive.
+nginx_preamble() {
+  local dir=$1
+  cat <<CONF
 worker_processes 1;
 master_process off;
 daemon off;
 pid $dir/nginx.pid;
 error_log $dir/error.log crit;
 events { worker_connections 20000; }
+CONF
+}
+
+start_nginx_backend() {
+  local port=$1 dir=$work/backend-$1
+  mkdir -p "$dir"
+  { nginx_preamble "$dir"; cat <<CONF
 http {
   access_log off;
   keepalive_requests 1000000;
@@ -61,6 +68,7 @@ http {
   }
 }
 CONF
+  } > "$dir/nginx.conf"
   taskset -c "$load_core" nginx -c "$dir/nginx.conf" -p "$dir" &
   pids+=($!)
 }
@@ -95,13 +103,7 @@ CONF
 start_nginx_proxy() {
   local dir=$work/nginx-proxy
   mkdir -p "$dir"
-  cat > "$dir/nginx.conf" <<CONF
-worker_processes 1;
-master_process off;
-daemon off;
-pid $dir/nginx.pid;
-error_log $dir/error.log crit;
-events { worker_connections 40000; }
+  { nginx_preamble "$dir"; cat <<CONF
 http {
   access_log off;
   keepalive_requests 1000000;
@@ -121,6 +123,7 @@ http {
   }
 }
 CONF
+  } > "$dir/nginx.conf"
   taskset -c "$proxy_core" nginx -c "$dir/nginx.conf" -p "$dir" &
   proxy_pid[nginx]=$!
   pids+=($!)
