@@ -40,6 +40,10 @@ int run_gateway(const std::string& config_file) {
               << gateway.config().policy.name << ", " << gateway.config().backends.size()
               << " backends)\n";
   }
+  if (const AdminConfig& admin = gateway.config().admin; admin.enabled) {
+    std::cerr << "fulcrum gateway admin API on " << admin.listen.address << ":" << admin.listen.port
+              << (admin.token.empty() ? " (no token)" : "") << "\n";
+  }
   gateway.run();
   signal_context.stop();
   signal_thread.join();

@@ -3,6 +3,8 @@
 // read it without locks on every pick.
 #pragma once
 
+#include <algorithm>
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <map>
@@ -17,6 +19,33 @@
 #include "gateway/config.h"
 
 namespace fulcrum {
+
+// Seconds from the start of a request's attempt on a backend (connect or pooled connection) to its
+// response head, as the buckets of a Prometheus histogram. Workers record with relaxed atomics;
+// /metrics reads whatever is there.
+struct LatencyHistogram {
+  static constexpr std::array<int64_t, 15> kBoundsUs = {
+      1000,   2500,    5000,    10000,   25000,    50000,    100000,  250000,
+      500000, 1000000, 2500000, 5000000, 10000000, 30000000, 60000000};
+
+  // Per bucket, not cumulative; the last counts what lies above every bound.
+  std::array<std::atomic<uint64_t>, kBoundsUs.size() + 1> counts{};
+  std::atomic<uint64_t> sum_us{0};
+
+  void record(int64_t latency_ns) {
+    int64_t latency_us = std::max<int64_t>(latency_ns / 1000, 0);
+    size_t bucket = static_cast<size_t>(
+        std::lower_bound(kBoundsUs.begin(), kBoundsUs.end(), latency_us) - kBoundsUs.begin());
+    counts[bucket].fetch_add(1, std::memory_order_relaxed);
+    sum_us.fetch_add(static_cast<uint64_t>(latency_us), std::memory_order_relaxed);
+  }
+
+  uint64_t count() const {
+    uint64_t total = 0;
+    for (const auto& bucket : counts) total += bucket.load(std::memory_order_relaxed);
+    return total;
+  }
+};
 
 struct Backend {
   Backend(uint32_t backend_id, BackendConfig backend_config,
@@ -37,6 +66,8 @@ struct Backend {
   std::atomic<uint32_t> consecutive_failures{0};
   std::atomic<uint32_t> ejections{0};
   std::atomic<uint32_t> in_flight{0};
+  // On a cache line of its own: every response writes it, every pick reads the fields above.
+  alignas(64) LatencyHistogram response_latency;
 
   bool healthy_at(int64_t now_ns) const {
     return check_healthy.load(std::memory_order_relaxed) &&

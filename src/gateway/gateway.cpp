@@ -1,5 +1,6 @@
 #include "gateway/gateway.h"
 
+#include "gateway/admin.h"
 #include "policy/registry.h"
 
 namespace fulcrum {
@@ -29,16 +30,22 @@ Status Gateway::start() {
     if (Status listening = worker->listen(config_.listeners); !listening.ok()) return listening;
     workers_.push_back(std::move(worker));
   }
+  if (config_.admin.enabled) {
+    admin_ = std::make_unique<AdminService>(config_, registry_, stats_);
+    if (Status listening = admin_->listen(); !listening.ok()) return listening;
+  }
   return Status::ok_status();
 }
 
 void Gateway::run() {
+  if (admin_) admin_->run_in_background();
   std::vector<std::thread> threads;
   for (size_t index = 1; index < workers_.size(); ++index) {
     threads.emplace_back([worker = workers_[index].get()] { worker->run(); });
   }
   if (!workers_.empty()) workers_[0]->run();
   for (std::thread& thread : threads) thread.join();
+  if (admin_) admin_->stop();
 }
 
 void Gateway::shutdown() {

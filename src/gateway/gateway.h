@@ -1,4 +1,5 @@
-// The gateway body: a set of workers sharing one backend registry.
+// The gateway body: a set of workers sharing one backend registry, and the admin API when the
+// config has an admin: section.
 #pragma once
 
 #include <memory>
@@ -13,14 +14,18 @@
 
 namespace fulcrum {
 
+class AdminService;
+
 class Gateway {
  public:
   explicit Gateway(GatewayConfig config);
   ~Gateway();
 
-  // Resolves backends, creates the workers and binds every listener; nothing runs yet.
+  // Resolves backends, creates the workers and binds every listener (the admin one too); nothing
+  // runs yet.
   Status start();
-  // Runs the workers until stop() or a completed shutdown; blocks.
+  // Runs the workers (and the admin API on a thread of its own) until stop() or a completed
+  // shutdown; blocks.
   void run();
   // Stops accepting, lets in-flight requests finish, then stops (thread-safe, signal-safe path).
   void shutdown();
@@ -35,6 +40,7 @@ class Gateway {
   BackendRegistry registry_;
   GatewayStats stats_;
   std::vector<std::unique_ptr<Worker>> workers_;
+  std::unique_ptr<AdminService> admin_;  // null without an admin: section
 };
 
 }  // namespace fulcrum

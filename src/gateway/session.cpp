@@ -479,6 +479,7 @@ asio::awaitable<ClientSession::Next> ClientSession::relay_response(Attempt& atte
   exchange.out.clear();
   http::append_forwarded_response(exchange.out, response, {false, {added.data(), added_count}});
   worker_.stats().count_response(response.status_code);
+  attempt.backend->response_latency.record(worker_.now_ns() - attempt.started_ns);
   worker_.observe({attempt.backend->id, Nanos(worker_.now_ns() - attempt.started_ns),
                    Nanos(worker_.now_ns()), response.status_code < 500});
 

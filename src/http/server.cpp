@@ -212,7 +212,7 @@ Response Response::json(int status, std::string body) {
   return response;
 }
 
-Response Response::json(int status, const boost::json::value& value) {
+Response Response::json_value(int status, const boost::json::value& value) {
   std::string body = to_json_text(value);
   body += '\n';
   return json(status, std::move(body));

@@ -55,8 +55,9 @@ struct Response {
   FieldList headers;                              // extra fields, e.g. Location
   std::string body;
 
+  // `body` is JSON text already.
   static Response json(int status, std::string body);
-  static Response json(int status, const boost::json::value& value);
+  static Response json_value(int status, const boost::json::value& value);
   static Response text(int status, std::string body,
                        std::string content_type = "text/plain; charset=utf-8");
   // The JSON error body with the code that fits the status (error_code_for_status).

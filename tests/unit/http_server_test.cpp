@@ -201,7 +201,7 @@ class ServerTest : public ::testing::Test {
     server.add_route("PUT", "/json", [](const Request& request) {
       auto object = parse_json_object(request.body);
       if (!object.ok()) return Response::from_status(object.status());
-      return Response::json(200, boost::json::value{{"keys", object->size()}});
+      return Response::json_value(200, boost::json::value{{"keys", object->size()}});
     });
     server.add_route(
         "GET", "/public", [](const Request&) { return Response::text(200, "open"); },

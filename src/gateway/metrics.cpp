@@ -1,0 +1,202 @@
+#include "gateway/metrics.h"
+
+#include <array>
+#include <charconv>
+#include <cmath>
+#include <vector>
+
+namespace fulcrum {
+
+namespace {
+
+// Label values escape backslash, double quote and line feed; nothing else.
+void append_label_value(std::string& out, std::string_view value) {
+  for (char c : value) {
+    if (c == '\\' || c == '"') {
+      out += '\\';
+      out += c;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else {
+      out += c;
+    }
+  }
+}
+
+uint64_t load(const std::atomic<uint64_t>& counter) {
+  return counter.load(std::memory_order_relaxed);
+}
+
+struct Counter {
+  std::string_view name;
+  std::string_view help;
+  const std::atomic<uint64_t> GatewayStats::*field;
+};
+
+constexpr std::array<Counter, 9> kCounters = {{
+    {"fulcrum_gateway_requests_total", "Requests whose head the gateway read.",
+     &GatewayStats::requests},
+    {"fulcrum_gateway_retries_total", "Requests sent again to another backend.",
+     &GatewayStats::retries},
+    {"fulcrum_gateway_upstream_connects_total", "TCP connections opened to backends.",
+     &GatewayStats::upstream_connects},
+    {"fulcrum_gateway_upstream_connect_errors_total", "Failed TCP connects to backends.",
+     &GatewayStats::upstream_connect_errors},
+    {"fulcrum_gateway_upstream_aborted_total",
+     "Responses a backend ended before their end (the client connection is closed).",
+     &GatewayStats::upstream_aborted},
+    {"fulcrum_gateway_ejections_total", "Times a backend was ejected after consecutive failures.",
+     &GatewayStats::ejections},
+    {"fulcrum_gateway_bad_requests_total", "Malformed requests answered with an error.",
+     &GatewayStats::bad_requests},
+    {"fulcrum_gateway_connections_accepted_total", "Client connections accepted.",
+     &GatewayStats::connections_accepted},
+    {"fulcrum_gateway_connections_refused_total",
+     "Client connections closed at once because limits.connections were open.",
+     &GatewayStats::connections_refused},
+}};
+
+void append_counters(PrometheusText& out, const GatewayStats& stats) {
+  for (const Counter& counter : kCounters) {
+    out.family(counter.name, "counter", counter.help);
+    out.sample(counter.name, {}, static_cast<double>(load(stats.*counter.field)));
+  }
+  out.family("fulcrum_gateway_responses_total", "counter",
+             "Responses sent to clients, by status class.");
+  constexpr std::array<std::string_view, 6> kClasses = {"", "1xx", "2xx", "3xx", "4xx", "5xx"};
+  for (size_t index = 1; index < kClasses.size(); ++index) {
+    out.sample("fulcrum_gateway_responses_total", {{"code", kClasses[index]}},
+               static_cast<double>(load(stats.responses_by_class[index])));
+  }
+  out.family("fulcrum_gateway_connections_open", "gauge", "Client connections open now.");
+  out.sample("fulcrum_gateway_connections_open", {},
+             static_cast<double>(load(stats.connections_open)));
+}
+
+// One gauge family with a sample per backend.
+template <typename Read>
+void append_backend_gauge(PrometheusText& out, const BackendList& backends, std::string_view name,
+                          std::string_view type, std::string_view help, Read read) {
+  out.family(name, type, help);
+  for (const auto& backend : backends) {
+    out.sample(name, {{"backend", backend->config.name}}, static_cast<double>(read(*backend)));
+  }
+}
+
+void append_backends(PrometheusText& out, const BackendList& backends, int64_t now_ns) {
+  out.family("fulcrum_gateway_backends", "gauge", "Backends in the pool.");
+  out.sample("fulcrum_gateway_backends", {}, static_cast<double>(backends.size()));
+  constexpr auto kRelaxed = std::memory_order_relaxed;
+  append_backend_gauge(out, backends, "fulcrum_gateway_backend_in_flight", "gauge",
+                       "Requests outstanding on the backend.",
+                       [](const Backend& backend) { return backend.in_flight.load(kRelaxed); });
+  append_backend_gauge(out, backends, "fulcrum_gateway_backend_healthy", "gauge",
+                       "1 when the backend may take requests (not failed, not ejected).",
+                       [now_ns](const Backend& backend) { return backend.healthy_at(now_ns); });
+  append_backend_gauge(out, backends, "fulcrum_gateway_backend_draining", "gauge",
+                       "1 when the backend finishes its requests but takes no new ones.",
+                       [](const Backend& backend) { return backend.draining.load(kRelaxed); });
+  append_backend_gauge(out, backends, "fulcrum_gateway_backend_weight", "gauge",
+                       "The backend's routing weight.",
+                       [](const Backend& backend) { return backend.weight.load(kRelaxed); });
+  append_backend_gauge(out, backends, "fulcrum_gateway_backend_ejections_total", "counter",
+                       "Times the backend was ejected.",
+                       [](const Backend& backend) { return backend.ejections.load(kRelaxed); });
+  append_backend_gauge(out, backends, "fulcrum_gateway_backend_requests_total", "counter",
+                       "Responses received from the backend (their heads; any status).",
+                       [](const Backend& backend) { return backend.response_latency.count(); });
+
+  constexpr std::string_view kLatency = "fulcrum_gateway_backend_response_seconds";
+  out.family(kLatency, "histogram",
+             "Seconds from the start of an attempt on the backend to its response head.");
+  std::array<double, LatencyHistogram::kBoundsUs.size()> bounds_seconds{};
+  for (size_t index = 0; index < bounds_seconds.size(); ++index) {
+    bounds_seconds[index] = static_cast<double>(LatencyHistogram::kBoundsUs[index]) / 1e6;
+  }
+  std::array<uint64_t, LatencyHistogram::kBoundsUs.size() + 1> counts{};
+  for (const auto& backend : backends) {
+    const LatencyHistogram& histogram = backend->response_latency;
+    for (size_t index = 0; index < counts.size(); ++index) {
+      counts[index] = histogram.counts[index].load(kRelaxed);
+    }
+    double sum_seconds = static_cast<double>(histogram.sum_us.load(kRelaxed)) / 1e6;
+    out.histogram(kLatency, {{"backend", backend->config.name}}, bounds_seconds, counts,
+                  sum_seconds);
+  }
+}
+
+}  // namespace
+
+void PrometheusText::family(std::string_view name, std::string_view type, std::string_view help) {
+  text_.append("# HELP ").append(name).append(" ").append(help).append("\n");
+  text_.append("# TYPE ").append(name).append(" ").append(type).append("\n");
+}
+
+void PrometheusText::sample(std::string_view name, MetricLabels labels, double value) {
+  append_series(name, "", labels);
+  append_value(value);
+}
+
+void PrometheusText::histogram(std::string_view name, MetricLabels labels,
+                               std::span<const double> upper_bounds,
+                               std::span<const uint64_t> counts, double sum) {
+  uint64_t cumulative = 0;
+  std::string bound_text;
+  for (size_t index = 0; index < counts.size(); ++index) {
+    cumulative += counts[index];
+    bound_text = "+Inf";
+    if (index < upper_bounds.size()) {
+      char digits[32];
+      auto [end, error] = std::to_chars(digits, digits + sizeof digits, upper_bounds[index]);
+      bound_text.assign(digits, end);
+    }
+    append_series(name, "_bucket", labels, {"le", bound_text});
+    append_value(static_cast<double>(cumulative));
+  }
+  append_series(name, "_sum", labels);
+  append_value(sum);
+  append_series(name, "_count", labels);
+  append_value(static_cast<double>(cumulative));
+}
+
+void PrometheusText::append_series(std::string_view name, std::string_view suffix,
+                                   MetricLabels labels,
+                                   std::pair<std::string_view, std::string_view> extra_label) {
+  text_.append(name).append(suffix);
+  if (labels.size() == 0 && extra_label.first.empty()) return;
+  char separator = '{';
+  auto append_label = [this, &separator](std::string_view label, std::string_view value) {
+    text_ += separator;
+    text_.append(label).append("=\"");
+    append_label_value(text_, value);
+    text_ += '"';
+    separator = ',';
+  };
+  for (const auto& [label, value] : labels) append_label(label, value);
+  if (!extra_label.first.empty()) append_label(extra_label.first, extra_label.second);
+  text_ += '}';
+}
+
+void PrometheusText::append_value(double value) {
+  char digits[32];
+  // Integral values print without an exponent, as counters conventionally do.
+  auto [end, error] =
+      std::trunc(value) == value && std::fabs(value) < 1e15
+          ? std::to_chars(digits, digits + sizeof digits, static_cast<int64_t>(value))
+          : std::to_chars(digits, digits + sizeof digits, value);
+  text_ += ' ';
+  text_.append(digits, end);
+  text_ += '\n';
+}
+
+std::string render_gateway_metrics(const GatewayStats& stats, const BackendList& backends,
+                                   std::string_view policy_name, int64_t now_ns) {
+  PrometheusText out;
+  out.family("fulcrum_gateway_info", "gauge", "Version and routing policy of this gateway.");
+  out.sample("fulcrum_gateway_info", {{"version", FULCRUM_VERSION}, {"policy", policy_name}}, 1);
+  append_counters(out, stats);
+  append_backends(out, backends, now_ns);
+  return out.text();
+}
+
+}  // namespace fulcrum
