@@ -4,8 +4,9 @@
 // optional bearer-token checks, and Server-Sent Event streams. Every error answers with the JSON
 // body {"error": {"code": ..., "message": ...}} and the status that fits.
 //
-// Threading: routes are added before start(); handlers run on the io_context's thread(s), so a
-// handler touching state shared with other threads synchronises itself. stop() is thread-safe.
+// Threading: routes are added before start(). One thread runs the io_context (the server keeps
+// per-connection state unlocked); handlers run on it, so a handler touching state shared with
+// other threads synchronises itself. stop() is thread-safe.
 #pragma once
 
 #include <chrono>
