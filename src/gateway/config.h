@@ -29,7 +29,6 @@ struct GatewayTimeouts {
   int64_t header_ms = 10000;      // a client's request head must arrive within this (else 408)
   int64_t first_byte_ms = 60000;  // from request sent to the first response byte (else 504)
   int64_t idle_ms = 60000;        // an idle keep-alive connection (client or upstream) is closed
-  int64_t total_ms = 0;           // whole exchange; 0 = no limit (streams can be long)
 };
 
 struct GatewayLimits {
@@ -42,15 +41,6 @@ struct GatewayLimits {
 struct RetryConfig {
   int attempts = 2;           // further backends tried after the first fails
   double budget_ratio = 0.2;  // retries may add at most this share of requests
-};
-
-struct HealthCheckConfig {
-  bool enabled = false;
-  std::string path = "/health";
-  int64_t interval_ms = 2000;
-  int64_t timeout_ms = 1000;
-  int rise = 2;  // consecutive successes that bring a backend back
-  int fall = 3;  // consecutive failures that take it out
 };
 
 struct PassiveHealthConfig {
@@ -73,10 +63,8 @@ struct GatewayConfig {
   GatewayTimeouts timeouts;
   GatewayLimits limits;
   RetryConfig retries;
-  HealthCheckConfig health;
   PassiveHealthConfig passive_health;
   AdminConfig admin;
-  bool access_log = false;
 };
 
 // "http://host:port" (the only scheme spoken to backends); the error names what is wrong.
