@@ -1,6 +1,8 @@
 #include "core/resources.h"
 
 #include <algorithm>
+#include <charconv>
+#include <cmath>
 #include <cstdio>
 
 namespace fulcrum {
@@ -180,8 +182,10 @@ std::string format_scaled(int64_t value, int64_t scale) {
 
 std::string format_number(double value) {
   char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%.6g", value);
-  return buffer;
+  // Whole numbers in plain digits (600000, not 6e+05); others as the shortest text that reads back.
+  auto format = std::abs(value) < 1e15 && value == std::trunc(value) ? std::chars_format::fixed
+                                                                     : std::chars_format::general;
+  return std::string(buffer, std::to_chars(buffer, buffer + sizeof buffer, value, format).ptr);
 }
 
 std::string format_cpu_millis(int64_t cpu_millis) { return format_scaled(cpu_millis, 1000); }

@@ -80,6 +80,7 @@ class GpuDevices {
 std::string format_cpu_millis(int64_t cpu_millis);  // 2500 -> "2.5"
 std::string format_bytes(int64_t bytes);            // 8589934592 -> "8Gi"
 std::string format_gpu_milli(int64_t gpu_milli);    // 1500 -> "1.5"
-std::string format_number(double value);            // 1.25 -> "1.25", 2.0 -> "2"
+std::string format_number(
+    double value);  // shortest text that reads back: 1.25 -> "1.25", 2.0 -> "2"
 
 }  // namespace fulcrum

@@ -96,7 +96,7 @@ PickerEntry consistent_hash_entry() {
   return {std::string(ConsistentHashPicker::kName),
           "consistent hashing of the request key with a bound on load per backend",
           {{"vnodes", std::to_string(defaults.vnodes), "ring points per backend"},
-           {"load_factor", number_text(defaults.load_factor),
+           {"load_factor", format_number(defaults.load_factor),
             "c >= 1: a backend is passed over at ceil(c x average in-flight)"}},
           [](const PolicyParams& params) -> Result<std::unique_ptr<Picker>> {
             return picker_from_config<ConsistentHashPicker>(get_consistent_hash_config(params));

@@ -1,7 +1,5 @@
 #include "policy/picker_params.h"
 
-#include <charconv>
-
 namespace fulcrum {
 
 namespace {
@@ -16,11 +14,6 @@ Result<uint64_t> get_seed(const PolicyParams& params) {
   Result<int64_t> seed = params.get_int("seed", kDefaultSeed);
   if (!seed.ok()) return seed.status();
   return static_cast<uint64_t>(*seed);
-}
-
-std::string number_text(double value) {
-  char buffer[32];
-  return std::string(buffer, std::to_chars(buffer, buffer + sizeof buffer, value).ptr);
 }
 
 }  // namespace fulcrum

@@ -11,6 +11,7 @@
 #include <memory>
 
 #include "core/params.h"
+#include "core/resources.h"
 #include "policy/picker.h"
 
 namespace fulcrum {
@@ -18,9 +19,6 @@ namespace fulcrum {
 // `seed`: the seed of the picker's own random generator, so runs are reproducible.
 ParamSpec seed_param_spec();
 Result<uint64_t> get_seed(const PolicyParams& params);
-
-// The shortest text that reads back as `value`: "1", "0.5", "1.25".
-std::string number_text(double value);
 
 // A numeric parameter stored in a field of Config, accepted within [minimum, maximum]. Its default
 // is the field's value in a default-constructed Config.
@@ -39,7 +37,7 @@ std::vector<ParamSpec> number_param_specs(const std::array<NumberParam<Config>, 
   std::vector<ParamSpec> specs;
   specs.reserve(Count);
   for (const NumberParam<Config>& param : table) {
-    specs.push_back({param.name, number_text(defaults.*param.field), param.description});
+    specs.push_back({param.name, format_number(defaults.*param.field), param.description});
   }
   return specs;
 }

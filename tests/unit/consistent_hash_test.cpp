@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "core/resources.h"
+
 #include <algorithm>
 #include <cmath>
 #include <vector>
@@ -138,7 +140,7 @@ TEST(ConsistentHashTest, RebuildsTheRingWhenThePoolSizeChangesUnannounced) {
 void expect_load_bounded(double load_factor, uint64_t distinct_keys) {
   std::vector<BackendView> backends = make_backends(10);
   std::unique_ptr<Picker> picker =
-      picker_for(backends, {{"load_factor", number_text(load_factor)}});
+      picker_for(backends, {{"load_factor", format_number(load_factor)}});
   ASSERT_NE(picker, nullptr);
   Rng rng(17);
   uint64_t total = 0;

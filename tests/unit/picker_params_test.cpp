@@ -16,13 +16,6 @@ TEST(PickerParamsTest, SeedDefaultsToOneAndAcceptsAnyInteger) {
   EXPECT_EQ(seed_param_spec().default_value, "1");
 }
 
-TEST(PickerParamsTest, NumberTextIsShortest) {
-  EXPECT_EQ(number_text(1), "1");
-  EXPECT_EQ(number_text(0.5), "0.5");
-  EXPECT_EQ(number_text(1.25), "1.25");
-  EXPECT_EQ(number_text(10000), "10000");
-}
-
 struct ExampleConfig {
   double rate = 0.5;
   double limit = 10;

@@ -213,6 +213,16 @@ TEST(FormatTest, Bytes) {
   EXPECT_EQ(format_bytes(int64_t{2} << 40), "2Ti");
 }
 
+TEST(FormatTest, NumberIsTheShortestTextThatReadsBack) {
+  EXPECT_EQ(format_number(1), "1");
+  EXPECT_EQ(format_number(0.5), "0.5");
+  EXPECT_EQ(format_number(1.25), "1.25");
+  EXPECT_EQ(format_number(10000), "10000");
+  EXPECT_EQ(format_number(0.1234567), "0.1234567");
+  EXPECT_EQ(format_number(600000), "600000");
+  EXPECT_EQ(format_number(1e7), "10000000");
+}
+
 TEST(FormatTest, GpuMilli) {
   EXPECT_EQ(format_gpu_milli(1500), "1.5");
   EXPECT_EQ(format_gpu_milli(300), "0.3");
