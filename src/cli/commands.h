@@ -33,4 +33,13 @@ void add_place_command(CLI::App& app, int& exit_code);
 void add_serve_command(CLI::App& app, int& exit_code);
 void add_gateway_command(CLI::App& app, int& exit_code);
 
+// Further subcommands register themselves from their own file, so adding one edits no shared
+// file: `const CommandRegistration kRegistration{40, add_plan_command};` at namespace scope.
+// `order` places the command in `fulcrum --help` after the four above (lower first).
+using CommandAdder = void (*)(CLI::App& app, int& exit_code);
+struct CommandRegistration {
+  CommandRegistration(int order, CommandAdder adder);
+};
+void add_registered_commands(CLI::App& app, int& exit_code);
+
 }  // namespace fulcrum
