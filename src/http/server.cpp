@@ -245,6 +245,7 @@ struct Route {
   std::vector<PatternSegment> segments;
   Handler handler;
   StreamHandler stream_handler;  // set instead of `handler` for event streams
+  AsyncHandler async_handler;    // ... or for handlers that await
   RouteOptions options;
 };
 
@@ -551,7 +552,23 @@ class Connection : public std::enable_shared_from_this<Connection> {
     }
     request.path_params = std::move(match.params);
     if (route.stream_handler) co_return co_await run_stream(route, request, http_1_0);
+    if (route.async_handler) {
+      co_return co_await run_async(route, request, head_only, close, http_1_0);
+    }
     co_return co_await respond(call_handler(route, request), head_only, close, http_1_0);
+  }
+
+  asio::awaitable<Next> run_async(const Route& route, const Request& request, bool head_only,
+                                  bool close, bool http_1_0) {
+    Responder responder(*this, http_1_0);
+    Response response;
+    try {
+      response = co_await route.async_handler(request, responder);
+    } catch (const std::exception& error) {
+      response = Response::error(500, std::string("the handler failed: ") + error.what());
+    }
+    if (responder.streaming()) co_return co_await end_stream(http_1_0);
+    co_return co_await respond(std::move(response), head_only, close || state_->stopped, http_1_0);
   }
 
   static Response call_handler(const Route& route, const Request& request) {
@@ -605,7 +622,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
     co_return Next::kClose;
   }
 
-  asio::awaitable<Next> run_stream(const Route& route, const Request& request, bool http_1_0) {
+
+ public:
+  // Sends the event-stream head and starts watching for the client to go; nullptr when it has.
+  asio::awaitable<EventStream*> begin_stream(bool http_1_0) {
     bool chunked = !http_1_0;  // HTTP/1.0 clients read the stream until the close
     out_.clear();
     append_status_line(out_, 200);
@@ -615,15 +635,26 @@ class Connection : public std::enable_shared_from_this<Connection> {
     append_header(out_, "Connection", "close");
     end_head(out_);
     bool written = co_await write(out_.view());
-    if (!written) co_return Next::kClose;
+    if (!written) co_return nullptr;
     stream_ = std::make_unique<EventStream>(*this, chunked);
     asio::co_spawn(socket_.get_executor(), watch_client(shared_from_this()), asio::detached);
+    co_return stream_.get();
+  }
+
+ private:
+  asio::awaitable<Next> run_stream(const Route& route, const Request& request, bool http_1_0) {
+    EventStream* stream = co_await begin_stream(http_1_0);
+    if (stream == nullptr) co_return Next::kClose;
     try {
-      co_await route.stream_handler(request, *stream_);
+      co_await route.stream_handler(request, *stream);
     } catch (const std::exception&) {
       // The status line is gone already; ending the stream is all that is left to do.
     }
-    if (chunked && !stream_->client_gone()) {
+    co_return co_await end_stream(http_1_0);
+  }
+
+  asio::awaitable<Next> end_stream(bool http_1_0) {
+    if (!http_1_0 && !stream_->client_gone()) {
       out_.clear();
       append_last_chunk(out_);
       co_await write(out_.view());
@@ -643,6 +674,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
 };
 
 }  // namespace detail
+
+asio::awaitable<EventStream*> Responder::start_event_stream() {
+  EventStream* stream = co_await connection_.begin_stream(http_1_0_);
+  streaming_ = true;
+  co_return stream;
+}
 
 EventStream::EventStream(detail::Connection& connection, bool chunked)
     : connection_(connection), wake_timer_(connection.socket().get_executor()), chunked_(chunked) {}
@@ -719,14 +756,27 @@ Server::~Server() { stop(); }
 void Server::add_route(std::string_view method, std::string_view pattern, Handler handler,
                        RouteOptions options) {
   if (!is_token(method)) throw std::invalid_argument("invalid method: " + std::string(method));
-  state_->routes.push_back(
-      {std::string(method), parse_pattern(pattern), std::move(handler), {}, std::move(options)});
+  state_->routes.push_back({std::string(method), parse_pattern(pattern), std::move(handler), {}, {},
+                            std::move(options)});
 }
 
 void Server::add_stream_route(std::string_view pattern, StreamHandler handler,
                               RouteOptions options) {
+  add_stream_route("GET", pattern, std::move(handler), std::move(options));
+}
+
+void Server::add_stream_route(std::string_view method, std::string_view pattern,
+                              StreamHandler handler, RouteOptions options) {
+  if (!is_token(method)) throw std::invalid_argument("invalid method: " + std::string(method));
   state_->routes.push_back(
-      {"GET", parse_pattern(pattern), {}, std::move(handler), std::move(options)});
+      {std::string(method), parse_pattern(pattern), {}, std::move(handler), {}, std::move(options)});
+}
+
+void Server::add_async_route(std::string_view method, std::string_view pattern,
+                             AsyncHandler handler, RouteOptions options) {
+  if (!is_token(method)) throw std::invalid_argument("invalid method: " + std::string(method));
+  state_->routes.push_back({std::string(method), parse_pattern(pattern), {}, {}, std::move(handler),
+                            std::move(options)});
 }
 
 Status Server::start() {

@@ -1,7 +1,8 @@
 // A small HTTP/1.1 server for the APIs (gateway admin, scheduler, emulator) on the project's own
 // codec: one acceptor on a caller's io_context, one coroutine per connection, keep-alive and
 // pipelining, a route table with `{name}` path parameters, buffered request bodies up to a limit,
-// optional bearer-token checks, and Server-Sent Event streams. Every error answers with the JSON
+// optional bearer-token checks, Server-Sent Event streams, and async handlers (coroutines that
+// may wait before answering, or answer with an event stream). Every error answers with the JSON
 // body {"error": {"code": ..., "message": ...}} and the status that fits.
 //
 // Threading: routes are added before start(). One thread runs the io_context (the server keeps
@@ -110,8 +111,32 @@ class EventStream {
   bool woken_ = false;
 };
 
+// Given to an async handler: lets it answer with an event stream instead of a Response.
+class Responder {
+ public:
+  Responder(const Responder&) = delete;
+  Responder& operator=(const Responder&) = delete;
+
+  // Sends the head of a 200 text/event-stream response and returns the stream, valid until the
+  // handler returns; nullptr when the client has gone. Once a stream has started, the Response
+  // the handler returns is ignored and the connection closes after the handler.
+  boost::asio::awaitable<EventStream*> start_event_stream();
+  bool streaming() const { return streaming_; }
+
+  // Made by the server for each call of an async handler.
+  Responder(detail::Connection& connection, bool http_1_0)
+      : connection_(connection), http_1_0_(http_1_0) {}
+
+ private:
+  detail::Connection& connection_;
+  bool http_1_0_;
+  bool streaming_ = false;
+};
+
 using Handler = std::function<Response(const Request&)>;
 using StreamHandler = std::function<boost::asio::awaitable<void>(const Request&, EventStream&)>;
+// A handler that may wait (on timers, other coroutines) before it answers, or stream its answer.
+using AsyncHandler = std::function<boost::asio::awaitable<Response>(const Request&, Responder&)>;
 
 struct RouteOptions {
   // The bearer token this route requires instead of the server's; "" makes the route public.
@@ -143,6 +168,14 @@ class Server {
                  RouteOptions options = {});
   // A GET route whose handler streams Server-Sent Events until it returns or the client goes.
   void add_stream_route(std::string_view pattern, StreamHandler handler, RouteOptions options = {});
+  // The same for any method (e.g. POST, whose body the handler reads from the Request).
+  void add_stream_route(std::string_view method, std::string_view pattern, StreamHandler handler,
+                        RouteOptions options = {});
+  // A route whose handler runs as a coroutine on the io_context: it may await before returning
+  // its Response (the connection waits meanwhile), or answer with an event stream through the
+  // Responder. An exception before a stream started answers 500.
+  void add_async_route(std::string_view method, std::string_view pattern, AsyncHandler handler,
+                       RouteOptions options = {});
 
   // Binds the listener and starts accepting on the io_context.
   Status start();

@@ -16,6 +16,9 @@
 #include <gtest/gtest.h>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 
 #include "http/chunked.h"
@@ -569,6 +572,86 @@ TEST_F(StreamWakeTest, WakeBeforeWaitIsRememberedAndDataLinesAreSplit) {
   auto response = client.exchange(get("/wake"));
   ASSERT_TRUE(response);
   EXPECT_EQ(response->body, "data: line one\ndata: line two\n\n: bye\n\n");
+}
+
+// Async routes: a handler that waits on a timer before answering, streams when asked to, or fails.
+class AsyncRouteTest : public ServerTest {
+  void add_routes(Server& server) override {
+    server.add_async_route("POST", "/later", [](const Request& request, Responder& responder) {
+      return answer_later(request, responder);
+    });
+    server.add_async_route("GET", "/broken",
+                           [](const Request&, Responder&) { return fail_after_a_wait(); });
+    server.add_stream_route("POST", "/posted-events",
+                            [](const Request& request, EventStream& stream) {
+                              return echo_as_event(request, stream);
+                            });
+  }
+
+  static boost::asio::awaitable<Response> answer_later(const Request& request,
+                                                       Responder& responder) {
+    boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor, 20ms);
+    co_await timer.async_wait(boost::asio::use_awaitable);
+    if (request.body != "stream") co_return Response::text(201, "late " + request.body);
+    EventStream* stream = co_await responder.start_event_stream();
+    if (stream == nullptr) co_return Response{};
+    for (int index = 1; index <= 3; ++index) {
+      bool sent = co_await stream->send_event(std::to_string(index));
+      if (!sent) break;
+    }
+    co_return Response::text(500, "ignored once streaming");
+  }
+
+  static boost::asio::awaitable<Response> fail_after_a_wait() {
+    boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor, 1ms);
+    co_await timer.async_wait(boost::asio::use_awaitable);
+    throw std::runtime_error("engine gone");
+  }
+
+  static boost::asio::awaitable<void> echo_as_event(const Request& request, EventStream& stream) {
+    co_await stream.send_event(request.method + " " + request.body);
+  }
+};
+
+TEST_F(AsyncRouteTest, AnswersAfterAwaitingAndKeepsTheConnection) {
+  start();
+  RawClient client(port_);
+  auto first = client.exchange(post("/later", "one"));
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->status, 201);
+  EXPECT_EQ(first->body, "late one");
+  auto second = client.exchange(post("/later", "two"));
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->body, "late two");
+}
+
+TEST_F(AsyncRouteTest, StreamsWhenTheHandlerStartsAStream) {
+  start();
+  RawClient client(port_);
+  auto response = client.exchange(post("/later", "stream"));
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 200);
+  EXPECT_EQ(response->header("Content-Type"), "text/event-stream");
+  EXPECT_EQ(response->body, "data: 1\n\ndata: 2\n\ndata: 3\n\n");
+  EXPECT_TRUE(client.closed_by_peer());
+}
+
+TEST_F(AsyncRouteTest, ExceptionBeforeAnswering500) {
+  start();
+  RawClient client(port_);
+  auto response = client.exchange(get("/broken"));
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 500);
+  EXPECT_EQ(response->error_code(), "internal");
+  EXPECT_EQ(client.exchange(post("/broken", ""))->status, 405);
+}
+
+TEST_F(AsyncRouteTest, StreamRoutesTakeAnyMethod) {
+  start();
+  RawClient client(port_);
+  auto response = client.exchange(post("/posted-events", "body"));
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->body, "data: POST body\n\n");
 }
 
 TEST(JsonTest, EscapesControlCharactersAndQuotes) {
