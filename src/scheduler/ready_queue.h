@@ -1,0 +1,39 @@
+// The order in which queued tasks are offered to the placer, by policy name:
+//   fifo            submission (enqueue) order;
+//   priority        highest priority first, raised by waiting (AgingPriorityQueue);
+//   shortest_first  smallest estimated duration first, then enqueue order (SJF: lowest mean wait).
+// Pure: times are arguments.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/registry.h"
+#include "core/task.h"
+
+namespace fulcrum {
+
+class ReadyQueue {
+ public:
+  virtual ~ReadyQueue() = default;
+  virtual std::string_view name() const = 0;
+  // Adds a task that is not queued yet.
+  virtual void push(const Task& task, Nanos enqueued_at) = 0;
+  // False when the task is not queued.
+  virtual bool remove(std::string_view task_id) = 0;
+  virtual size_t size() const = 0;
+  // Queued task ids in the order a placement pass tries them at `now`.
+  virtual std::vector<std::string> ordered(Nanos now) const = 0;
+};
+
+using ReadyQueueEntry = RegistryEntry<ReadyQueue>;
+
+const std::vector<ReadyQueueEntry>& ready_queue_registry();
+
+Result<std::unique_ptr<ReadyQueue>> make_ready_queue(const std::string& name,
+                                                     const PolicyParams& params = {});
+
+}  // namespace fulcrum

@@ -1,0 +1,276 @@
+#include "scheduler/scheduler_core.h"
+
+#include <gtest/gtest.h>
+
+#include "placement/registry.h"
+#include "placement_fixtures.h"
+
+namespace fulcrum {
+namespace {
+
+using testing::cpu_node;
+using testing::gpu_node;
+using testing::make_task;
+
+class SchedulerCoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override { core_ = make_core("first_fit", "fifo"); }
+
+  static std::unique_ptr<SchedulerCore> make_core(const std::string& placer,
+                                                  const std::string& queue) {
+    return std::make_unique<SchedulerCore>(make_placer(placer).value(),
+                                           make_ready_queue(queue).value(),
+                                           /*heartbeat_timeout_ms=*/1000);
+  }
+
+  void add(Node node) { ASSERT_TRUE(core_->add_node(std::move(node), now_, "test").ok()); }
+
+  std::optional<SubmitError> submit(std::vector<Task> tasks, int max_attempts = 3) {
+    std::vector<int> attempts(tasks.size(), max_attempts);
+    return core_->submit(std::move(tasks), attempts, now_);
+  }
+
+  TaskState state(const std::string& id) const { return core_->find_task(id)->state; }
+  const TaskRecord& record(const std::string& id) const { return *core_->find_task(id); }
+  std::string node_of(const std::string& id) const {
+    return record(id).assignments.empty() ? "" : record(id).assignments.front().node_id;
+  }
+  // Starts every launched task, as the service does.
+  Outbox step() {
+    core_->schedule(now_);
+    Outbox outbox = core_->take_outbox();
+    for (const std::string& id : outbox.launches) core_->task_started(id, record(id).attempt, now_);
+    return outbox;
+  }
+
+  int64_t now_ = 1000;
+  std::unique_ptr<SchedulerCore> core_;
+};
+
+Task with_deps(Task task, std::vector<std::string> depends_on) {
+  task.depends_on = std::move(depends_on);
+  return task;
+}
+
+TEST_F(SchedulerCoreTest, DependentsWaitUntilTheirDependenciesSucceed) {
+  add(cpu_node("n1", 8, 32));
+  ASSERT_FALSE(submit({with_deps(make_task("B", 1000, 1), {"A"}), make_task("A", 1000, 1)}));
+  EXPECT_EQ(state("A"), TaskState::kQueued);
+  EXPECT_EQ(state("B"), TaskState::kWaiting);
+  Outbox first = step();
+  EXPECT_EQ(first.launches, std::vector<std::string>{"A"});
+  EXPECT_EQ(state("A"), TaskState::kRunning);
+  EXPECT_EQ(state("B"), TaskState::kWaiting);
+  core_->task_finished("A", 1, 0, "exit code 0", now_);
+  EXPECT_EQ(state("A"), TaskState::kSucceeded);
+  EXPECT_EQ(state("B"), TaskState::kQueued);
+  EXPECT_EQ(record("B").reason, "dependencies succeeded");
+  step();
+  EXPECT_EQ(state("B"), TaskState::kRunning);
+}
+
+TEST_F(SchedulerCoreTest, EveryTransitionIsAnEventWithTimeAndReason) {
+  add(cpu_node("n1", 8, 32));
+  core_->take_outbox();
+  ASSERT_FALSE(submit({make_task("A", 1000, 1)}));
+  now_ = 2000;
+  step();
+  Outbox submitted_and_placed = core_->take_outbox();
+  now_ = 3000;
+  core_->task_finished("A", 1, 0, "exit code 0", now_);
+  Outbox finished = core_->take_outbox();
+  ASSERT_EQ(finished.events.size(), 1u);
+  const Event& event = finished.events.front();
+  EXPECT_EQ(event.task_id, "A");
+  EXPECT_EQ(event.node_id, "n1");
+  EXPECT_EQ(event.from_state, "running");
+  EXPECT_EQ(event.to_state, "succeeded");
+  EXPECT_EQ(event.reason, "exit code 0");
+  EXPECT_EQ(event.time_ms, 3000);
+  EXPECT_EQ(event.seq, 6);  // node added, pending, queued, placed, running, succeeded
+}
+
+TEST_F(SchedulerCoreTest, FailedTaskRetriesThenFailsAndCancelsItsDependents) {
+  add(cpu_node("n1", 8, 32));
+  ASSERT_FALSE(submit({make_task("A", 1000, 1), with_deps(make_task("B", 1000, 1), {"A"}),
+                       with_deps(make_task("C", 1000, 1), {"B"})},
+                      /*max_attempts=*/2));
+  step();
+  core_->task_finished("A", 1, 3, "exit code 3", now_);
+  EXPECT_EQ(state("A"), TaskState::kQueued);
+  EXPECT_EQ(record("A").attempt, 2);
+  EXPECT_EQ(record("A").reason, "exit code 3; retrying");
+  EXPECT_TRUE(core_->take_outbox().stops.empty());  // the process has ended already
+  step();
+  core_->task_finished("A", 1, 0, "stale attempt", now_);  // ignored
+  EXPECT_EQ(state("A"), TaskState::kRunning);
+  core_->task_finished("A", 2, 3, "exit code 3", now_);
+  EXPECT_EQ(state("A"), TaskState::kFailed);
+  EXPECT_EQ(record("A").reason, "exit code 3; no attempts left (2)");
+  EXPECT_EQ(*record("A").exit_code, 3);
+  EXPECT_EQ(state("B"), TaskState::kCancelled);
+  EXPECT_EQ(record("B").reason, "dependency A failed");
+  EXPECT_EQ(state("C"), TaskState::kCancelled);
+  EXPECT_EQ(record("C").reason, "dependency B cancelled");
+  EXPECT_TRUE(core_->cluster().node(0).allocated.is_zero());
+}
+
+TEST_F(SchedulerCoreTest, CancelStopsARunningTaskAndReleasesItsResources) {
+  add(cpu_node("n1", 8, 32));
+  ASSERT_FALSE(submit({make_task("A", 2000, 4), with_deps(make_task("B", 1000, 1), {"A"})}));
+  step();
+  EXPECT_EQ(core_->cluster().node(0).allocated.cpu_millis, 2000);
+  ASSERT_TRUE(core_->cancel("A", "cancelled through the API", now_).ok());
+  Outbox outbox = core_->take_outbox();
+  EXPECT_EQ(outbox.stops, std::vector<std::string>{"A"});
+  EXPECT_EQ(state("B"), TaskState::kCancelled);
+  EXPECT_EQ(record("B").reason, "dependency A cancelled");
+  EXPECT_TRUE(core_->cluster().node(0).allocated.is_zero());
+  EXPECT_EQ(core_->cancel("A", "again", now_).code(), ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(core_->cancel("nope", "x", now_).code(), ErrorCode::kNotFound);
+}
+
+TEST_F(SchedulerCoreTest, NodeFailureRequeuesItsTasksWithTheNextAttemptElsewhere) {
+  add(cpu_node("n1", 4, 16));
+  add(cpu_node("n2", 4, 16));
+  ASSERT_FALSE(submit({make_task("A", 3000, 1)}));
+  step();
+  ASSERT_EQ(node_of("A"), "n1");
+  ASSERT_TRUE(core_->set_node_state("n1", NodeState::kDown, "marked failed", now_).ok());
+  Outbox outbox = core_->take_outbox();
+  EXPECT_EQ(outbox.stops, std::vector<std::string>{"A"});
+  EXPECT_EQ(state("A"), TaskState::kQueued);
+  EXPECT_EQ(record("A").attempt, 2);
+  EXPECT_EQ(record("A").reason, "node n1 down: marked failed");
+  step();
+  EXPECT_EQ(state("A"), TaskState::kRunning);
+  EXPECT_EQ(node_of("A"), "n2");
+}
+
+TEST_F(SchedulerCoreTest, NothingIsPlacedOnCordonedDrainingOrDownNodes) {
+  add(cpu_node("n1", 4, 16));
+  add(cpu_node("n2", 4, 16));
+  add(cpu_node("n3", 4, 16));
+  ASSERT_TRUE(core_->set_node_state("n1", NodeState::kCordoned, "c", now_).ok());
+  ASSERT_TRUE(core_->set_node_state("n2", NodeState::kDraining, "d", now_).ok());
+  ASSERT_TRUE(core_->set_node_state("n3", NodeState::kDown, "f", now_).ok());
+  ASSERT_FALSE(submit({make_task("A", 1000, 1)}));
+  step();
+  EXPECT_EQ(state("A"), TaskState::kQueued);
+  ASSERT_TRUE(core_->set_node_state("n2", NodeState::kUp, "uncordoned", now_).ok());
+  step();
+  EXPECT_EQ(node_of("A"), "n2");
+}
+
+TEST_F(SchedulerCoreTest, DrainStopsAndRequeuesWithoutSpendingAnAttempt) {
+  add(cpu_node("n1", 4, 16));
+  add(cpu_node("n2", 4, 16));
+  ASSERT_FALSE(submit({make_task("A", 1000, 1)}));
+  step();
+  ASSERT_TRUE(core_->set_node_state("n1", NodeState::kDraining, "drained", now_).ok());
+  EXPECT_EQ(record("A").attempt, 1);
+  step();
+  EXPECT_EQ(node_of("A"), "n2");
+}
+
+TEST_F(SchedulerCoreTest, WatchedNodesGoDownAfterTheHeartbeatTimeoutAndComeBack) {
+  add(cpu_node("watched", 4, 16));
+  add(cpu_node("static", 4, 16));
+  ASSERT_TRUE(core_->heartbeat("watched", Utilization{0.5, 0.25, 0}, 1000).ok());
+  core_->check_heartbeats(2000);
+  EXPECT_EQ(core_->cluster().node(0).state, NodeState::kUp);
+  core_->check_heartbeats(2001);
+  EXPECT_EQ(core_->cluster().node(0).state, NodeState::kDown);
+  EXPECT_EQ(core_->cluster().node(1).state, NodeState::kUp);
+  ASSERT_TRUE(core_->heartbeat("watched", std::nullopt, 2500).ok());
+  EXPECT_EQ(core_->cluster().node(0).state, NodeState::kUp);
+  EXPECT_DOUBLE_EQ(core_->find_node("watched")->utilization->cpu, 0.5);
+}
+
+TEST_F(SchedulerCoreTest, GangsArePlacedWholeOrNotAtAll) {
+  for (const char* id : {"g1", "g2", "g3", "g4"}) add(gpu_node(id, 8, 64, 1, "A100"));
+  // Two gangs of 3 one-GPU replicas on 4 GPUs: one fits, the other waits without holding any.
+  ASSERT_FALSE(submit({make_task("gang-a", 1000, 1, 1000, "A100", 3),
+                       make_task("gang-b", 1000, 1, 1000, "A100", 3)}));
+  step();
+  EXPECT_EQ(state("gang-a"), TaskState::kRunning);
+  EXPECT_EQ(record("gang-a").assignments.size(), 3u);
+  EXPECT_EQ(state("gang-b"), TaskState::kQueued);
+  EXPECT_TRUE(record("gang-b").assignments.empty());
+  int64_t gpus_in_use = 0;
+  for (const Node& node : core_->cluster().nodes()) gpus_in_use += node.allocated.gpu_milli;
+  EXPECT_EQ(gpus_in_use, 3000);
+  core_->task_finished("gang-a", 1, 0, "exit code 0", now_);
+  step();
+  EXPECT_EQ(state("gang-b"), TaskState::kRunning);
+}
+
+TEST_F(SchedulerCoreTest, SubmissionsAreRefusedWholeWithTheReason) {
+  add(gpu_node("a100-node", 32, 256, 4, "A100"));
+  ASSERT_FALSE(submit({make_task("T1", 1000, 1)}));
+  auto refused = [&](std::vector<Task> tasks) {
+    auto error = submit(std::move(tasks));
+    return error ? error->message : std::string("accepted");
+  };
+  EXPECT_EQ(refused({make_task("T9", 1000, 1), make_task("T1", 1000, 1)}),
+            "tasks[1].id: task \"T1\" exists already");
+  EXPECT_EQ(refused({with_deps(make_task("T9", 1000, 1), {"T8"})}),
+            "tasks[0].depends_on: unknown task \"T8\"");
+  EXPECT_EQ(refused({with_deps(make_task("X", 1000, 1), {"Y"}),
+                     with_deps(make_task("Y", 1000, 1), {"X"})}),
+            "dependency cycle: X -> Y -> X");
+  EXPECT_EQ(refused({make_task("big", 1000, 1, 8000, "H100")}),
+            "tasks[0]: unschedulable: needs 8 GPUs of model H100, largest node has 4 A100");
+  EXPECT_EQ(refused({make_task("cpu-hog", 64000, 1)}),
+            "tasks[0]: unschedulable: needs 64 CPUs, largest node has 32");
+  EXPECT_EQ(refused({make_task("../etc", 1000, 1)}).substr(0, 12), "tasks[0].id:");
+  EXPECT_EQ(core_->task_ids().size(), 1u);
+}
+
+TEST_F(SchedulerCoreTest, DependencyOnAnEarlierTaskThatFailedCancelsAtOnce) {
+  add(cpu_node("n1", 4, 16));
+  ASSERT_FALSE(submit({make_task("A", 1000, 1)}, 1));
+  step();
+  core_->task_finished("A", 1, 1, "exit code 1", now_);
+  ASSERT_FALSE(submit({with_deps(make_task("B", 1000, 1), {"A"})}));
+  EXPECT_EQ(state("B"), TaskState::kCancelled);
+  EXPECT_EQ(record("B").reason, "dependency A failed");
+}
+
+TEST_F(SchedulerCoreTest, RestoreRequeuesTasksThatWereRunning) {
+  auto restored = make_core("first_fit", "fifo");
+  ASSERT_TRUE(restored->restore_node(cpu_node("n1", 4, 16), NodeRecord{}).ok());
+  TaskRecord running;
+  running.spec = make_task("R", 1000, 1);
+  running.state = TaskState::kRunning;
+  TaskRecord waiting;
+  waiting.spec = with_deps(make_task("W", 1000, 1), {"R"});
+  waiting.state = TaskState::kWaiting;
+  restored->restore_task(running);
+  restored->restore_task(waiting);
+  restored->finish_restore(/*last_event_seq=*/41, now_);
+  EXPECT_EQ(restored->find_task("R")->state, TaskState::kQueued);
+  EXPECT_EQ(restored->find_task("R")->reason, "scheduler restarted while the task was running");
+  EXPECT_EQ(restored->find_task("W")->state, TaskState::kWaiting);
+  Outbox outbox = restored->take_outbox();
+  ASSERT_EQ(outbox.events.size(), 1u);
+  EXPECT_EQ(outbox.events.front().seq, 42);
+  restored->schedule(now_);
+  EXPECT_EQ(restored->find_task("R")->state, TaskState::kPlaced);
+}
+
+TEST_F(SchedulerCoreTest, RemovedNodeRequeuesItsTasksAndDisappears) {
+  add(cpu_node("n1", 4, 16));
+  add(cpu_node("n2", 4, 16));
+  ASSERT_FALSE(submit({make_task("A", 1000, 1)}));
+  step();
+  ASSERT_TRUE(core_->remove_node("n1", now_).ok());
+  EXPECT_EQ(core_->cluster().size(), 1u);
+  EXPECT_EQ(core_->find_node("n1"), nullptr);
+  step();
+  EXPECT_EQ(node_of("A"), "n2");
+  EXPECT_EQ(core_->remove_node("n1", now_).code(), ErrorCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace fulcrum
