@@ -1,0 +1,201 @@
+#include "scheduler/local_executor.h"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+namespace fulcrum {
+
+namespace {
+
+constexpr mode_t kLogMode = 0640;
+
+std::string describe_exit(int wait_status, int& exit_code) {
+  if (WIFSIGNALED(wait_status)) {
+    exit_code = 128 + WTERMSIG(wait_status);
+    return "killed by signal " + std::to_string(WTERMSIG(wait_status));
+  }
+  exit_code = WEXITSTATUS(wait_status);
+  return "exit code " + std::to_string(exit_code);
+}
+
+std::string device_list(const std::vector<int>& devices) {
+  std::string text;
+  for (int device : devices) text += (text.empty() ? "" : ",") + std::to_string(device);
+  return text;
+}
+
+// Everything the child needs, prepared before fork: after it, only async-signal-safe calls.
+struct ChildSetup {
+  std::vector<std::string> environment;
+  std::vector<char*> environment_pointers;
+  std::string command;
+  std::string work_dir;
+  int stdout_fd = -1;
+  int stderr_fd = -1;
+  int64_t memory_limit_bytes = 0;
+  std::optional<uid_t> uid;
+  std::optional<gid_t> gid;
+};
+
+[[noreturn]] void run_child(const ChildSetup& setup) {
+  setpgid(0, 0);
+  dup2(setup.stdout_fd, STDOUT_FILENO);
+  dup2(setup.stderr_fd, STDERR_FILENO);
+  int null_fd = open("/dev/null", O_RDONLY);
+  if (null_fd >= 0) dup2(null_fd, STDIN_FILENO);
+  for (int fd = 3; fd < 1024; ++fd) close(fd);
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
+  signal(SIGPIPE, SIG_DFL);
+  if (setup.memory_limit_bytes > 0) {
+    rlimit limit{static_cast<rlim_t>(setup.memory_limit_bytes),
+                 static_cast<rlim_t>(setup.memory_limit_bytes)};
+    setrlimit(RLIMIT_AS, &limit);
+  }
+  if (setup.gid && (setgroups(0, nullptr) != 0 || setgid(*setup.gid) != 0)) _exit(126);
+  if (setup.uid && setuid(*setup.uid) != 0) _exit(126);
+  if (chdir(setup.work_dir.c_str()) != 0 && chdir("/") != 0) _exit(126);
+  execle("/bin/sh", "sh", "-c", setup.command.c_str(), static_cast<char*>(nullptr),
+         setup.environment_pointers.data());
+  _exit(127);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<LocalExecutor>> LocalExecutor::create(LocalExecutorOptions options) {
+  if (geteuid() == 0 && !options.run_as_uid) {
+    return invalid_argument(
+        "executor.run_as: required when the scheduler runs as root (for example run_as: nobody)");
+  }
+  std::error_code error;
+  std::filesystem::create_directories(options.log_dir, error);
+  if (error) {
+    return invalid_argument("executor.log_dir: cannot create \"" + options.log_dir +
+                            "\": " + error.message());
+  }
+  return std::make_unique<LocalExecutor>(std::move(options));
+}
+
+LocalExecutor::~LocalExecutor() {
+  for (const auto& [pid, process] : processes_) kill(-pid, SIGKILL);
+  for (const auto& [pid, process] : processes_) waitpid(pid, nullptr, 0);
+}
+
+std::optional<std::string> LocalExecutor::log_path(const std::string& task_id,
+                                                   std::string_view stream) const {
+  if (stream != "stdout" && stream != "stderr") return std::nullopt;
+  return options_.log_dir + "/" + task_id + "." + std::string(stream);
+}
+
+Result<pid_t> LocalExecutor::spawn(const LaunchSpec& launch, const LaunchSpec::Replica& replica) {
+  ChildSetup setup;
+  setup.command = launch.command;
+  setup.work_dir = options_.log_dir;
+  setup.uid = options_.run_as_uid;
+  setup.gid = options_.run_as_gid;
+  if (options_.limit_memory) setup.memory_limit_bytes = launch.memory_bytes;
+  setup.environment = {
+      "PATH=/usr/local/bin:/usr/bin:/bin",
+      "HOME=/tmp",
+      "FULCRUM_TASK_ID=" + launch.task_id,
+      "FULCRUM_NODE=" + replica.node_id,
+      "FULCRUM_REPLICA=" + std::to_string(replica.replica),
+      "FULCRUM_ATTEMPT=" + std::to_string(launch.attempt),
+      "CUDA_VISIBLE_DEVICES=" + device_list(replica.gpu_devices),
+  };
+  for (std::string& entry : setup.environment) setup.environment_pointers.push_back(entry.data());
+  setup.environment_pointers.push_back(nullptr);
+  std::string out_path = *log_path(launch.task_id, "stdout");
+  std::string err_path = *log_path(launch.task_id, "stderr");
+  setup.stdout_fd = open(out_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, kLogMode);
+  setup.stderr_fd = open(err_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, kLogMode);
+  auto close_logs = [&setup] {
+    if (setup.stdout_fd >= 0) close(setup.stdout_fd);
+    if (setup.stderr_fd >= 0) close(setup.stderr_fd);
+  };
+  if (setup.stdout_fd < 0 || setup.stderr_fd < 0) {
+    close_logs();
+    return Status(ErrorCode::kInternal,
+                  "cannot open the log files of " + launch.task_id + ": " + std::strerror(errno));
+  }
+  pid_t pid = fork();
+  if (pid == 0) run_child(setup);
+  int fork_errno = errno;
+  close_logs();
+  if (pid < 0) {
+    return Status(ErrorCode::kInternal, std::string("fork: ") + std::strerror(fork_errno));
+  }
+  setpgid(pid, pid);  // also here, so that a stop right away reaches the group
+  return pid;
+}
+
+Status LocalExecutor::start(const LaunchSpec& launch, int64_t now_ms) {
+  stop(launch.task_id, now_ms);
+  std::vector<pid_t> started;
+  for (const LaunchSpec::Replica& replica : launch.replicas) {
+    auto pid = spawn(launch, replica);
+    if (!pid.ok()) {
+      for (pid_t running : started) {
+        kill(-running, SIGKILL);
+        processes_[running].stopping = true;
+      }
+      return pid.status();
+    }
+    started.push_back(*pid);
+    processes_[*pid] = Process{launch.task_id, launch.attempt};
+  }
+  runs_[launch.task_id] = Run{launch.attempt, static_cast<int>(started.size()), std::nullopt};
+  return {};
+}
+
+void LocalExecutor::stop(const std::string& task_id, int64_t now_ms) {
+  if (runs_.erase(task_id) == 0) return;
+  for (auto& [pid, process] : processes_) {
+    if (process.task_id != task_id || process.stopping) continue;
+    process.stopping = true;
+    process.kill_at_ms = now_ms + options_.kill_grace_ms;
+    kill(-pid, SIGTERM);
+  }
+}
+
+std::vector<TaskExit> LocalExecutor::poll(int64_t now_ms) {
+  std::vector<TaskExit> exits;
+  for (auto entry = processes_.begin(); entry != processes_.end();) {
+    auto& [pid, process] = *entry;
+    int wait_status = 0;
+    pid_t waited = waitpid(pid, &wait_status, WNOHANG);
+    if (waited == 0) {
+      if (process.stopping && now_ms >= process.kill_at_ms) kill(-pid, SIGKILL);
+      ++entry;
+      continue;
+    }
+    if (!process.stopping) {
+      TaskExit exit{process.task_id, process.attempt, 0, {}};
+      exit.reason =
+          waited < 0 ? "lost track of the process" : describe_exit(wait_status, exit.exit_code);
+      if (waited < 0) exit.exit_code = 1;
+      Run& run = runs_[process.task_id];
+      if (exit.exit_code != 0 && !run.first_failure) run.first_failure = exit;
+      if (--run.replicas_left <= 0) {
+        exits.push_back(run.first_failure ? *run.first_failure : exit);
+        runs_.erase(process.task_id);
+      }
+    }
+    // Whatever else of the group is left goes with the leader.
+    kill(-pid, SIGKILL);
+    entry = processes_.erase(entry);
+  }
+  return exits;
+}
+
+}  // namespace fulcrum

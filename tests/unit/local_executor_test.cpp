@@ -1,0 +1,109 @@
+#include "scheduler/local_executor.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+namespace fulcrum {
+namespace {
+
+class LocalExecutorTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("fulcrum-local-executor-" + std::to_string(getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    LocalExecutorOptions options;
+    options.log_dir = dir_.string();
+    options.kill_grace_ms = 200;
+    if (geteuid() == 0) {  // root must hand commands to another user
+      options.run_as_uid = 65534;
+      options.run_as_gid = 65534;
+    }
+    auto created = LocalExecutor::create(options);
+    ASSERT_TRUE(created.ok()) << created.status().to_string();
+    executor_ = std::move(*created);
+    std::filesystem::permissions(dir_, std::filesystem::perms::all);
+  }
+  void TearDown() override {
+    executor_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  // Polls until the task's run ends (the test binary's own timeout bounds this).
+  TaskExit wait_for_exit(int64_t now_ms = 0) {
+    for (;;) {
+      auto exits = executor_->poll(now_ms);
+      if (!exits.empty()) return exits.front();
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  }
+
+  std::string log(const std::string& task_id, const std::string& stream) {
+    std::ifstream file(*executor_->log_path(task_id, stream));
+    std::stringstream text;
+    text << file.rdbuf();
+    return text.str();
+  }
+
+  static LaunchSpec launch(std::string id, std::string command) {
+    LaunchSpec spec;
+    spec.task_id = std::move(id);
+    spec.command = std::move(command);
+    spec.replicas = {{0, "gpu-a100", {0, 1}}};
+    return spec;
+  }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<LocalExecutor> executor_;
+};
+
+TEST_F(LocalExecutorTest, RunsTheCommandWithItsEnvironmentAndLogs) {
+  LaunchSpec spec = launch("T1",
+                           "echo $FULCRUM_TASK_ID $FULCRUM_NODE $CUDA_VISIBLE_DEVICES; "
+                           "echo oops >&2");
+  ASSERT_TRUE(executor_->start(spec, 0).ok());
+  TaskExit exit = wait_for_exit();
+  EXPECT_EQ(exit.task_id, "T1");
+  EXPECT_EQ(exit.exit_code, 0);
+  EXPECT_EQ(exit.reason, "exit code 0");
+  EXPECT_EQ(log("T1", "stdout"), "T1 gpu-a100 0,1\n");
+  EXPECT_EQ(log("T1", "stderr"), "oops\n");
+}
+
+TEST_F(LocalExecutorTest, ReportsExitCodesAndSignals) {
+  ASSERT_TRUE(executor_->start(launch("fails", "exit 7"), 0).ok());
+  EXPECT_EQ(wait_for_exit().exit_code, 7);
+  ASSERT_TRUE(executor_->start(launch("killed", "kill -9 $$"), 0).ok());
+  TaskExit killed = wait_for_exit();
+  EXPECT_EQ(killed.exit_code, 137);
+  EXPECT_EQ(killed.reason, "killed by signal 9");
+}
+
+TEST_F(LocalExecutorTest, StopSendsTermThenKillAndReportsNothing) {
+  // The command ignores SIGTERM, so only the SIGKILL after the grace period ends it.
+  ASSERT_TRUE(executor_->start(launch("stubborn", "trap '' TERM; sleep 30 & wait"), 0).ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  executor_->stop("stubborn", 0);
+  EXPECT_TRUE(executor_->poll(10).empty());
+  EXPECT_EQ(executor_->active(), 1u);
+  for (int i = 0; i < 400 && executor_->active() > 0; ++i) {
+    EXPECT_TRUE(executor_->poll(1000).empty());
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_EQ(executor_->active(), 0u);
+}
+
+TEST_F(LocalExecutorTest, LogPathsAreOnlyTheTwoStreams) {
+  EXPECT_EQ(*executor_->log_path("T1", "stdout"), dir_.string() + "/T1.stdout");
+  EXPECT_FALSE(executor_->log_path("T1", "../../etc/passwd").has_value());
+}
+
+}  // namespace
+}  // namespace fulcrum
