@@ -1,5 +1,6 @@
 // `fulcrum gateway --config FILE`: the HTTP reverse proxy in front of model-server replicas.
 #include <csignal>
+#include <functional>
 #include <iostream>
 #include <thread>
 
@@ -8,6 +9,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "cli/commands.h"
+#include "core/log.h"
 #include "gateway/gateway.h"
 
 namespace fulcrum {
@@ -15,6 +17,34 @@ namespace fulcrum {
 namespace {
 
 constexpr auto kShutdownGrace = std::chrono::seconds(10);
+
+// SIGHUP: reads the file again and applies it; a file with errors changes nothing.
+void reload_from_file(Gateway& gateway, const std::string& config_file) {
+  auto config = load_gateway_config(config_file);
+  if (!config.ok()) {
+    log_event(LogLevel::kError, "reload_rejected",
+              {{"file", config_file}, {"reason", config.status().message()}});
+    return;
+  }
+  auto summary = gateway.reload(std::move(*config));
+  if (!summary.ok()) {
+    log_event(LogLevel::kError, "reload_rejected",
+              {{"file", config_file}, {"reason", summary.status().message()}});
+    return;
+  }
+  std::string applied;
+  for (const std::string& change : summary->applied)
+    applied += (applied.empty() ? "" : "; ") + change;
+  std::string ignored;
+  for (const std::string& key : summary->needs_restart)
+    ignored += (ignored.empty() ? "" : ", ") + key;
+  log_event(LogLevel::kInfo, "reloaded",
+            {{"file", config_file}, {"changes", applied.empty() ? "none" : applied}});
+  if (!ignored.empty()) {
+    log_event(LogLevel::kWarn, "reload_needs_restart",
+              {{"file", config_file}, {"settings", ignored}});
+  }
+}
 
 int run_gateway(const std::string& config_file) {
   auto config = load_gateway_config(config_file);
@@ -26,21 +56,30 @@ int run_gateway(const std::string& config_file) {
   }
   // Signals are handled on a thread of their own so that workers never block on them.
   boost::asio::io_context signal_context;
-  boost::asio::signal_set signals(signal_context, SIGINT, SIGTERM);
+  boost::asio::signal_set stop_signals(signal_context, SIGINT, SIGTERM);
+  boost::asio::signal_set reload_signals(signal_context, SIGHUP);
   boost::asio::steady_timer grace_timer(signal_context);
-  signals.async_wait([&](const boost::system::error_code& error, int) {
+  stop_signals.async_wait([&](const boost::system::error_code& error, int) {
     if (error) return;
+    reload_signals.cancel();
     gateway.shutdown();
     grace_timer.expires_after(kShutdownGrace);
     grace_timer.async_wait([&](const boost::system::error_code&) { gateway.stop(); });
   });
+  std::function<void(const boost::system::error_code&, int)> on_reload =
+      [&](const boost::system::error_code& error, int) {
+        if (error) return;
+        reload_from_file(gateway, config_file);
+        reload_signals.async_wait(on_reload);
+      };
+  reload_signals.async_wait(on_reload);
   std::thread signal_thread([&signal_context] { signal_context.run(); });
-  for (const ListenAddress& listen : gateway.config().listeners) {
+  const std::shared_ptr<const GatewayConfig> running = gateway.config();
+  for (const ListenAddress& listen : running->listeners) {
     std::cerr << "fulcrum gateway listening on " << listen.address << ":" << listen.port << " ("
-              << gateway.config().policy.name << ", " << gateway.config().backends.size()
-              << " backends)\n";
+              << running->policy.name << ", " << running->backends.size() << " backends)\n";
   }
-  if (const AdminConfig& admin = gateway.config().admin; admin.enabled) {
+  if (const AdminConfig& admin = running->admin; admin.enabled) {
     std::cerr << "fulcrum gateway admin API on " << admin.listen.address << ":" << admin.listen.port
               << (admin.token.empty() ? " (no token)" : "") << "\n";
   }

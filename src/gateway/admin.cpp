@@ -191,12 +191,11 @@ http::ServerOptions server_options(const AdminConfig& admin) {
 
 }  // namespace
 
-AdminService::AdminService(const GatewayConfig& config, BackendRegistry& registry,
-                           GatewayStats& stats)
+AdminService::AdminService(const LiveConfig& config, BackendRegistry& registry, GatewayStats& stats)
     : config_(config),
       registry_(registry),
       stats_(stats),
-      server_(context_, server_options(config.admin)) {
+      server_(context_, server_options(config.current()->admin)) {
   add_routes();
 }
 
@@ -238,7 +237,8 @@ void AdminService::add_routes() {
   server_.add_route("GET", "/metrics", [this](const http::Request&) {
     return http::Response::text(
         200,
-        render_gateway_metrics(stats_, *registry_.snapshot(), config_.policy.name, steady_now_ns()),
+        render_gateway_metrics(stats_, *registry_.snapshot(), config_.current()->policy.name,
+                               steady_now_ns()),
         std::string(kPrometheusContentType));
   });
   // Liveness probes carry no token.

@@ -12,6 +12,7 @@
 #include "core/status.h"
 #include "gateway/backends.h"
 #include "gateway/config.h"
+#include "gateway/live_config.h"
 #include "gateway/stats.h"
 #include "http/server.h"
 
@@ -20,7 +21,7 @@ namespace fulcrum {
 class AdminService {
  public:
   // Borrows the registry and the counters, which must outlive the service.
-  AdminService(const GatewayConfig& config, BackendRegistry& registry, GatewayStats& stats);
+  AdminService(const LiveConfig& config, BackendRegistry& registry, GatewayStats& stats);
   ~AdminService();
   AdminService(const AdminService&) = delete;
   AdminService& operator=(const AdminService&) = delete;
@@ -35,7 +36,7 @@ class AdminService {
  private:
   void add_routes();
 
-  const GatewayConfig& config_;
+  const LiveConfig& config_;
   BackendRegistry& registry_;
   GatewayStats& stats_;
   boost::asio::io_context context_{1};

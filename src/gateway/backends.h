@@ -66,8 +66,17 @@ struct Backend {
   std::atomic<uint32_t> consecutive_failures{0};
   std::atomic<uint32_t> ejections{0};
   std::atomic<uint32_t> in_flight{0};
-  // On a cache line of its own: every response writes it, every pick reads the fields above.
+  std::atomic<uint64_t> health_check_failures{0};
+  // On cache lines of their own: every response writes them, every pick reads the fields above.
   alignas(64) LatencyHistogram response_latency;
+  std::array<std::atomic<uint64_t>, 6> responses_by_class{};  // index: status / 100
+
+  void count_response(int status) {
+    const int index = status / 100;
+    if (index >= 1 && index < static_cast<int>(responses_by_class.size())) {
+      responses_by_class[static_cast<size_t>(index)].fetch_add(1, std::memory_order_relaxed);
+    }
+  }
 
   bool healthy_at(int64_t now_ns) const {
     return check_healthy.load(std::memory_order_relaxed) &&
@@ -86,6 +95,11 @@ class BackendRegistry {
   // Resolves the host and adds the backend; fails on a duplicate name or an unresolvable host.
   Result<std::shared_ptr<Backend>> add(const BackendConfig& config);
   Status remove(const std::string& name);
+  // Makes the pool exactly `wanted` (reload): a backend whose name, host, port and labels are
+  // unchanged keeps its state (health, drain, counters) and takes the new weight; the others are
+  // added, replaced or removed. Resolves every host first and changes nothing when one fails.
+  // Returns what changed, e.g. "backend \"b\" weight 1 -> 3".
+  Result<std::vector<std::string>> sync(const std::vector<BackendConfig>& wanted);
   std::shared_ptr<Backend> find(const std::string& name) const;
 
  private:

@@ -1,6 +1,7 @@
 #include "gateway/config.h"
 
 #include <charconv>
+#include <optional>
 
 #include "policy/registry.h"
 
@@ -109,13 +110,6 @@ Status read_int_into(const YamlValue& section, std::string_view key, int64_t min
   return Status::ok_status();
 }
 
-// Keys a user may expect from other proxies but that this version does not implement: named in
-// an error rather than accepted and ignored.
-Status reject_unimplemented(const YamlValue& section, std::string_view key, std::string_view hint) {
-  if (!section.has(key)) return Status::ok_status();
-  return section[key].error("not implemented yet; " + std::string(hint));
-}
-
 Status read_timeouts(const YamlValue& value, GatewayTimeouts& timeouts) {
   if (value.is_null()) return Status::ok_status();
   FULCRUM_RETURN_IF_ERROR(value.expect_map({"connect", "header", "first_byte", "idle", "total"}));
@@ -123,7 +117,7 @@ Status read_timeouts(const YamlValue& value, GatewayTimeouts& timeouts) {
   FULCRUM_RETURN_IF_ERROR(read_duration_into(value, "header", timeouts.header_ms));
   FULCRUM_RETURN_IF_ERROR(read_duration_into(value, "first_byte", timeouts.first_byte_ms));
   FULCRUM_RETURN_IF_ERROR(read_duration_into(value, "idle", timeouts.idle_ms));
-  return reject_unimplemented(value, "total", "first_byte and idle bound each exchange");
+  return read_duration_into(value, "total", timeouts.total_ms);
 }
 
 Status read_limits(const YamlValue& value, GatewayLimits& limits) {
@@ -158,6 +152,70 @@ Status read_passive_health(const YamlValue& value, PassiveHealthConfig& passive)
       read_int_into(value, "consecutive_failures", 0, 1000, passive.consecutive_failures));
   FULCRUM_RETURN_IF_ERROR(read_duration_into(value, "base_ejection", passive.base_ejection_ms));
   return read_duration_into(value, "max_ejection", passive.max_ejection_ms);
+}
+
+// `expect_status: 200` or "200-299".
+Status read_expected_status(const YamlValue& value, HealthCheckConfig& check) {
+  std::string text;
+  FULCRUM_ASSIGN_OR_RETURN(text, value.as_string());
+  size_t dash = text.find('-');
+  auto parse_code = [](std::string_view code_text) -> std::optional<int> {
+    int code = 0;
+    auto [end, error] =
+        std::from_chars(code_text.data(), code_text.data() + code_text.size(), code);
+    if (error != std::errc() || end != code_text.data() + code_text.size()) return std::nullopt;
+    if (code < 100 || code > 599) return std::nullopt;
+    return code;
+  };
+  std::optional<int> low = parse_code(std::string_view(text).substr(0, dash));
+  std::optional<int> high =
+      dash == std::string::npos ? low : parse_code(std::string_view(text).substr(dash + 1));
+  if (!low || !high || *low > *high) {
+    return value.error("expected a status such as 200 or a range such as 200-399, got \"" + text +
+                       "\"");
+  }
+  check.expect_status_min = *low;
+  check.expect_status_max = *high;
+  return Status::ok_status();
+}
+
+Status read_health_check(const YamlValue& value, HealthCheckConfig& check) {
+  if (value.is_null()) return Status::ok_status();
+  FULCRUM_RETURN_IF_ERROR(
+      value.expect_map({"path", "interval", "timeout", "rise", "fall", "expect_status"}));
+  check.enabled = true;
+  if (value.has("path")) {
+    FULCRUM_ASSIGN_OR_RETURN(check.path, value["path"].as_string());
+    if (check.path.empty() || check.path.front() != '/' ||
+        check.path.find_first_of(" \r\n\t") != std::string::npos) {
+      return value["path"].error("expected an absolute path without spaces, such as /health");
+    }
+  }
+  FULCRUM_RETURN_IF_ERROR(read_duration_into(value, "interval", check.interval_ms));
+  if (check.interval_ms < 10) return value["interval"].error("expected at least 10ms");
+  FULCRUM_RETURN_IF_ERROR(read_duration_into(value, "timeout", check.timeout_ms));
+  if (check.timeout_ms < 1) return value["timeout"].error("expected at least 1ms");
+  if (check.timeout_ms > check.interval_ms) {
+    return value["timeout"].error("must not exceed the interval (" +
+                                  std::to_string(check.interval_ms) + "ms)");
+  }
+  FULCRUM_RETURN_IF_ERROR(read_int_into(value, "rise", 1, 100, check.rise));
+  FULCRUM_RETURN_IF_ERROR(read_int_into(value, "fall", 1, 100, check.fall));
+  if (value.has("expect_status")) {
+    FULCRUM_RETURN_IF_ERROR(read_expected_status(value["expect_status"], check));
+  }
+  return Status::ok_status();
+}
+
+// `access_log: PATH` or `access_log: {path: PATH}`; "-" and "stdout" mean standard output.
+Status read_access_log(const YamlValue& value, AccessLogConfig& log) {
+  if (value.is_null()) return Status::ok_status();
+  const YamlValue path = value.is_map() ? value["path"] : value;
+  if (value.is_map()) FULCRUM_RETURN_IF_ERROR(value.expect_map({"path"}));
+  FULCRUM_ASSIGN_OR_RETURN(log.path, path.as_string());
+  if (log.path.empty()) return path.error("expected a file path, or - for standard output");
+  log.enabled = true;
+  return Status::ok_status();
 }
 
 Status read_admin(const YamlValue& value, AdminConfig& admin) {
@@ -197,12 +255,10 @@ Result<GatewayConfig> read_gateway(const YamlValue& value) {
   FULCRUM_RETURN_IF_ERROR(read_timeouts(value["timeouts"], config.timeouts));
   FULCRUM_RETURN_IF_ERROR(read_limits(value["limits"], config.limits));
   FULCRUM_RETURN_IF_ERROR(read_retries(value["retries"], config.retries));
-  FULCRUM_RETURN_IF_ERROR(reject_unimplemented(
-      value, "health_check", "passive_health ejects backends that fail requests"));
+  FULCRUM_RETURN_IF_ERROR(read_health_check(value["health_check"], config.health_check));
   FULCRUM_RETURN_IF_ERROR(read_passive_health(value["passive_health"], config.passive_health));
   FULCRUM_RETURN_IF_ERROR(read_admin(value["admin"], config.admin));
-  FULCRUM_RETURN_IF_ERROR(
-      reject_unimplemented(value, "access_log", "/metrics on the admin listener counts requests"));
+  FULCRUM_RETURN_IF_ERROR(read_access_log(value["access_log"], config.access_log));
   return config;
 }
 

@@ -29,6 +29,9 @@ struct GatewayTimeouts {
   int64_t header_ms = 10000;      // a client's request head must arrive within this (else 408)
   int64_t first_byte_ms = 60000;  // from request sent to the first response byte (else 504)
   int64_t idle_ms = 60000;        // an idle keep-alive connection (client or upstream) is closed
+  // From the whole request received to the last response byte, retries included; 0: no limit.
+  // Past it: 504 when nothing was sent yet, else the client connection is closed.
+  int64_t total_ms = 0;
 };
 
 struct GatewayLimits {
@@ -49,6 +52,27 @@ struct PassiveHealthConfig {
   int64_t max_ejection_ms = 300000;
 };
 
+// Active checks: every interval, `GET path` on each backend; a status in [expect_status_min,
+// expect_status_max] within the timeout passes. `fall` failures in a row take a backend out, `rise`
+// passes in a row bring it back. A backend starts up; until its first check it goes down after a
+// single failure (as HAProxy does).
+struct HealthCheckConfig {
+  bool enabled = false;
+  std::string path = "/health";
+  int64_t interval_ms = 5000;
+  int64_t timeout_ms = 2000;
+  int rise = 2;
+  int fall = 3;
+  int expect_status_min = 200;
+  int expect_status_max = 399;
+};
+
+// One JSON line per request; `path` "-" or "stdout" writes to standard output.
+struct AccessLogConfig {
+  bool enabled = false;
+  std::string path;
+};
+
 struct AdminConfig {
   bool enabled = false;
   ListenAddress listen{"127.0.0.1", 8081};
@@ -63,8 +87,10 @@ struct GatewayConfig {
   GatewayTimeouts timeouts;
   GatewayLimits limits;
   RetryConfig retries;
+  HealthCheckConfig health_check;
   PassiveHealthConfig passive_health;
   AdminConfig admin;
+  AccessLogConfig access_log;
 };
 
 // "http://host:port" (the only scheme spoken to backends); the error names what is wrong.

@@ -1,20 +1,30 @@
-// The gateway body: a set of workers sharing one backend registry, and the admin API when the
-// config has an admin: section.
+// The gateway body: a set of workers sharing one backend registry, the active health checker,
+// and the admin API when the config has an admin: section.
 #pragma once
 
 #include <memory>
+#include <string>
 #include <thread>
 #include <vector>
 
 #include "core/status.h"
 #include "gateway/backends.h"
 #include "gateway/config.h"
+#include "gateway/health_check.h"
+#include "gateway/live_config.h"
 #include "gateway/stats.h"
 #include "gateway/worker.h"
 
 namespace fulcrum {
 
 class AdminService;
+
+// What a reload did: `applied` lists the changes now in effect, `needs_restart` the settings that
+// differ but are only read at start (listeners, workers, admin).
+struct ReloadSummary {
+  std::vector<std::string> applied;
+  std::vector<std::string> needs_restart;
+};
 
 class Gateway {
  public:
@@ -30,17 +40,25 @@ class Gateway {
   // Stops accepting, lets in-flight requests finish, then stops (thread-safe, signal-safe path).
   void shutdown();
   void stop();
+  // Applies `next` without closing a connection: the backends are made to match it (unchanged
+  // ones keep their state), and the policy, timeouts, limits, retries, passive and active health
+  // checks and the access log take effect for requests that start afterwards. Thread-safe. An
+  // error (a backend host that does not resolve) leaves everything as it was.
+  Result<ReloadSummary> reload(GatewayConfig next);
 
   BackendRegistry& backends() { return registry_; }
   GatewayStats& stats() { return stats_; }
-  const GatewayConfig& config() const { return config_; }
+  std::shared_ptr<const GatewayConfig> config() const { return live_config_.current(); }
+  const LiveConfig& live_config() const { return live_config_; }
 
  private:
-  GatewayConfig config_;
+  LiveConfig live_config_;
   BackendRegistry registry_;
   GatewayStats stats_;
+  HealthChecker health_checker_{registry_};
   std::vector<std::unique_ptr<Worker>> workers_;
   std::unique_ptr<AdminService> admin_;  // null without an admin: section
+  std::mutex reload_mutex_;
 };
 
 }  // namespace fulcrum

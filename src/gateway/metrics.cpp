@@ -83,7 +83,24 @@ void append_backend_gauge(PrometheusText& out, const BackendList& backends, std:
   }
 }
 
-void append_backends(PrometheusText& out, const BackendList& backends, int64_t now_ns) {
+void append_backend_responses(PrometheusText& out, const BackendList& backends,
+                              std::string_view policy_name) {
+  constexpr std::string_view kName = "fulcrum_gateway_backend_responses_total";
+  out.family(kName, "counter",
+             "Responses received from each backend, by status class and routing policy.");
+  constexpr std::array<std::string_view, 6> kClasses = {"", "1xx", "2xx", "3xx", "4xx", "5xx"};
+  for (const auto& backend : backends) {
+    for (size_t index = 1; index < kClasses.size(); ++index) {
+      out.sample(
+          kName,
+          {{"backend", backend->config.name}, {"code", kClasses[index]}, {"policy", policy_name}},
+          static_cast<double>(load(backend->responses_by_class[index])));
+    }
+  }
+}
+
+void append_backends(PrometheusText& out, const BackendList& backends, int64_t now_ns,
+                     std::string_view policy_name) {
   out.family("fulcrum_gateway_backends", "gauge", "Backends in the pool.");
   out.sample("fulcrum_gateway_backends", {}, static_cast<double>(backends.size()));
   constexpr auto kRelaxed = std::memory_order_relaxed;
@@ -93,6 +110,13 @@ void append_backends(PrometheusText& out, const BackendList& backends, int64_t n
   append_backend_gauge(out, backends, "fulcrum_gateway_backend_healthy", "gauge",
                        "1 when the backend may take requests (not failed, not ejected).",
                        [now_ns](const Backend& backend) { return backend.healthy_at(now_ns); });
+  append_backend_gauge(out, backends, "fulcrum_gateway_backend_check_up", "gauge",
+                       "1 while the active health check passes (always 1 without health_check).",
+                       [](const Backend& backend) { return backend.check_healthy.load(kRelaxed); });
+  append_backend_gauge(
+      out, backends, "fulcrum_gateway_backend_health_check_failures_total", "counter",
+      "Active health checks the backend failed.",
+      [](const Backend& backend) { return backend.health_check_failures.load(kRelaxed); });
   append_backend_gauge(out, backends, "fulcrum_gateway_backend_draining", "gauge",
                        "1 when the backend finishes its requests but takes no new ones.",
                        [](const Backend& backend) { return backend.draining.load(kRelaxed); });
@@ -105,6 +129,7 @@ void append_backends(PrometheusText& out, const BackendList& backends, int64_t n
   append_backend_gauge(out, backends, "fulcrum_gateway_backend_requests_total", "counter",
                        "Responses received from the backend (their heads; any status).",
                        [](const Backend& backend) { return backend.response_latency.count(); });
+  append_backend_responses(out, backends, policy_name);
 
   constexpr std::string_view kLatency = "fulcrum_gateway_backend_response_seconds";
   out.family(kLatency, "histogram",
@@ -195,7 +220,7 @@ std::string render_gateway_metrics(const GatewayStats& stats, const BackendList&
   out.family("fulcrum_gateway_info", "gauge", "Version and routing policy of this gateway.");
   out.sample("fulcrum_gateway_info", {{"version", FULCRUM_VERSION}, {"policy", policy_name}}, 1);
   append_counters(out, stats);
-  append_backends(out, backends, now_ns);
+  append_backends(out, backends, now_ns, policy_name);
   return out.text();
 }
 

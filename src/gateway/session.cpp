@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 #include <boost/asio/as_tuple.hpp>
@@ -17,6 +18,7 @@
 #include <boost/asio/write.hpp>
 
 #include "core/hash.h"
+#include "core/log.h"
 
 namespace fulcrum {
 
@@ -100,10 +102,23 @@ void ClientSession::set_deadline(Phase phase, int64_t timeout_ms) {
   deadline_ns_ = timeout_ms > 0 ? worker_.now_ns() + timeout_ms * 1000000 : 0;
 }
 
+void ClientSession::start_total_deadline() {
+  const int64_t total_ms = worker_.config().timeouts.total_ms;
+  total_deadline_ns_ = total_ms > 0 ? exchange_->started_ns + total_ms * 1000000 : 0;
+}
+
 void ClientSession::expire_if_due(int64_t now_ns) {
-  if (deadline_ns_ == 0 || now_ns < deadline_ns_) return;
-  expired_phase_ = deadline_phase_;
-  deadline_ns_ = 0;
+  const bool phase_due = deadline_ns_ != 0 && now_ns >= deadline_ns_;
+  const bool total_due = total_deadline_ns_ != 0 && now_ns >= total_deadline_ns_;
+  if (!phase_due && !total_due) return;
+  if (phase_due) {
+    expired_phase_ = deadline_phase_;
+    deadline_ns_ = 0;
+  }
+  if (total_due) {
+    total_expired_ = true;
+    total_deadline_ns_ = 0;
+  }
   boost::system::error_code ignored;
   client_.cancel(ignored);
   if (active_upstream_ != nullptr) active_upstream_->socket.cancel(ignored);
@@ -144,6 +159,7 @@ asio::awaitable<ClientSession::Next> ClientSession::serve_request() {
   Exchange& exchange = *exchange_;
   const http::RequestHead& request = exchange.request;
   bump(worker_.stats().requests);
+  begin_request();
   const GatewayLimits& limits = worker_.config().limits;
   request_body_error_status_ = 0;
   const BufferedBody buffered = inspect_buffered_body();
@@ -205,6 +221,43 @@ asio::awaitable<ClientSession::Next> ClientSession::read_head() {
   }
 }
 
+void ClientSession::begin_request() {
+  Exchange& exchange = *exchange_;
+  exchange.started_ns = worker_.now_ns();
+  exchange.bytes_to_client = 0;
+  exchange.attempts = 0;
+  total_deadline_ns_ = 0;
+  total_expired_ = false;
+  const http::Header* client_request_id = exchange.request.find("X-Request-Id");
+  exchange.generated_request_id_length = 0;
+  if (client_request_id == nullptr) {
+    int length = std::snprintf(
+        exchange.generated_request_id.data(), exchange.generated_request_id.size(), "%016llx",
+        static_cast<unsigned long long>(mix64(worker_.next_request_number())));
+    exchange.generated_request_id_length = static_cast<uint8_t>(length);
+  }
+  if (!worker_.access_log().enabled()) return;
+  exchange.log_line.begin(
+      unix_now_ms(), std::string_view(client_address_.data(), client_address_length_),
+      exchange.request.method, exchange.request.target,
+      client_request_id ? client_request_id->value : exchange.generated_request_id_view());
+}
+
+void ClientSession::log_request(int status, std::string_view backend, std::string_view error) {
+  if (!worker_.access_log().enabled() || !exchange_) return;
+  Exchange& exchange = *exchange_;
+  if (!exchange.log_line.started()) {  // no request head was read: nothing but the client
+    exchange.started_ns = worker_.now_ns();
+    exchange.log_line.begin(unix_now_ms(),
+                            std::string_view(client_address_.data(), client_address_length_), "",
+                            "", "");
+  }
+  const double duration_ms = static_cast<double>(worker_.now_ns() - exchange.started_ns) / 1e6;
+  worker_.access_log().append(exchange.log_line.finish(
+      status, exchange.bytes_to_client, duration_ms, backend, exchange.attempts, error));
+  exchange.log_line.clear();
+}
+
 ClientSession::BufferedBody ClientSession::inspect_buffered_body() const {
   const Exchange& exchange = *exchange_;
   const http::RequestHead& request = exchange.request;
@@ -243,6 +296,7 @@ asio::awaitable<ClientSession::Next> ClientSession::forward(bool replayable) {
   bool stale_retry_used = false;
   RequestView view;
   view.hash_key = hash_bytes(exchange_->request.target);
+  if (replayable) start_total_deadline();  // a streamed body starts it once it has been sent
 
   for (;;) {
     Attempt attempt;
@@ -250,6 +304,7 @@ asio::awaitable<ClientSession::Next> ClientSession::forward(bool replayable) {
     std::string reason;
     attempt.backend = worker_.pick_backend(view, {excluded.data(), excluded_count}, reason);
     if (!attempt.backend) co_return co_await respond_error(503, reason);
+    ++exchange_->attempts;
     attempt.backend->in_flight.fetch_add(1, std::memory_order_relaxed);
     attempt.counted_in_flight = true;
     attempt.started_ns = worker_.now_ns();
@@ -265,6 +320,13 @@ asio::awaitable<ClientSession::Next> ClientSession::forward(bool replayable) {
     if (have_head &&
         !(is_retryable_status(exchange_->response.status_code) && replayable && retries_left > 0)) {
       co_return co_await relay_response(attempt);
+    }
+    if (total_expired_) {
+      finish_attempt(attempt, false);
+      co_return co_await respond_error(504, "no complete response within timeouts.total (" +
+                                                std::to_string(worker_.config().timeouts.total_ms) +
+                                                "ms); last backend \"" +
+                                                attempt.backend->config.name + "\"");
     }
     if (expired(Phase::kFirstByte)) {
       finish_attempt(attempt, false);
@@ -322,7 +384,6 @@ asio::awaitable<bool> ClientSession::connect_upstream(Attempt& attempt) {
 asio::awaitable<bool> ClientSession::send_request(Attempt& attempt) {
   Exchange& exchange = *exchange_;
   const http::RequestHead& request = exchange.request;
-  char request_id[32];
   std::array<http::Header, 4> added;
   size_t added_count = 0;
   // HTTP/1.0 requests may lack Host, which the HTTP/1.1 request sent upstream must carry.
@@ -335,12 +396,8 @@ asio::awaitable<bool> ClientSession::send_request(Attempt& attempt) {
   added[added_count++] = {"X-Forwarded-For",
                           std::string_view(client_address_.data(), client_address_length_)};
   added[added_count++] = {"X-Forwarded-Proto", "http"};
-  if (request.find("X-Request-Id") == nullptr) {
-    int length =
-        std::snprintf(request_id, sizeof request_id, "%016llx",
-                      static_cast<unsigned long long>(mix64(worker_.next_request_number())));
-    added[added_count++] = {"X-Request-Id",
-                            std::string_view(request_id, static_cast<size_t>(length))};
+  if (exchange.generated_request_id_length != 0) {
+    added[added_count++] = {"X-Request-Id", exchange.generated_request_id_view()};
   }
   exchange.out.clear();
   http::append_forwarded_request(exchange.out, request, {false, {added.data(), added_count}});
@@ -418,6 +475,7 @@ asio::awaitable<bool> ClientSession::relay_request_body_rest(Attempt& attempt) {
       exchange.client_filled = bytes;
       request_bytes_ = consumed;
       set_deadline(Phase::kFirstByte, worker_.config().timeouts.first_byte_ms);
+      start_total_deadline();
       co_return true;
     }
   }
@@ -479,6 +537,7 @@ asio::awaitable<ClientSession::Next> ClientSession::relay_response(Attempt& atte
   exchange.out.clear();
   http::append_forwarded_response(exchange.out, response, {false, {added.data(), added_count}});
   worker_.stats().count_response(response.status_code);
+  attempt.backend->count_response(response.status_code);
   attempt.backend->response_latency.record(worker_.now_ns() - attempt.started_ns);
   worker_.observe({attempt.backend->id, Nanos(worker_.now_ns() - attempt.started_ns),
                    Nanos(worker_.now_ns()), response.status_code < 500});
@@ -512,6 +571,7 @@ asio::awaitable<ClientSession::Next> ClientSession::relay_response(Attempt& atte
   bool extra_bytes = !taken || *taken < first_body.size();
   if (!co_await write_client(exchange.out.view(), first_body.substr(0, taken.value_or(0)))) {
     finish_attempt(attempt, true);
+    log_request(response.status_code, backend_name, client_gone_reason());
     co_return Next::kClose;
   }
   bool upstream_failed = !taken.has_value();
@@ -535,18 +595,26 @@ asio::awaitable<ClientSession::Next> ClientSession::relay_response(Attempt& atte
     extra_bytes = *taken < piece.size();
     if (!co_await write_client(piece.substr(0, *taken))) {
       finish_attempt(attempt, true);
+      log_request(response.status_code, backend_name, client_gone_reason());
       co_return Next::kClose;
     }
+  }
+  if (upstream_failed && total_expired_) {
+    finish_attempt(attempt, true);  // slow, not failed: the backend was still sending
+    log_request(response.status_code, backend_name, "timeouts.total expired mid-response");
+    co_return Next::kClose;
   }
   if (upstream_failed) {
     bump(worker_.stats().upstream_aborted);
     finish_attempt(attempt, false);
+    log_request(response.status_code, backend_name, "the backend ended the response early");
     co_return Next::kClose;  // the client cannot be told after bytes went out: close it
   }
   if (response.keep_alive && !extra_bytes && framing != http::BodyFraming::kUntilClose) {
     worker_.return_upstream(std::move(attempt.upstream));
   }
   finish_attempt(attempt, response.status_code < 500);
+  log_request(response.status_code, backend_name, {});
   co_return client_closing_ ? Next::kClose : Next::kKeepAlive;
 }
 
@@ -563,6 +631,7 @@ asio::awaitable<bool> ClientSession::write_client(std::string_view first, std::s
   std::array<asio::const_buffer, 2> pieces{asio::buffer(first), asio::buffer(second)};
   set_deadline(Phase::kBody, worker_.config().timeouts.idle_ms);
   auto [error, written] = co_await asio::async_write(client_, pieces, kNoThrow);
+  if (exchange_) exchange_->bytes_to_client += written;
   co_return !error;
 }
 
@@ -583,6 +652,7 @@ asio::awaitable<ClientSession::Next> ClientSession::respond_error(int status, st
   http::end_head(exchange.out);
   worker_.stats().count_response(status);
   bool written = co_await write_client(exchange.out.view(), body.view());
+  log_request(status, {}, message);
   if (close) client_closing_ = true;
   co_return close || !written ? Next::kClose : Next::kKeepAlive;
 }

@@ -11,6 +11,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
+#include "gateway/access_log.h"
 #include "gateway/worker.h"
 #include "http/chunked.h"
 #include "http/parser.h"
@@ -33,6 +34,18 @@ struct Exchange {
   http::RequestHead request;
   http::ResponseHead response;
   http::OutputBuffer out;
+
+  // About the request in progress, for retries, X-Request-Id and the access log.
+  int64_t started_ns = 0;        // when its head was read
+  uint64_t bytes_to_client = 0;  // of its response, head included
+  int attempts = 0;              // backends tried
+  std::array<char, 24> generated_request_id{};
+  uint8_t generated_request_id_length = 0;  // 0: the client sent X-Request-Id
+  AccessLogLine log_line;
+
+  std::string_view generated_request_id_view() const {
+    return {generated_request_id.data(), generated_request_id_length};
+  }
 
   std::string_view client_bytes() const { return {client_buffer.get(), client_filled}; }
   std::string_view upstream_bytes() const { return {upstream_buffer.get(), upstream_filled}; }
@@ -65,7 +78,14 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   boost::asio::awaitable<Next> respond_error(int status, std::string message, bool close = true);
   boost::asio::awaitable<bool> write_client(std::string_view first, std::string_view second = {});
 
+  void begin_request();
+  // Writes the access-log line of the request (when the log is on).
+  void log_request(int status, std::string_view backend, std::string_view error);
+  std::string_view client_gone_reason() const {
+    return total_expired_ ? "timeouts.total expired mid-response" : "the client went away";
+  }
   void set_deadline(Phase phase, int64_t timeout_ms);
+  void start_total_deadline();
   bool expired(Phase phase) const { return expired_phase_ == phase; }
   void finish_attempt(Attempt& attempt, bool success);
   void release_exchange();
@@ -82,8 +102,10 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   std::unique_ptr<Exchange> exchange_;
   Upstream* active_upstream_ = nullptr;  // for cancellation on timeout
   int64_t deadline_ns_ = 0;
+  int64_t total_deadline_ns_ = 0;  // timeouts.total of the request in progress; 0: none
   Phase deadline_phase_ = Phase::kNone;
   Phase expired_phase_ = Phase::kNone;
+  bool total_expired_ = false;
   bool idle_ = false;
   bool client_closing_ = false;
   bool streaming_body_ = false;  // the request body is larger than the buffer: no replay

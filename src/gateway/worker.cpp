@@ -9,6 +9,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "core/log.h"
 #include "gateway/session.h"
 
 namespace fulcrum {
@@ -26,10 +27,10 @@ constexpr size_t kMaxPooledExchanges = 32;
 
 }  // namespace
 
-Worker::Worker(int index, const GatewayConfig& config, BackendRegistry& registry,
+Worker::Worker(int index, std::shared_ptr<const GatewayConfig> config, BackendRegistry& registry,
                GatewayStats& stats, std::unique_ptr<Picker> picker)
     : index_(index),
-      config_(config),
+      config_(std::move(config)),
       registry_(registry),
       stats_(stats),
       picker_(std::move(picker)) {}
@@ -71,6 +72,23 @@ Status Worker::listen(const std::vector<ListenAddress>& listeners) {
   return Status::ok_status();
 }
 
+Status Worker::open_access_log() { return access_log_.open(config_->access_log); }
+
+void Worker::apply(std::shared_ptr<const GatewayConfig> config, std::unique_ptr<Picker> picker) {
+  // Handlers must be copyable; the picker travels in a shared_ptr.
+  auto new_picker = std::make_shared<std::unique_ptr<Picker>>(std::move(picker));
+  asio::post(context_, [this, config = std::move(config), new_picker] {
+    config_ = config;
+    if (*new_picker) {
+      picker_ = std::move(*new_picker);
+      backends_generation_ = 0;  // the new picker learns the backends on its first pick
+    }
+    if (Status reopened = access_log_.open(config_->access_log); !reopened.ok()) {
+      log_event(LogLevel::kError, "access_log_unavailable", {{"reason", reopened.message()}});
+    }
+  });
+}
+
 void Worker::run() {
   for (auto& acceptor : acceptors_) {
     asio::co_spawn(context_, accept_loop(*acceptor), asio::detached);
@@ -100,7 +118,7 @@ asio::awaitable<void> Worker::accept_loop(tcp::acceptor& acceptor) {
       continue;  // EMFILE and friends: keep serving the connections we have
     }
     if (stats_.connections_open.load(std::memory_order_relaxed) >=
-        static_cast<uint64_t>(config_.limits.connections)) {
+        static_cast<uint64_t>(config_->limits.connections)) {
       bump(stats_.connections_refused);
       continue;  // the socket closes as it goes out of scope
     }
@@ -119,6 +137,7 @@ asio::awaitable<void> Worker::tick_loop() {
     if (error) co_return;
     expire_deadlines();
     close_stale_upstreams();
+    access_log_.flush();
     if (shutting_down_ && sessions_.empty()) co_return;
   }
 }
@@ -131,7 +150,7 @@ void Worker::expire_deadlines() {
 }
 
 void Worker::close_stale_upstreams() {
-  const int64_t oldest_allowed = now_ns() - config_.timeouts.idle_ms * 1000000;
+  const int64_t oldest_allowed = now_ns() - config_->timeouts.idle_ms * 1000000;
   for (auto& pool : idle_upstreams_) {
     std::erase_if(pool, [oldest_allowed](const std::unique_ptr<Upstream>& upstream) {
       return upstream->idle_since_ns < oldest_allowed;
@@ -180,7 +199,7 @@ void Worker::record_backend_result(Backend& backend, bool success) {
     backend.consecutive_failures.store(0, std::memory_order_relaxed);
     return;
   }
-  const PassiveHealthConfig& passive = config_.passive_health;
+  const PassiveHealthConfig& passive = config_->passive_health;
   if (passive.consecutive_failures == 0) return;
   uint32_t failures = backend.consecutive_failures.fetch_add(1, std::memory_order_relaxed) + 1;
   if (failures < static_cast<uint32_t>(passive.consecutive_failures)) return;
@@ -190,13 +209,17 @@ void Worker::record_backend_result(Backend& backend, bool success) {
   ejection_ms = std::min(ejection_ms, passive.max_ejection_ms);
   backend.ejected_until_ns.store(now_ns() + ejection_ms * 1000000, std::memory_order_relaxed);
   bump(stats_.ejections);
+  log_event(LogLevel::kWarn, "backend_ejected",
+            {{"backend", backend.config.name},
+             log_number("failures_in_row", passive.consecutive_failures),
+             log_number("ejection_ms", static_cast<double>(ejection_ms))});
 }
 
 bool Worker::retry_allowed() const {
   const uint64_t requests = stats_.requests.load(std::memory_order_relaxed);
   const uint64_t retries = stats_.retries.load(std::memory_order_relaxed);
   return static_cast<double>(retries) <
-         config_.retries.budget_ratio * static_cast<double>(requests) + kRetryBudgetFloor;
+         config_->retries.budget_ratio * static_cast<double>(requests) + kRetryBudgetFloor;
 }
 
 std::unique_ptr<Upstream> Worker::take_idle_upstream(const Backend& backend) {
@@ -215,7 +238,7 @@ void Worker::return_upstream(std::unique_ptr<Upstream> upstream) {
   const uint32_t id = upstream->backend->id;
   if (id >= idle_upstreams_.size()) idle_upstreams_.resize(id + 1);
   auto& pool = idle_upstreams_[id];
-  if (pool.size() >= static_cast<size_t>(config_.limits.upstream_idle_per_backend)) return;
+  if (pool.size() >= static_cast<size_t>(config_->limits.upstream_idle_per_backend)) return;
   upstream->idle_since_ns = now_ns();
   upstream->reused = true;
   pool.push_back(std::move(upstream));
@@ -223,7 +246,7 @@ void Worker::return_upstream(std::unique_ptr<Upstream> upstream) {
 
 std::unique_ptr<Exchange> Worker::acquire_exchange() {
   if (free_exchanges_.empty()) {
-    return std::make_unique<Exchange>(static_cast<size_t>(config_.limits.header_bytes));
+    return std::make_unique<Exchange>(static_cast<size_t>(config_->limits.header_bytes));
   }
   std::unique_ptr<Exchange> exchange = std::move(free_exchanges_.back());
   free_exchanges_.pop_back();
@@ -234,7 +257,12 @@ void Worker::release_exchange(std::unique_ptr<Exchange> exchange) {
   exchange->client_filled = 0;
   exchange->upstream_filled = 0;
   exchange->out.clear();
-  if (free_exchanges_.size() < kMaxPooledExchanges) free_exchanges_.push_back(std::move(exchange));
+  exchange->log_line.clear();
+  // After a reload that changed limits.header_bytes, buffers of the old size are not reused.
+  const bool current_size = exchange->capacity == static_cast<size_t>(config_->limits.header_bytes);
+  if (current_size && free_exchanges_.size() < kMaxPooledExchanges) {
+    free_exchanges_.push_back(std::move(exchange));
+  }
 }
 
 void Worker::add_session(ClientSession* session) {

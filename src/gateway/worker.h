@@ -13,6 +13,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "core/random.h"
+#include "gateway/access_log.h"
 #include "gateway/backends.h"
 #include "gateway/config.h"
 #include "gateway/stats.h"
@@ -34,11 +35,15 @@ struct Upstream {
 
 class Worker {
  public:
-  Worker(int index, const GatewayConfig& config, BackendRegistry& registry, GatewayStats& stats,
-         std::unique_ptr<Picker> picker);
+  Worker(int index, std::shared_ptr<const GatewayConfig> config, BackendRegistry& registry,
+         GatewayStats& stats, std::unique_ptr<Picker> picker);
   ~Worker();
 
   Status listen(const std::vector<ListenAddress>& listeners);
+  Status open_access_log();
+  // Reload: requests that start from now on use `config`; a non-null `picker` replaces the
+  // routing policy. The access log is reopened (log rotation). Thread-safe.
+  void apply(std::shared_ptr<const GatewayConfig> config, std::unique_ptr<Picker> picker);
   void run();
   // Stops accepting; idle connections close; the rest finish their request. Thread-safe.
   void begin_shutdown();
@@ -47,8 +52,10 @@ class Worker {
   boost::asio::io_context& context() { return context_; }
 
   // Used by sessions.
-  const GatewayConfig& config() const { return config_; }
+  // The config requests starting now use; a reference stays valid across reloads (LiveConfig).
+  const GatewayConfig& config() const { return *config_; }
   GatewayStats& stats() { return stats_; }
+  AccessLog& access_log() { return access_log_; }
   int64_t now_ns() const;
   bool shutting_down() const { return shutting_down_; }
   // Chooses a backend for the request, skipping `excluded`; nullptr with `reason` when none.
@@ -75,10 +82,11 @@ class Worker {
   void close_stale_upstreams();
 
   const int index_;
-  const GatewayConfig& config_;
+  std::shared_ptr<const GatewayConfig> config_;
   BackendRegistry& registry_;
   GatewayStats& stats_;
   std::unique_ptr<Picker> picker_;
+  AccessLog access_log_;
   boost::asio::io_context context_{1};
   std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> acceptors_;
   boost::asio::steady_timer tick_timer_{context_};

@@ -68,11 +68,29 @@ std::optional<TestBackend::Stats> TestBackend::stats() const {
   auto response = fetch_once(port_, get_request("/stats"));
   if (!response || response->status != 200) return std::nullopt;
   return Stats{number_after(response->body, "requests "),
-               number_after(response->body, "connections ")};
+               number_after(response->body, "connections "),
+               number_after(response->body, "health_checks ")};
+}
+
+bool TestBackend::set_health(int status) const {
+  auto response = fetch_once(port_, get_request("/set-health/" + std::to_string(status)));
+  return response && response->status == 200;
 }
 
 BackendEntry entry(const TestBackend& backend, uint32_t weight) {
   return {backend.name(), backend.port(), weight};
+}
+
+std::map<std::string, int> tally_backends(uint16_t port, int requests) {
+  std::map<std::string, int> counts;
+  for (int i = 0; i < requests; ++i) {
+    std::optional<HttpResponse> response = fetch_once(port, get_request("/"));
+    std::string key = !response                 ? "no response"
+                      : response->status == 200 ? response->header("X-Fulcrum-Backend")
+                                                : "status " + std::to_string(response->status);
+    ++counts[key];
+  }
+  return counts;
 }
 
 std::unique_ptr<TestGateway> TestGateway::start(const std::vector<BackendEntry>& backends,
@@ -91,14 +109,7 @@ std::unique_ptr<TestGateway> TestGateway::start(const std::vector<BackendEntry>&
 
 bool TestGateway::launch(const std::vector<BackendEntry>& backends, const std::string& settings) {
   port_ = find_free_port();
-  config_text_ = "gateway:\n  listen: 127.0.0.1:" + std::to_string(port_) + "\n  backends:\n";
-  for (const BackendEntry& backend : backends) {
-    config_text_ += "    - {name: " + backend.name +
-                    ", url: http://127.0.0.1:" + std::to_string(backend.port) +
-                    ", weight: " + std::to_string(backend.weight) + "}\n";
-  }
-  config_text_ += settings;
-  std::string config_path = dir_.write_file("gateway.yaml", config_text_);
+  std::string config_path = write_config(backends, settings);
   log_path_ = dir_.path() + "/gateway.log";
   dir_.write_file("gateway.log", "");
   process_ = ChildProcess::start({FULCRUM_BINARY, "gateway", "--config", config_path}, log_path_);
@@ -110,6 +121,43 @@ bool TestGateway::launch(const std::vector<BackendEntry>& backends, const std::s
     std::this_thread::sleep_for(5ms);
   }
   return false;
+}
+
+std::string TestGateway::write_config(const std::vector<BackendEntry>& backends,
+                                      const std::string& settings) {
+  config_text_ = "gateway:\n  listen: 127.0.0.1:" + std::to_string(port_) + "\n  backends:";
+  config_text_ += backends.empty() ? " []\n" : "\n";
+  for (const BackendEntry& backend : backends) {
+    config_text_ += "    - {name: " + backend.name +
+                    ", url: http://127.0.0.1:" + std::to_string(backend.port) +
+                    ", weight: " + std::to_string(backend.weight) + "}\n";
+  }
+  config_text_ += settings;
+  return dir_.write_file("gateway.yaml", config_text_);
+}
+
+std::string TestGateway::reload(const std::vector<BackendEntry>& backends,
+                                const std::string& settings) {
+  auto count = [this](std::string_view event) {
+    const std::string text = log();
+    const std::string needle = "\"event\":\"" + std::string(event) + "\"";
+    size_t found = 0;
+    for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) {
+      ++found;
+    }
+    return found;
+  };
+  const size_t reloaded_before = count("reloaded");
+  const size_t rejected_before = count("reload_rejected");
+  write_config(backends, settings);
+  process_->send_signal(SIGHUP);
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (count("reloaded") > reloaded_before) return "reloaded";
+    if (count("reload_rejected") > rejected_before) return "reload_rejected";
+    std::this_thread::sleep_for(5ms);
+  }
+  return "";
 }
 
 std::string TestGateway::log() const { return read_file(log_path_); }

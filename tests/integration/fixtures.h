@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -17,6 +18,7 @@ class TestBackend {
   struct Stats {
     uint64_t requests = 0;
     uint64_t connections = 0;
+    uint64_t health_checks = 0;  // GET /health requests (not counted in `requests`)
   };
 
   // Starts a backend answering as `name`; port 0 lets it pick one. `extra_arguments` go to its
@@ -39,6 +41,8 @@ class TestBackend {
   bool restart();
   // What its /stats endpoint says (asked directly, not through the gateway).
   std::optional<Stats> stats() const;
+  // Makes its /health answer `status` from now on; false when the backend did not answer.
+  bool set_health(int status) const;
 
  private:
   static std::unique_ptr<ChildProcess> spawn(const std::string& name, uint16_t port,
@@ -60,6 +64,10 @@ struct BackendEntry {
 
 BackendEntry entry(const TestBackend& backend, uint32_t weight = 1);
 
+// Which backend (X-Fulcrum-Backend) answered each of `requests` GETs of /, each on a new
+// connection; "status N" for anything but 200, "no response" when none came.
+std::map<std::string, int> tally_backends(uint16_t port, int requests);
+
 // `fulcrum gateway` with a config written to its own temp dir and a free listen port.
 class TestGateway {
  public:
@@ -70,11 +78,16 @@ class TestGateway {
 
   uint16_t port() const { return port_; }
   ChildProcess& process() { return *process_; }
+  const std::string& dir() const { return dir_.path(); }
+  // Rewrites the config file (same listen port) and sends SIGHUP; returns the event the gateway
+  // logged in answer ("reloaded" or "reload_rejected"), or "" when it logged none within 5 s.
+  std::string reload(const std::vector<BackendEntry>& backends, const std::string& settings);
   std::string log() const;
   std::string config_text() const { return config_text_; }
 
  private:
   bool launch(const std::vector<BackendEntry>& backends, const std::string& settings);
+  std::string write_config(const std::vector<BackendEntry>& backends, const std::string& settings);
 
   TempDir dir_;
   uint16_t port_ = 0;

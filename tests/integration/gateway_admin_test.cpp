@@ -38,20 +38,6 @@ boost::json::object json_object(const HttpResponse& response) {
   return boost::json::parse(response.body).as_object();
 }
 
-// Which backend answered each of `requests` GETs of /, each on a new connection; "status N" for
-// anything but 200.
-std::map<std::string, int> tally_backends(uint16_t port, int requests) {
-  std::map<std::string, int> counts;
-  for (int i = 0; i < requests; ++i) {
-    std::optional<HttpResponse> response = fetch_once(port, get_request("/"));
-    std::string key = !response                 ? "no response"
-                      : response->status == 200 ? response->header("X-Fulcrum-Backend")
-                                                : "status " + std::to_string(response->status);
-    ++counts[key];
-  }
-  return counts;
-}
-
 // The value of one series (name with its labels, as printed) in a Prometheus exposition.
 std::optional<double> metric_value(const std::string& exposition, const std::string& series) {
   size_t at = 0;

@@ -38,7 +38,8 @@ constexpr std::string_view kUsage =
     "  --port 0 (default) picks a free port and prints \"listening on PORT\"\n"
     "  --idle-timeout-ms closes a keep-alive connection idle that long (default: never)\n"
     "paths: /echo /status/CODE /sleep/MS /sse?events=N&interval_ms=M /chunked?chunks=N\n"
-    "       /big?bytes=N /abort /close /stats; anything else answers NAME\n";
+    "       /big?bytes=N /abort /close /stats /health /set-health/CODE; anything else answers "
+    "NAME\n";
 
 struct Options {
   uint16_t port = 0;
@@ -49,6 +50,8 @@ struct Options {
 struct Counters {
   uint64_t requests = 0;  // /stats requests are not counted
   uint64_t connections = 0;
+  uint64_t health_checks = 0;
+  uint64_t health_status = 200;  // what /health answers; set by /set-health/CODE
 };
 
 std::optional<uint64_t> parse_number(std::string_view text) {
@@ -186,6 +189,15 @@ class Connection : public std::enable_shared_from_this<Connection> {
     buffer_.erase(0, body_end);
 
     std::string_view path = path_of(target);
+    if (path == "/health") {
+      ++counters_.health_checks;
+      co_return co_await write(simple_response(static_cast<int>(counters_.health_status),
+                                               std::to_string(counters_.health_status) + "\n"));
+    }
+    if (auto status = path_number(path, "/set-health/")) {
+      counters_.health_status = *status;
+      co_return co_await write(simple_response(200, "health " + std::to_string(*status) + "\n"));
+    }
     if (path != "/stats") ++counters_.requests;
     if (path == "/echo") {
       co_return co_await write(simple_response(200, request_line + "\n" + fields + "\n" + body));
@@ -211,7 +223,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     if (path == "/stats") {
       co_return co_await write(
           simple_response(200, "requests " + std::to_string(counters_.requests) + "\nconnections " +
-                                   std::to_string(counters_.connections) + "\n"));
+                                   std::to_string(counters_.connections) + "\nhealth_checks " +
+                                   std::to_string(counters_.health_checks) + "\n"));
     }
     co_return co_await write(simple_response(200, options_.name + "\n"));
   }

@@ -69,17 +69,71 @@ TEST(GatewayConfigTest, ErrorsNameFileLineAndKey) {
   EXPECT_EQ(missing.error_message(), "gw.yaml:1: missing the gateway: section");
 }
 
-TEST(GatewayConfigTest, UnimplementedKeysAreRefusedNotIgnored) {
-  auto health = parse_gateway_config("gateway:\n  backends: []\n  health_check: {path: /health}\n",
+TEST(GatewayConfigTest, ReadsHealthChecksAccessLogAndTotalTimeout) {
+  auto config = parse_gateway_config(R"(gateway:
+  backends: []
+  health_check: {path: /ready, interval: 2s, timeout: 500ms, rise: 3, fall: 4, expect_status: 200-204}
+  access_log: /var/log/fulcrum/access.log
+  timeouts: {total: 5m}
+)",
                                      "gw.yaml");
-  EXPECT_EQ(health.error_message(),
-            "gw.yaml:3: gateway.health_check: not implemented yet; passive_health ejects "
-            "backends that fail requests");
-  auto total =
-      parse_gateway_config("gateway:\n  backends: []\n  timeouts: {total: 5m}\n", "gw.yaml");
-  EXPECT_EQ(total.error_message(),
-            "gw.yaml:3: gateway.timeouts.total: not implemented yet; first_byte and idle bound "
-            "each exchange");
+  ASSERT_TRUE(config.ok()) << config.error_message();
+  const HealthCheckConfig& check = config->health_check;
+  EXPECT_TRUE(check.enabled);
+  EXPECT_EQ(check.path, "/ready");
+  EXPECT_EQ(check.interval_ms, 2000);
+  EXPECT_EQ(check.timeout_ms, 500);
+  EXPECT_EQ(check.rise, 3);
+  EXPECT_EQ(check.fall, 4);
+  EXPECT_EQ(check.expect_status_min, 200);
+  EXPECT_EQ(check.expect_status_max, 204);
+  EXPECT_TRUE(config->access_log.enabled);
+  EXPECT_EQ(config->access_log.path, "/var/log/fulcrum/access.log");
+  EXPECT_EQ(config->timeouts.total_ms, 300000);
+
+  auto defaults = parse_gateway_config(
+      "gateway:\n  backends: []\n  health_check: {}\n  access_log: {path: '-'}\n", "gw.yaml");
+  ASSERT_TRUE(defaults.ok()) << defaults.error_message();
+  EXPECT_TRUE(defaults->health_check.enabled);
+  EXPECT_EQ(defaults->health_check.path, "/health");
+  EXPECT_EQ(defaults->health_check.interval_ms, 5000);
+  EXPECT_EQ(defaults->health_check.expect_status_max, 399);
+  EXPECT_EQ(defaults->access_log.path, "-");
+  EXPECT_EQ(defaults->timeouts.total_ms, 0);
+
+  auto off = parse_gateway_config("gateway:\n  backends: []\n", "gw.yaml");
+  ASSERT_TRUE(off.ok());
+  EXPECT_FALSE(off->health_check.enabled);
+  EXPECT_FALSE(off->access_log.enabled);
+}
+
+TEST(GatewayConfigTest, HealthCheckErrorsNameTheKey) {
+  auto slow = parse_gateway_config(
+      "gateway:\n  backends: []\n  health_check: {interval: 1s, timeout: 2s}\n", "gw.yaml");
+  EXPECT_EQ(slow.error_message(),
+            "gw.yaml:3: gateway.health_check.timeout: must not exceed the interval (1000ms)");
+  auto status = parse_gateway_config(
+      "gateway:\n  backends: []\n  health_check: {expect_status: 300-200}\n", "gw.yaml");
+  EXPECT_EQ(status.error_message(),
+            "gw.yaml:3: gateway.health_check.expect_status: expected a status such as 200 or a "
+            "range such as 200-399, got \"300-200\"");
+  auto path =
+      parse_gateway_config("gateway:\n  backends: []\n  health_check: {path: health}\n", "gw.yaml");
+  EXPECT_EQ(path.error_message(),
+            "gw.yaml:3: gateway.health_check.path: expected an absolute path without spaces, such "
+            "as /health");
+  auto fall =
+      parse_gateway_config("gateway:\n  backends: []\n  health_check: {fall: 0}\n", "gw.yaml");
+  ASSERT_FALSE(fall.ok());
+  EXPECT_EQ(fall.error_message().rfind("gw.yaml:3: gateway.health_check.fall: ", 0), 0u)
+      << fall.error_message();
+  auto unknown =
+      parse_gateway_config("gateway:\n  backends: []\n  health_check: {port: 9}\n", "gw.yaml");
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_NE(unknown.error_message().find("port"), std::string::npos) << unknown.error_message();
+  auto log = parse_gateway_config("gateway:\n  backends: []\n  access_log: ''\n", "gw.yaml");
+  EXPECT_EQ(log.error_message(),
+            "gw.yaml:3: gateway.access_log: expected a file path, or - for standard output");
 }
 
 }  // namespace
