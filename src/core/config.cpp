@@ -184,10 +184,20 @@ Status read_gpu_demand(const YamlValue& value, Task& task) {
   return Status::ok_status();
 }
 
+// `speed: {A100: 2, V100: 1, cpu: 0.1}`: node class -> relative speed, each above zero.
+Result<std::map<std::string, double>> read_speed(const YamlValue& value) {
+  if (!value.is_map()) return value.error("expected a map of node class (GPU model or cpu) to speed");
+  std::map<std::string, double> speed;
+  for (const auto& [node_class, factor] : value.entries()) {
+    FULCRUM_ASSIGN_OR_RETURN(speed[node_class], factor.as_double(1e-6, 1e6));
+  }
+  return speed;
+}
+
 Result<Task> read_task(const YamlValue& value) {
   FULCRUM_RETURN_IF_ERROR(
       value.expect_map({"id", "type", "priority", "duration", "cpu", "memory", "gpus", "gpu_milli",
-                        "gpu_model", "depends_on", "replicas", "command", "resources"}));
+                        "gpu_model", "depends_on", "replicas", "command", "resources", "speed"}));
   Task task;
   FULCRUM_ASSIGN_OR_RETURN(task.id, value["id"].as_string());
   if (value.has("type")) {
@@ -227,6 +237,7 @@ Result<Task> read_task(const YamlValue& value) {
     task.replicas = static_cast<int>(replicas);
   }
   if (value.has("command")) FULCRUM_ASSIGN_OR_RETURN(task.command, value["command"].as_string());
+  if (value.has("speed")) FULCRUM_ASSIGN_OR_RETURN(task.speed, read_speed(value["speed"]));
   return task;
 }
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <span>
 #include <string>
@@ -28,6 +29,9 @@ struct Task {
   std::vector<std::string> depends_on;
   int replicas = 1;  // > 1: a gang, placed all replicas or none
   std::string command;
+  // Relative speed on a node class (a GPU model such as "A100", or "cpu" for CPU-only nodes):
+  // the task takes estimated_duration_ms / speed there. Classes not listed run at speed 1.
+  std::map<std::string, double> speed;
 
   bool needs_gpu() const { return demand.gpu_milli > 0; }
 };
