@@ -1,0 +1,287 @@
+// `fulcrum plan`: lays a task graph out in time on a cluster with a chosen solver and objective,
+// prints the plan with its objective, bound, gap and solve time, and can draw a Gantt chart.
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <iostream>
+#include <memory>
+
+#include "cli/commands.h"
+#include "cli/table.h"
+#include "core/config.h"
+#include "placement/batch_placement.h"
+#include "placement/gantt_svg.h"
+#include "placement/plan_validator.h"
+#include "placement/planner.h"
+#include "placement/registry.h"
+
+namespace fulcrum {
+
+namespace {
+
+struct PlanOptions {
+  std::string cluster_file;
+  std::string tasks_file;
+  std::string solver = "milp";
+  std::string objective = "makespan";
+  double time_limit_seconds = 10;
+  double gap = 1e-6;
+  uint64_t seed = 1;
+  std::string gantt_file;
+  std::string model_file;
+  bool verbose = false;
+};
+
+// 5400000 -> "1:30:00"
+std::string clock_text(int64_t time_ms) {
+  int64_t seconds = time_ms / 1000;
+  char text[48];
+  std::snprintf(text, sizeof text, "%lld:%02lld:%02lld", static_cast<long long>(seconds / 3600),
+                static_cast<long long>(seconds / 60 % 60), static_cast<long long>(seconds % 60));
+  std::string result = text;
+  if (time_ms % 1000 != 0) result += "." + std::to_string(time_ms % 1000);
+  return result;
+}
+
+std::string percent_text(double fraction) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.4g%%", fraction * 100);
+  return text;
+}
+
+std::string seconds_text(double seconds) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.3fs", seconds);
+  return text;
+}
+
+void print_plan_table(const PlanProblem& problem, const Plan& plan, std::ostream& out) {
+  TextTable table({"TASK", "NODE", "START", "END"});
+  for (const PlannedReplica& replica : plan.replicas) {
+    std::string task = problem.task(replica.task).id;
+    if (problem.task(replica.task).replicas > 1) task += "/" + std::to_string(replica.replica);
+    table.add_row({task, problem.node(replica.node).id, clock_text(replica.start_ms),
+                   clock_text(replica.end_ms)});
+  }
+  table.print(out);
+}
+
+std::string objective_text(PlanObjective objective, double value) {
+  if (objective == PlanObjective::kMakespan) {
+    return clock_text(static_cast<int64_t>(std::llround(value))) + " (" + format_number(value) +
+           " ms)";
+  }
+  return format_number(value / 60000) + " weight x min";
+}
+
+Status write_text(const std::string& path, const std::string& text) {
+  std::ofstream file(path);
+  file << text;
+  if (!file) return invalid_argument("--gantt \"" + path + "\": cannot write the file");
+  return Status::ok_status();
+}
+
+Result<std::unique_ptr<Planner>> planner_for(const PlanOptions& options) {
+  PolicyParams params;
+  if (options.solver == "milp") {
+    params.set("time_limit", format_number(options.time_limit_seconds));
+    params.set("gap", format_number(options.gap));
+    if (!options.model_file.empty()) params.set("write_model", options.model_file);
+    if (options.verbose) params.set("verbose", "1");
+  }
+  if (options.solver == "anneal") params.set("seed", std::to_string(options.seed));
+  return make_planner(options.solver, params);
+}
+
+int report_result(const PlanProblem& problem, const Cluster& cluster, PlanObjective objective,
+                  const PlanResult& result, const PlanOptions& options) {
+  if (result.status == SolveStatus::kInfeasible) {
+    std::cout << "status: infeasible\nreason: " << result.note << '\n';
+    return kExitUnplaced;
+  }
+  if (Status valid = validate_plan(cluster, problem.tasks(), result.plan); !valid.ok()) {
+    std::cerr << "error: the " << result.solver << " plan fails validation: " << valid.message()
+              << '\n';
+    return kExitError;
+  }
+  print_plan_table(problem, result.plan, std::cout);
+  std::cout << '\n'
+            << plan_objective_name(objective) << ": " << objective_text(objective, result.objective)
+            << '\n'
+            << "bound: " << objective_text(objective, result.bound) << '\n'
+            << "gap: " << percent_text(result.gap()) << '\n'
+            << "status: " << solve_status_name(result.status) << '\n'
+            << "solver: " << result.solver << '\n'
+            << "time: " << seconds_text(result.solve_seconds) << '\n';
+  if (!result.note.empty()) std::cout << "note: " << result.note << '\n';
+  if (!options.gantt_file.empty()) {
+    std::string title = "fulcrum plan: " + result.solver + ", " +
+                        std::string(plan_objective_name(objective)) + " " +
+                        objective_text(objective, result.objective);
+    if (Status written = write_text(options.gantt_file, gantt_svg(problem, result.plan, title));
+        !written.ok()) {
+      return report_bad_input(written);
+    }
+  }
+  return kExitOk;
+}
+
+// One wave of independent tasks placed by the batch model, or by a placer for --solver greedy.
+BatchResult place_wave(Cluster& cluster, std::span<const Task> wave, BatchObjective objective,
+                       const PlanOptions& options, double time_limit_seconds) {
+  std::string placer_name = objective == BatchObjective::kBalance ? "least_loaded" : "best_fit";
+  if (options.solver == "milp") {
+    BatchOptions batch;
+    batch.objective = objective;
+    batch.place_all = true;
+    batch.milp.time_limit_seconds = time_limit_seconds;
+    batch.milp.relative_gap = options.gap;
+    batch.milp.verbose = options.verbose;
+    batch.fallback_placer = placer_name;
+    batch.write_model_path = options.model_file;
+    return solve_batch_placement(cluster, wave, batch);
+  }
+  const Cluster before = cluster;
+  BatchResult result;
+  result.placement = make_placer(placer_name).value()->place(cluster, wave);
+  result.solver = "greedy (" + placer_name + ")";
+  result.status = result.placement.all_placed() ? SolveStatus::kFeasible : SolveStatus::kInfeasible;
+  if (!result.placement.all_placed()) result.note = "capacity: " + result.placement.unplaced[0].reason;
+  result.objective = batch_objective_value(before, wave, result.placement, objective);
+  result.bound = objective == BatchObjective::kBalance ? 0 : result.objective;
+  return result;
+}
+
+// balance and energy are placement objectives: the graph runs wave by wave (a wave starts when
+// the previous one has finished) and each wave is one batch placement of independent tasks.
+int run_wave_placement(const Cluster& cluster, std::vector<Task> tasks, const PlanOptions& options) {
+  if (options.solver != "milp" && options.solver != "greedy") {
+    return report_bad_input(invalid_argument("--objective " + options.objective +
+                                             " is a placement objective: use --solver milp or greedy"));
+  }
+  BatchObjective objective = parse_batch_objective(options.objective).value();
+  auto waves = dependency_waves(tasks);
+  if (!waves.ok()) return report_bad_input(waves.status());
+  auto problem = PlanProblem::create(cluster, tasks);
+  if (!problem.ok()) return report_bad_input(problem.status());
+  PlanResult total;
+  total.status = SolveStatus::kOptimal;
+  int64_t wave_start_ms = 0;
+  for (const std::vector<size_t>& wave_indices : *waves) {
+    std::vector<Task> wave;
+    for (size_t index : wave_indices) wave.push_back(tasks[index]);
+    Cluster fresh = cluster;
+    BatchResult placed = place_wave(fresh, wave, objective, options,
+                                    options.time_limit_seconds / static_cast<double>(waves->size()));
+    total.solver = placed.solver;
+    total.solve_seconds += placed.solve_seconds;
+    if (placed.status == SolveStatus::kInfeasible) {
+      total.status = SolveStatus::kInfeasible;
+      total.note = placed.note;
+      break;
+    }
+    if (placed.status != SolveStatus::kOptimal && total.status == SolveStatus::kOptimal) {
+      total.status = placed.status;
+    }
+    bool by_max = objective == BatchObjective::kBalance;
+    total.objective = by_max ? std::max(total.objective, placed.objective) : total.objective + placed.objective;
+    total.bound = by_max ? std::max(total.bound, placed.bound) : total.bound + placed.bound;
+    if (!placed.note.empty()) total.note = placed.note;
+    int64_t wave_end_ms = wave_start_ms;
+    for (const Assignment& assignment : placed.placement.assignments) {
+      size_t task = wave_indices[static_cast<size_t>(
+          std::find_if(wave.begin(), wave.end(),
+                       [&](const Task& candidate) { return candidate.id == assignment.task_id; }) -
+          wave.begin())];
+      int64_t end_ms = wave_start_ms + duration_on(tasks[task], cluster.node(assignment.node_index));
+      total.plan.replicas.push_back({task, assignment.replica, assignment.node_index, wave_start_ms, end_ms});
+      wave_end_ms = std::max(wave_end_ms, end_ms);
+    }
+    wave_start_ms = wave_end_ms;
+  }
+  sort_plan(total.plan);
+  if (total.status == SolveStatus::kInfeasible) {
+    std::cout << "status: infeasible\nreason: " << total.note << '\n';
+    return kExitUnplaced;
+  }
+  if (Status valid = validate_plan(cluster, problem->tasks(), total.plan); !valid.ok()) {
+    std::cerr << "error: the wave plan fails validation: " << valid.message() << '\n';
+    return kExitError;
+  }
+  print_plan_table(*problem, total.plan, std::cout);
+  bool balance = objective == BatchObjective::kBalance;
+  auto value_text = [balance](double value) {
+    return balance ? percent_text(value) + " peak utilization" : format_number(std::round(value * 10) / 10) + " W summed over waves";
+  };
+  std::cout << '\n'
+            << options.objective << ": " << value_text(total.objective) << '\n'
+            << "bound: " << value_text(total.bound) << '\n'
+            << "gap: " << percent_text(std::abs(total.objective - total.bound) / std::max(1e-9, std::abs(total.objective)))
+            << '\n'
+            << "status: " << solve_status_name(total.status) << '\n'
+            << "solver: " << total.solver << '\n'
+            << "time: " << seconds_text(total.solve_seconds) << '\n'
+            << "waves: " << waves->size() << ", makespan " << clock_text(plan_makespan(total.plan)) << '\n';
+  if (!total.note.empty()) std::cout << "note: " << total.note << '\n';
+  if (!options.gantt_file.empty()) {
+    if (Status written = write_text(options.gantt_file, gantt_svg(*problem, total.plan, "fulcrum plan: " + options.objective));
+        !written.ok()) {
+      return report_bad_input(written);
+    }
+  }
+  return kExitOk;
+}
+
+int run_plan(const PlanOptions& options) {
+  auto cluster = load_cluster_file(options.cluster_file);
+  if (!cluster.ok()) return report_bad_input(cluster.status());
+  auto tasks = load_tasks_file(options.tasks_file);
+  if (!tasks.ok()) return report_bad_input(tasks.status());
+  if (!options.gantt_file.empty() && !options.gantt_file.ends_with(".svg")) {
+    return report_bad_input(invalid_argument("--gantt \"" + options.gantt_file +
+                                             "\": only .svg charts are written"));
+  }
+  if (options.objective == "balance" || options.objective == "energy") {
+    return run_wave_placement(*cluster, *tasks, options);
+  }
+  auto objective = parse_plan_objective(options.objective);
+  if (!objective.ok()) return report_bad_input(objective.status());
+  auto planner = planner_for(options);
+  if (!planner.ok()) return report_bad_input(planner.status());
+  auto problem = PlanProblem::create(*cluster, std::move(*tasks));
+  if (!problem.ok()) return report_bad_input(problem.status());
+  PlanResult result = run_planner(**planner, *problem, *objective);
+  return report_result(*problem, *cluster, *objective, result, options);
+}
+
+void add_plan_command(CLI::App& app, int& exit_code) {
+  auto options = std::make_shared<PlanOptions>();
+  auto* command = app.add_subcommand(
+      "plan",
+      "Plan a task graph in time on a cluster (task, node, start, end) and report the objective, "
+      "the best bound, the gap and the solve time (exit 3 if no plan exists).");
+  command->add_option("--cluster", options->cluster_file, "Cluster YAML file")->required();
+  command->add_option("--tasks", options->tasks_file, "Task YAML file")->required();
+  command->add_option("--solver", options->solver, "milp | heft | anneal | greedy")
+      ->capture_default_str();
+  command
+      ->add_option("--objective", options->objective,
+                   "makespan | weighted_completion | balance | energy")
+      ->capture_default_str();
+  command->add_option("--time-limit", options->time_limit_seconds, "Seconds the MILP may search")
+      ->capture_default_str();
+  command->add_option("--gap", options->gap, "Relative gap at which the MILP stops")
+      ->capture_default_str();
+  command->add_option("--seed", options->seed, "Random seed of anneal")->capture_default_str();
+  command->add_option("--gantt", options->gantt_file, "Write a Gantt chart (.svg)");
+  command->add_option("--write-model", options->model_file,
+                      "Write the MILP model (.lp CPLEX-LP or .mps) before solving");
+  command->add_flag("--verbose", options->verbose, "Show CBC's log");
+  command->callback([options, &exit_code] { exit_code = run_plan(*options); });
+}
+
+const CommandRegistration kRegistration{40, add_plan_command};
+
+}  // namespace
+
+}  // namespace fulcrum

@@ -1,0 +1,53 @@
+// milp: the DAG plan as a time-indexed mixed-integer model, solved by CBC (milp_solver.h).
+//   x[j,n,t] = replicas of task j starting on node n in slot t (binary for single tasks);
+//   gangs: y[j,t] = 1 when j starts in slot t, sum_n x[j,n,t] = replicas * y[j,t];
+//   every task starts once; C[j] >= start(j) + duration(j,n) for each node n it uses;
+//   precedence start(k) >= C[j]; for each node, slot and resource dimension the replicas running
+//   then fit what is free. Objective: makespan (min Cmax >= C[j]) or sum of weight * C[j].
+// Slots are the gcd of all durations when the horizon needs at most `max_slots` of them (the
+// model is then exact); otherwise durations are rounded up to a coarser grid, and the plan is
+// valid but its bound is the combinatorial one (plan_lower_bound). HEFT (or greedy, if better)
+// is the warm start and sets the horizon; it is also the answer when CBC finds nothing in time
+// or the model would be too large, with the reason in `note`.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "placement/milp_solver.h"
+#include "placement/planner.h"
+
+namespace fulcrum {
+
+struct MilpPlanOptions {
+  MilpOptions milp;
+  int max_slots = 400;
+  size_t max_variables = 400'000;  // above this the model is not built; the warm start is used
+  std::string write_model_path;    // write the model here (.lp or .mps) before solving
+};
+
+// The time-indexed model of `problem` (durations must be multiples of `slot_ms`) over
+// `horizon_slots`, with values for `warm_start` (a plan of `problem`, or empty for none).
+struct TimeIndexedModel {
+  MilpModel model;
+  std::vector<double> warm_start;
+  // Decodes a solution of the model into a plan of `problem` on the slot grid.
+  std::function<Plan(const std::vector<double>&)> decode;
+};
+TimeIndexedModel build_time_indexed_model(const PlanProblem& problem, PlanObjective objective,
+                                          int64_t slot_ms, int64_t horizon_slots,
+                                          const Plan* warm_start);
+
+class MilpPlanner : public Planner {
+ public:
+  explicit MilpPlanner(MilpPlanOptions options) : options_(std::move(options)) {}
+  std::string_view name() const override { return "milp"; }
+  PlanResult plan(const PlanProblem& problem, PlanObjective objective) override;
+
+ private:
+  MilpPlanOptions options_;
+};
+
+PlannerEntry milp_planner_entry();
+
+}  // namespace fulcrum

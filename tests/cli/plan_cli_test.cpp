@@ -1,0 +1,98 @@
+// `fulcrum plan` run as a user runs it, on the seed example.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+namespace {
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string output;
+};
+
+CommandResult run_plan(const std::string& arguments) {
+  std::string seed = std::string(FULCRUM_SOURCE_DIR) + "/examples/";
+  std::string command = std::string(FULCRUM_BINARY) + " plan --cluster " + seed +
+                        "seed-cluster.yaml --tasks " + seed + "seed-tasks.yaml " + arguments +
+                        " 2>&1";
+  CommandResult result;
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return result;
+  std::array<char, 4096> buffer{};
+  size_t count = 0;
+  while ((count = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) result.output.append(buffer.data(), count);
+  int status = pclose(pipe);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+TEST(PlanCliTest, MilpPrintsTheProvenOptimumOfTheSeed) {
+  CommandResult result = run_plan("--solver milp --objective makespan");
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_TRUE(contains(result.output, "TASK  NODE      START    END")) << result.output;
+  // T2 -> T1 -> T5 is the critical path (20 + 40 + 30 minutes); T5 runs last.
+  EXPECT_TRUE(contains(result.output, "1:00:00  1:30:00\n\nmakespan")) << result.output;
+  EXPECT_TRUE(contains(result.output, "makespan: 1:30:00 (5400000 ms)\nbound: 1:30:00 (5400000 ms)\n"
+                                      "gap: 0%\nstatus: optimal\nsolver: milp\n"))
+      << result.output;
+  EXPECT_FALSE(contains(result.output, "Welcome to the CBC")) << result.output;
+}
+
+TEST(PlanCliTest, WeightedCompletionAndHeuristics) {
+  CommandResult weighted = run_plan("--objective weighted_completion");
+  EXPECT_TRUE(contains(weighted.output, "weighted_completion: 815 weight x min\n")) << weighted.output;
+  for (const std::string solver : {"heft", "anneal", "greedy"}) {
+    CommandResult result = run_plan("--solver " + solver);
+    EXPECT_EQ(result.exit_code, 0) << result.output;
+    EXPECT_TRUE(contains(result.output, "solver: " + solver + "\n")) << result.output;
+  }
+}
+
+TEST(PlanCliTest, BalanceAndEnergyPlaceWaveByWave) {
+  CommandResult energy = run_plan("--objective energy");
+  ASSERT_EQ(energy.exit_code, 0) << energy.output;
+  EXPECT_TRUE(contains(energy.output, "status: optimal\n")) << energy.output;
+  EXPECT_TRUE(contains(energy.output, "waves: 3, makespan 1:30:00\n")) << energy.output;
+  CommandResult wrong = run_plan("--objective balance --solver heft");
+  EXPECT_EQ(wrong.exit_code, 2);
+  EXPECT_TRUE(contains(wrong.output, "use --solver milp or greedy")) << wrong.output;
+}
+
+TEST(PlanCliTest, GanttAndModelFilesAreWritten) {
+  std::filesystem::path folder =
+      std::filesystem::temp_directory_path() / ("fulcrum-plan-cli-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(folder);
+  std::string gantt = (folder / "plan.svg").string();
+  std::string model = (folder / "plan.lp").string();
+  CommandResult result = run_plan("--gantt " + gantt + " --write-model " + model);
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  std::stringstream svg;
+  svg << std::ifstream(gantt).rdbuf();
+  EXPECT_TRUE(contains(svg.str(), "<svg")) << svg.str();
+  EXPECT_TRUE(contains(svg.str(), ">T5</text>"));
+  EXPECT_TRUE(std::filesystem::file_size(model) > 0);
+  CommandResult png = run_plan("--gantt " + (folder / "plan.png").string());
+  EXPECT_EQ(png.exit_code, 2);
+  EXPECT_TRUE(contains(png.output, "only .svg charts are written")) << png.output;
+  std::filesystem::remove_all(folder);
+}
+
+TEST(PlanCliTest, UnknownSolverIsBadInput) {
+  CommandResult result = run_plan("--solver genetic");
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_TRUE(contains(result.output, "unknown planner \"genetic\"")) << result.output;
+}
+
+}  // namespace
