@@ -1,0 +1,145 @@
+#include "scheduler/scheduler_config.h"
+
+#include <filesystem>
+
+#include "scheduler/records_json.h"
+
+namespace fulcrum {
+
+namespace {
+
+std::string relative_to_config(const std::string& path, const YamlValue& value) {
+  std::filesystem::path candidate(path);
+  if (candidate.is_absolute()) return path;
+  return (std::filesystem::path(value.file_name()).parent_path() / candidate)
+      .lexically_normal()
+      .string();
+}
+
+Result<std::string> read_path(const YamlValue& value) {
+  std::string path;
+  FULCRUM_ASSIGN_OR_RETURN(path, value.as_string());
+  if (path.empty()) return value.error("expected a path, got nothing");
+  return relative_to_config(path, value);
+}
+
+Status read_listen(const YamlValue& value, SchedulerConfig& config) {
+  FULCRUM_RETURN_IF_ERROR(value.expect_map({"address", "port"}));
+  if (value.has("address")) FULCRUM_ASSIGN_OR_RETURN(config.address, value["address"].as_string());
+  if (value.has("port")) {
+    int64_t port = 0;
+    FULCRUM_ASSIGN_OR_RETURN(port, value["port"].as_int(0, 65535));
+    config.port = static_cast<uint16_t>(port);
+  }
+  return {};
+}
+
+Status read_store(const YamlValue& value, SchedulerConfig& config) {
+  FULCRUM_RETURN_IF_ERROR(value.expect_map({"path", "synchronous"}));
+  if (value.has("path")) FULCRUM_ASSIGN_OR_RETURN(config.store_path, read_path(value["path"]));
+  if (value.has("synchronous")) {
+    std::string mode;
+    FULCRUM_ASSIGN_OR_RETURN(mode, value["synchronous"].as_string());
+    if (mode != "full" && mode != "normal") {
+      return value["synchronous"].error("expected full or normal, got \"" + mode + "\"");
+    }
+    config.durability = mode == "full" ? Store::Durability::kFull : Store::Durability::kNormal;
+  }
+  return {};
+}
+
+Status read_executor(const YamlValue& value, SchedulerConfig& config) {
+  FULCRUM_RETURN_IF_ERROR(value.expect_map(
+      {"type", "speed_factor", "log_dir", "run_as", "kill_grace", "memory_limit"}));
+  if (value.has("type")) {
+    std::string type;
+    FULCRUM_ASSIGN_OR_RETURN(type, value["type"].as_string());
+    if (type != "simulated" && type != "local") {
+      return value["type"].error("expected simulated or local, got \"" + type + "\"");
+    }
+    config.executor = type == "local" ? ExecutorKind::kLocal : ExecutorKind::kSimulated;
+  }
+  if (value.has("speed_factor")) {
+    FULCRUM_ASSIGN_OR_RETURN(config.speed_factor, value["speed_factor"].as_double(0, 1e6));
+  }
+  if (value.has("log_dir")) FULCRUM_ASSIGN_OR_RETURN(config.log_dir, read_path(value["log_dir"]));
+  if (value.has("run_as")) FULCRUM_ASSIGN_OR_RETURN(config.run_as, value["run_as"].as_string());
+  if (value.has("kill_grace")) {
+    FULCRUM_ASSIGN_OR_RETURN(config.kill_grace_ms, read_duration_ms(value["kill_grace"]));
+  }
+  if (value.has("memory_limit")) {
+    FULCRUM_ASSIGN_OR_RETURN(config.memory_limit, value["memory_limit"].as_bool());
+  }
+  return {};
+}
+
+Status read_monitor(const YamlValue& value, SchedulerConfig& config) {
+  FULCRUM_RETURN_IF_ERROR(value.expect_map({"interval", "heartbeat_timeout"}));
+  if (value.has("interval")) {
+    FULCRUM_ASSIGN_OR_RETURN(config.monitor_interval_ms, read_duration_ms(value["interval"]));
+    if (config.monitor_interval_ms < 1) return value["interval"].error("must be at least 1ms");
+  }
+  if (value.has("heartbeat_timeout")) {
+    FULCRUM_ASSIGN_OR_RETURN(config.heartbeat_timeout_ms,
+                             read_duration_ms(value["heartbeat_timeout"]));
+  }
+  return {};
+}
+
+Status read_auth(const YamlValue& value, SchedulerConfig& config) {
+  FULCRUM_RETURN_IF_ERROR(value.expect_map({"token", "read_token"}));
+  if (value.has("token")) FULCRUM_ASSIGN_OR_RETURN(config.token, value["token"].as_string());
+  if (value.has("read_token")) {
+    FULCRUM_ASSIGN_OR_RETURN(config.read_token, value["read_token"].as_string());
+  }
+  if (!config.read_token.empty() && config.read_token == config.token) {
+    return value["read_token"].error("must differ from token");
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<SchedulerConfig> read_scheduler_section(const YamlValue& section) {
+  FULCRUM_RETURN_IF_ERROR(section.expect_map({"listen", "cluster", "store", "placement", "queue",
+                                              "executor", "monitor", "tasks", "auth"}));
+  SchedulerConfig config;
+  if (section.has("listen")) FULCRUM_RETURN_IF_ERROR(read_listen(section["listen"], config));
+  if (section.has("cluster")) {
+    FULCRUM_ASSIGN_OR_RETURN(config.cluster_file, read_path(section["cluster"]));
+  }
+  if (section.has("store")) FULCRUM_RETURN_IF_ERROR(read_store(section["store"], config));
+  FULCRUM_ASSIGN_OR_RETURN(config.placement,
+                           read_policy_choice(section["placement"], config.placement));
+  FULCRUM_ASSIGN_OR_RETURN(config.queue, read_policy_choice(section["queue"], config.queue));
+  if (section.has("executor")) FULCRUM_RETURN_IF_ERROR(read_executor(section["executor"], config));
+  if (section.has("monitor")) FULCRUM_RETURN_IF_ERROR(read_monitor(section["monitor"], config));
+  if (section.has("tasks")) {
+    YamlValue tasks = section["tasks"];
+    FULCRUM_RETURN_IF_ERROR(tasks.expect_map({"max_attempts"}));
+    if (tasks.has("max_attempts")) {
+      int64_t attempts = 0;
+      FULCRUM_ASSIGN_OR_RETURN(attempts, tasks["max_attempts"].as_int(1, kMaxAttemptsLimit));
+      config.max_attempts = static_cast<int>(attempts);
+    }
+  }
+  if (section.has("auth")) FULCRUM_RETURN_IF_ERROR(read_auth(section["auth"], config));
+  return config;
+}
+
+Result<SchedulerConfig> parse_scheduler_config(std::string_view yaml_text,
+                                               const std::string& file_name) {
+  auto document = YamlValue::parse(yaml_text, file_name);
+  if (!document.ok()) return document.status();
+  FULCRUM_RETURN_IF_ERROR(document->expect_map({"scheduler"}));
+  if (!document->has("scheduler")) return document->error("missing required key scheduler");
+  return read_scheduler_section((*document)["scheduler"]);
+}
+
+Result<SchedulerConfig> load_scheduler_config(const std::string& path) {
+  auto text = read_text_file(path);
+  if (!text.ok()) return text.status();
+  return parse_scheduler_config(*text, path);
+}
+
+}  // namespace fulcrum

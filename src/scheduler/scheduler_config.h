@@ -1,0 +1,45 @@
+// The scheduler's configuration: the `scheduler:` section of a config file (docs/scheduler.md).
+// Every error names file, line and key.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "core/config.h"
+#include "core/status.h"
+#include "core/yaml_reader.h"
+#include "store/store.h"
+
+namespace fulcrum {
+
+enum class ExecutorKind { kSimulated, kLocal };
+
+struct SchedulerConfig {
+  std::string address = "127.0.0.1";
+  uint16_t port = 8470;      // 0: any free port (printed at start)
+  std::string cluster_file;  // nodes to add at start (cluster file format); optional
+  std::string store_path = "fulcrum-scheduler.db";
+  Store::Durability durability = Store::Durability::kFull;
+  PolicyChoice placement{"least_loaded", {}, ""};
+  PolicyChoice queue{"priority", {}, ""};
+  ExecutorKind executor = ExecutorKind::kSimulated;
+  double speed_factor = 1.0;  // simulated: run time = estimated duration x speed_factor
+  std::string log_dir = "fulcrum-logs";
+  std::string run_as;  // local executor: user whose uid/gid commands get when running as root
+  int64_t kill_grace_ms = 5000;
+  bool memory_limit = true;
+  int64_t monitor_interval_ms = 100;
+  int64_t heartbeat_timeout_ms = 15000;
+  int max_attempts = 3;
+  std::string token;       // required on mutating endpoints when set (FULCRUM_TOKEN if empty)
+  std::string read_token;  // accepted on read-only endpoints
+};
+
+// Reads the `scheduler:` section; relative paths are resolved against `file_name`'s folder.
+Result<SchedulerConfig> read_scheduler_section(const YamlValue& section);
+// A whole file whose only top-level key is `scheduler:`.
+Result<SchedulerConfig> parse_scheduler_config(std::string_view yaml_text,
+                                               const std::string& file_name);
+Result<SchedulerConfig> load_scheduler_config(const std::string& path);
+
+}  // namespace fulcrum

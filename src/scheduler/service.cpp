@@ -1,0 +1,222 @@
+#include "scheduler/service.h"
+
+#include <pwd.h>
+
+#include <algorithm>
+#include <iostream>
+
+#include "core/clock.h"
+#include "http/json.h"
+#include "placement/registry.h"
+#include "scheduler/local_executor.h"
+#include "scheduler/records_json.h"
+#include "scheduler/simulated_executor.h"
+
+namespace fulcrum {
+
+namespace {
+
+int64_t wall_now_ms() { return to_millis(SystemClock().now()); }
+
+Result<std::unique_ptr<Executor>> make_executor(const SchedulerConfig& config) {
+  if (config.executor == ExecutorKind::kSimulated) {
+    return std::unique_ptr<Executor>(std::make_unique<SimulatedExecutor>(config.speed_factor));
+  }
+  LocalExecutorOptions options;
+  options.log_dir = config.log_dir;
+  options.kill_grace_ms = config.kill_grace_ms;
+  options.limit_memory = config.memory_limit;
+  if (!config.run_as.empty() && geteuid() == 0) {
+    passwd* user = getpwnam(config.run_as.c_str());
+    if (user == nullptr) {
+      return invalid_argument("executor.run_as: no user named \"" + config.run_as + "\"");
+    }
+    if (user->pw_uid == 0) return invalid_argument("executor.run_as: must not be root");
+    options.run_as_uid = user->pw_uid;
+    options.run_as_gid = user->pw_gid;
+  }
+  auto executor = LocalExecutor::create(std::move(options));
+  if (!executor.ok()) return executor.status();
+  return std::unique_ptr<Executor>(std::move(*executor));
+}
+
+bool is_loopback(const std::string& address) {
+  return address == "127.0.0.1" || address == "::1" || address == "localhost" ||
+         address.starts_with("127.");
+}
+
+}  // namespace
+
+SchedulerService::SchedulerService(SchedulerConfig config, boost::asio::io_context& context)
+    : config_(std::move(config)),
+      context_(context),
+      monitor_timer_(context),
+      streams_(std::make_shared<std::set<http::EventStream*>>()) {}
+
+Result<std::unique_ptr<SchedulerService>> SchedulerService::create(
+    SchedulerConfig config, boost::asio::io_context& context) {
+  std::unique_ptr<SchedulerService> service(
+      new SchedulerService(std::move(config), context));  // NOLINT: private constructor
+  const SchedulerConfig& settings = service->config_;
+  auto placer = make_placer(settings.placement.name, settings.placement.params);
+  if (!placer.ok())
+    return invalid_argument(settings.placement.origin + ": " + placer.error_message());
+  auto queue = make_ready_queue(settings.queue.name, settings.queue.params);
+  if (!queue.ok()) return invalid_argument(settings.queue.origin + ": " + queue.error_message());
+  service->core_ = std::make_unique<SchedulerCore>(std::move(*placer), std::move(*queue),
+                                                   settings.heartbeat_timeout_ms);
+  FULCRUM_ASSIGN_OR_RETURN(service->executor_, make_executor(settings));
+  FULCRUM_ASSIGN_OR_RETURN(service->store_, Store::open(settings.store_path, settings.durability));
+  int64_t now_ms = wall_now_ms();
+  FULCRUM_RETURN_IF_ERROR(service->restore(now_ms));
+  FULCRUM_RETURN_IF_ERROR(service->add_config_nodes(now_ms));
+  FULCRUM_RETURN_IF_ERROR(service->commit(now_ms));
+  return service;
+}
+
+SchedulerService::~SchedulerService() { stop(); }
+
+Status SchedulerService::restore(int64_t now_ms) {
+  std::vector<StoredNode> nodes;
+  FULCRUM_ASSIGN_OR_RETURN(nodes, store_->load_nodes());
+  for (const StoredNode& stored : nodes) {
+    auto node = node_from_store_json(stored.record_json);
+    if (!node.ok()) {
+      return Status(ErrorCode::kInternal, "store: node " + stored.id + ": " + node.error_message());
+    }
+    FULCRUM_RETURN_IF_ERROR(core_->restore_node(std::move(node->first), node->second));
+  }
+  std::vector<StoredTask> stored_tasks;
+  FULCRUM_ASSIGN_OR_RETURN(stored_tasks, store_->load_tasks());
+  std::vector<TaskRecord> records;
+  records.reserve(stored_tasks.size());
+  for (const StoredTask& stored : stored_tasks) {
+    auto record = task_record_from_json(stored.record_json);
+    if (!record.ok()) {
+      return Status(ErrorCode::kInternal,
+                    "store: task " + stored.id + ": " + record.error_message());
+    }
+    if (holds_resources(record->state)) ++restored_tasks_;
+    records.push_back(std::move(*record));
+  }
+  std::stable_sort(records.begin(), records.end(), [](const TaskRecord& a, const TaskRecord& b) {
+    return a.submitted_ms < b.submitted_ms;
+  });
+  for (TaskRecord& record : records) core_->restore_task(std::move(record));
+  FULCRUM_ASSIGN_OR_RETURN(last_event_seq_, store_->last_event_seq());
+  core_->finish_restore(last_event_seq_, now_ms);
+  return {};
+}
+
+Status SchedulerService::add_config_nodes(int64_t now_ms) {
+  if (config_.cluster_file.empty()) return {};
+  auto cluster = load_cluster_file(config_.cluster_file);
+  if (!cluster.ok()) return cluster.status();
+  for (const Node& node : cluster->nodes()) {
+    if (core_->find_node(node.id) != nullptr) continue;
+    FULCRUM_RETURN_IF_ERROR(core_->add_node(node, now_ms, "from " + config_.cluster_file));
+  }
+  return {};
+}
+
+Status SchedulerService::commit(int64_t now_ms) {
+  for (;;) {
+    Outbox outbox = core_->take_outbox();
+    if (outbox.empty()) return {};
+    StoreWrite write;
+    write.tasks.reserve(outbox.changed_tasks.size());
+    for (const std::string& task_id : outbox.changed_tasks) {
+      const TaskRecord* record = core_->find_task(task_id);
+      if (record == nullptr) continue;
+      write.tasks.push_back({task_id, std::string(task_state_name(record->state)),
+                             http::to_json_text(task_record_json(*record))});
+    }
+    for (const std::string& node_id : outbox.changed_nodes) {
+      auto index = core_->cluster().find(node_id);
+      const NodeRecord* record = core_->find_node(node_id);
+      if (!index || record == nullptr) continue;
+      write.nodes.push_back(
+          {node_id, http::to_json_text(node_json(core_->cluster().node(*index), *record))});
+    }
+    write.removed_nodes = std::move(outbox.removed_nodes);
+    write.events = std::move(outbox.events);
+    FULCRUM_RETURN_IF_ERROR(store_->write(write));
+    if (!write.events.empty()) {
+      last_event_seq_ = write.events.back().seq;
+      for (http::EventStream* stream : *streams_) stream->wake();
+    }
+    for (const std::string& task_id : outbox.stops) executor_->stop(task_id, now_ms);
+    for (const std::string& task_id : outbox.launches) launch(task_id, now_ms);
+  }
+}
+
+void SchedulerService::launch(const std::string& task_id, int64_t now_ms) {
+  const TaskRecord* record = core_->find_task(task_id);
+  if (record == nullptr || record->state != TaskState::kPlaced) return;
+  LaunchSpec launch;
+  launch.task_id = task_id;
+  launch.attempt = record->attempt;
+  launch.command = record->spec.command;
+  launch.memory_bytes = record->spec.demand.memory_bytes;
+  launch.estimated_duration_ms = record->spec.estimated_duration_ms;
+  for (const Assignment& assignment : record->assignments) {
+    launch.replicas.push_back({assignment.replica, assignment.node_id, assignment.gpu_devices});
+  }
+  Status started = executor_->start(launch, now_ms);
+  if (started.ok()) {
+    core_->task_started(task_id, launch.attempt, now_ms);
+  } else {
+    core_->task_finished(task_id, launch.attempt, 127, "could not start: " + started.message(),
+                         now_ms);
+  }
+}
+
+Status SchedulerService::start() {
+  if (config_.token.empty() && !is_loopback(config_.address)) {
+    return invalid_argument("listen.address: " + config_.address +
+                            " is not a loopback address, so an auth.token (or FULCRUM_TOKEN) is "
+                            "required: submitting a task runs a command");
+  }
+  http::ServerOptions options;
+  options.address = config_.address;
+  options.port = config_.port;
+  options.max_body_bytes = size_t{1} << 20;
+  server_ = std::make_unique<http::Server>(context_, options);
+  add_routes();
+  FULCRUM_RETURN_IF_ERROR(server_->start());
+  stopped_ = false;
+  arm_monitor();
+  return {};
+}
+
+void SchedulerService::stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  monitor_timer_.cancel();
+  if (server_) server_->stop();
+  streams_->clear();
+}
+
+void SchedulerService::arm_monitor() {
+  monitor_timer_.expires_after(std::chrono::milliseconds(config_.monitor_interval_ms));
+  monitor_timer_.async_wait([this](const boost::system::error_code& error) {
+    if (error) return;  // cancelled: the service may be gone
+    if (stopped_) return;
+    tick();
+    arm_monitor();
+  });
+}
+
+void SchedulerService::tick() {
+  int64_t now_ms = wall_now_ms();
+  for (const TaskExit& exit : executor_->poll(now_ms)) {
+    core_->task_finished(exit.task_id, exit.attempt, exit.exit_code, exit.reason, now_ms);
+  }
+  core_->check_heartbeats(now_ms);
+  core_->schedule(now_ms);
+  if (Status committed = commit(now_ms); !committed.ok()) {
+    std::cerr << "fulcrum scheduler: store write failed: " << committed.message() << '\n';
+  }
+}
+
+}  // namespace fulcrum
