@@ -137,10 +137,12 @@ BatchModel build_base(const Cluster& cluster, std::span<const Task> tasks, const
         terms.emplace_back(column, amount);
         most += amount * tasks[task].replicas;
       }
-      if (most > static_cast<double>(available)) {
-        model.add_row("cap_" + std::to_string(node) + "_" + dimension, -1e30,
-                      static_cast<double>(available), terms);
-      }
+      if (most <= static_cast<double>(available)) return;
+      // In fractions of what is free: bytes and millicores side by side make the LP unstable.
+      auto scale = static_cast<double>(std::max<int64_t>(available, 1));
+      for (auto& term : terms) term.second /= scale;
+      model.add_row("cap_" + std::to_string(node) + "_" + dimension, -1e30,
+                    static_cast<double>(available) / scale, terms);
     };
     capacity_row("cpu", free.cpu_millis, [](const ResourceVector& d) { return d.cpu_millis; });
     capacity_row("memory", free.memory_bytes, [](const ResourceVector& d) { return d.memory_bytes; });
@@ -348,6 +350,10 @@ BatchResult solve_batch_placement(Cluster& cluster, std::span<const Task> tasks,
     set_work_objective(built, tasks, 1);
     MilpSolution first = built.model.solve(stage_options, warm_values(built, before, tasks, heuristic, options));
     double level = first.has_solution ? -first.objective : 0;
+    if (first.has_solution) {  // stage 1's answer meets the placed-work level: the next warm start
+      Cluster scratch = before;
+      heuristic = apply(scratch, tasks, built, first.values);
+    }
     MilpModel::Terms work;
     for (size_t task = 0; task < tasks.size(); ++task) {
       work.emplace_back(built.placed[task], work_value(tasks[task]));

@@ -21,10 +21,10 @@ Node make_node(size_t index, const InstanceShape& shape, Rng& rng) {
   int kind = index == 0 ? 1 : static_cast<int>(rng.uniform(3));  // 0 cpu, 1 A100, 2 V100
   int64_t scale = shape.small_nodes ? 1 : between(rng, 1, 2);
   ResourceVector capacity;
-  capacity.cpu_millis = (shape.small_nodes ? 8 : 32 * scale) * 1000;
-  capacity.memory_bytes = (shape.small_nodes ? 64 : 256 * scale) * kGi;
+  capacity.cpu_millis = (shape.small_nodes ? 8 : 16 * scale) * 1000;
+  capacity.memory_bytes = (shape.small_nodes ? 64 : 128 * scale) * kGi;
   Node node = kind == 0 ? Node::with_capacity(id, capacity)
-                        : Node::with_capacity(id, capacity, static_cast<int>((shape.small_nodes ? 2 : 4) * scale),
+                        : Node::with_capacity(id, capacity, static_cast<int>(2 * scale),
                                               kind == 1 ? "A100" : "V100");
   node.power = kind == 0 ? PowerProfile{90, 280} : (kind == 1 ? PowerProfile{350, 1300} : PowerProfile{300, 900});
   return node;
@@ -34,7 +34,7 @@ Task make_task(size_t index, int role, const InstanceShape& shape, Rng& rng) {
   Task task;
   task.id = "t" + std::to_string(index);
   task.priority = static_cast<int>(between(rng, 0, 5));
-  int64_t gpu_cap = shape.small_nodes ? 2 : 4;
+  int64_t gpu_cap = 2;
   if (role == 0) {  // data preparation on CPU
     task.type = TaskType::kData;
     task.estimated_duration_ms = between(rng, 1, 6) * 5 * kMinute;

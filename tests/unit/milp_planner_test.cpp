@@ -223,15 +223,22 @@ TEST(MilpPlannerTest, InfeasibleNamesTheBlockingFamily) {
 }
 
 TEST(MilpPlannerTest, TooLargeModelFallsBackToHeuristicWithReason) {
-  PlanInstance instance = generate_plan_instance({40, 6, 3, 1, true, false});
-  PlanProblem problem = problem_of(instance);
-  MilpPlanOptions options;
-  options.max_variables = 10;
-  MilpPlanner planner(options);
-  PlanResult result = planner.plan(problem, PlanObjective::kMakespan);
-  EXPECT_NE(result.solver, "milp");
-  EXPECT_NE(result.note.find("model too large"), std::string::npos) << result.note;
-  EXPECT_TRUE(validate_plan(instance.cluster, instance.tasks, result.plan).ok());
+  // The first generated instance that HEFT does not solve to its bound, so the model is needed.
+  for (uint64_t seed = 1; seed <= 20; ++seed) {
+    PlanInstance instance = generate_plan_instance({40, 4, seed, 2, true, false});
+    PlanProblem problem = problem_of(instance);
+    HeftPlanner heft;
+    if (heft.plan(problem, PlanObjective::kMakespan).status == SolveStatus::kOptimal) continue;
+    MilpPlanOptions options;
+    options.max_variables = 10;
+    MilpPlanner planner(options);
+    PlanResult result = planner.plan(problem, PlanObjective::kMakespan);
+    EXPECT_NE(result.solver, "milp");
+    EXPECT_NE(result.note.find("model too large"), std::string::npos) << result.note;
+    EXPECT_TRUE(validate_plan(instance.cluster, instance.tasks, result.plan).ok());
+    return;
+  }
+  FAIL() << "no instance needed the model";
 }
 
 }  // namespace
