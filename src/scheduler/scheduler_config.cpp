@@ -98,11 +98,24 @@ Status read_auth(const YamlValue& value, SchedulerConfig& config) {
   return {};
 }
 
+Status read_scale(const YamlValue& value, SchedulerConfig& config) {
+  FULCRUM_RETURN_IF_ERROR(value.expect_map({"window", "low_utilization", "hook"}));
+  if (value.has("window")) {
+    FULCRUM_ASSIGN_OR_RETURN(config.scale_window_ms, read_duration_ms(value["window"]));
+  }
+  if (value.has("low_utilization")) {
+    FULCRUM_ASSIGN_OR_RETURN(config.scale_low_utilization,
+                             value["low_utilization"].as_double(0, 1));
+  }
+  if (value.has("hook")) FULCRUM_ASSIGN_OR_RETURN(config.scale_hook, value["hook"].as_string());
+  return {};
+}
+
 }  // namespace
 
 Result<SchedulerConfig> read_scheduler_section(const YamlValue& section) {
   FULCRUM_RETURN_IF_ERROR(section.expect_map({"listen", "cluster", "store", "placement", "queue",
-                                              "executor", "monitor", "tasks", "auth"}));
+                                              "executor", "monitor", "tasks", "auth", "scale"}));
   SchedulerConfig config;
   if (section.has("listen")) FULCRUM_RETURN_IF_ERROR(read_listen(section["listen"], config));
   if (section.has("cluster")) {
@@ -124,6 +137,7 @@ Result<SchedulerConfig> read_scheduler_section(const YamlValue& section) {
     }
   }
   if (section.has("auth")) FULCRUM_RETURN_IF_ERROR(read_auth(section["auth"], config));
+  if (section.has("scale")) FULCRUM_RETURN_IF_ERROR(read_scale(section["scale"], config));
   return config;
 }
 

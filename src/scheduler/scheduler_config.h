@@ -31,6 +31,9 @@ struct SchedulerConfig {
   int64_t monitor_interval_ms = 100;
   int64_t heartbeat_timeout_ms = 15000;
   int max_attempts = 3;
+  int64_t scale_window_ms = 0;  // 0: no scale_out / scale_in advice
+  double scale_low_utilization = 0.2;
+  std::string scale_hook;  // run with /bin/sh -c on scale_out, FULCRUM_SCALE_DEMAND in its env
   std::string token;       // required on mutating endpoints when set (FULCRUM_TOKEN if empty)
   std::string read_token;  // accepted on read-only endpoints
 };

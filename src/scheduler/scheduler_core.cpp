@@ -3,6 +3,7 @@
 #include "core/yaml_reader.h"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <tuple>
 
@@ -536,6 +537,96 @@ size_t SchedulerCore::schedule(int64_t now_ms) {
     }
   }
   return placed;
+}
+
+// --- autoscaling advice --------------------------------------------------------------------
+
+void SchedulerCore::configure_scaling(int64_t window_ms, double low_utilization) {
+  scale_window_ms_ = window_ms;
+  scale_low_utilization_ = low_utilization;
+}
+
+void SchedulerCore::scale_event(std::string kind, std::string reason, int64_t now_ms) {
+  Event event;
+  event.seq = next_event_seq_++;
+  event.time_ms = now_ms;
+  event.kind = std::move(kind);
+  event.reason = std::move(reason);
+  outbox_.events.push_back(std::move(event));
+}
+
+// The dominant allocated share over the nodes that take work.
+double SchedulerCore::allocated_share() const {
+  ResourceVector capacity;
+  ResourceVector allocated;
+  for (const Node& node : cluster_.nodes()) {
+    if (!node.schedulable()) continue;
+    capacity += node.capacity;
+    allocated += node.allocated;
+  }
+  auto share = [](int64_t used, int64_t total) {
+    return total > 0 ? static_cast<double>(used) / static_cast<double>(total) : 0.0;
+  };
+  return std::max({share(allocated.cpu_millis, capacity.cpu_millis),
+                   share(allocated.memory_bytes, capacity.memory_bytes),
+                   share(allocated.gpu_milli, capacity.gpu_milli)});
+}
+
+namespace {
+
+std::string percent(double share) {
+  return std::to_string(static_cast<int>(std::lround(share * 100))) + "%";
+}
+
+}  // namespace
+
+void SchedulerCore::check_scaling(int64_t now_ms) {
+  if (scale_window_ms_ <= 0) return;
+  if (queue_->size() == 0) {
+    queued_since_ms_.reset();
+    scale_out_sent_ = false;
+  } else if (!queued_since_ms_) {
+    queued_since_ms_ = now_ms;
+  }
+  if (queued_since_ms_ && !scale_out_sent_ && now_ms - *queued_since_ms_ >= scale_window_ms_) {
+    ResourceVector demand;
+    int64_t gpu_model_tasks = 0;
+    for (const std::string& task_id : queue_->ordered(Nanos{0})) {
+      const Task& spec = tasks_.at(task_id).spec;
+      for (int replica = 0; replica < std::max(spec.replicas, 1); ++replica) demand += spec.demand;
+      if (!spec.gpu_model.empty()) ++gpu_model_tasks;
+    }
+    std::string text = demand.to_string();
+    scale_event("scale_out",
+                std::to_string(queue_->size()) + " tasks queued for " +
+                    std::to_string((now_ms - *queued_since_ms_) / 1000) + " s; demand " + text +
+                    (gpu_model_tasks > 0
+                         ? " (" + std::to_string(gpu_model_tasks) + " tasks need a GPU model)"
+                         : ""),
+                now_ms);
+    outbox_.scale_out_demand = text;
+    scale_out_sent_ = true;
+  }
+  double share = allocated_share();
+  if (queue_->size() > 0 || share >= scale_low_utilization_) {
+    idle_since_ms_.reset();
+    scale_in_sent_ = false;
+    return;
+  }
+  if (!idle_since_ms_) idle_since_ms_ = now_ms;
+  if (scale_in_sent_ || now_ms - *idle_since_ms_ < scale_window_ms_) return;
+  std::string idle_nodes;
+  for (const Node& node : cluster_.nodes()) {
+    if (!node.schedulable() || !node.allocated.is_zero()) continue;
+    idle_nodes += (idle_nodes.empty() ? "" : ", ") + node.id;
+  }
+  if (idle_nodes.empty()) return;
+  scale_event("scale_in",
+              "allocated " + percent(share) + " below " + percent(scale_low_utilization_) +
+                  " for " + std::to_string((now_ms - *idle_since_ms_) / 1000) +
+                  " s; nodes that could be emptied: " + idle_nodes,
+              now_ms);
+  scale_in_sent_ = true;
 }
 
 // --- restore -----------------------------------------------------------------------------

@@ -31,10 +31,11 @@ struct Outbox {
   std::vector<std::string> removed_nodes;
   std::vector<std::string> launches;  // tasks placed now: start their processes
   std::vector<std::string> stops;     // tasks whose processes must stop (cancel, node lost)
+  std::optional<std::string> scale_out_demand;  // set with a scale_out event, for the hook
 
   bool empty() const {
     return events.empty() && changed_tasks.empty() && changed_nodes.empty() &&
-           removed_nodes.empty() && launches.empty() && stops.empty();
+           removed_nodes.empty() && launches.empty() && stops.empty() && !scale_out_demand;
   }
 };
 
@@ -84,6 +85,13 @@ class SchedulerCore {
   // One placement pass over the ready queue; returns how many tasks were placed.
   size_t schedule(int64_t now_ms);
 
+  // Autoscaling advice: with a window > 0, check_scaling emits one `scale_out` event (with the
+  // queued demand) once tasks have stayed queued for the whole window, and one `scale_in` event
+  // (naming the idle nodes) once the queue has been empty and the allocated share of the cluster
+  // below `low_utilization` for the window. Each fires again only after its condition has ended.
+  void configure_scaling(int64_t window_ms, double low_utilization);
+  void check_scaling(int64_t now_ms);
+
   // Restoring from the store: add every node and task, then finish_restore once.
   Status restore_node(Node node, NodeRecord record);
   void restore_task(TaskRecord record);
@@ -128,6 +136,15 @@ class SchedulerCore {
   std::vector<std::string> task_order_;
   std::unordered_map<std::string, std::vector<std::string>> dependents_;
   std::unordered_map<std::string, std::set<std::string>> tasks_on_node_;
+  void scale_event(std::string kind, std::string reason, int64_t now_ms);
+  double allocated_share() const;
+
+  int64_t scale_window_ms_ = 0;
+  double scale_low_utilization_ = 0;
+  std::optional<int64_t> queued_since_ms_;
+  std::optional<int64_t> idle_since_ms_;
+  bool scale_out_sent_ = false;
+  bool scale_in_sent_ = false;
   bool placement_dirty_ = true;  // something changed that could let a queued task fit
   int64_t next_event_seq_ = 1;
   SchedulerCounters counters_;

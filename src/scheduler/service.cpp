@@ -1,6 +1,8 @@
 #include "scheduler/service.h"
 
 #include <pwd.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <iostream>
@@ -65,6 +67,7 @@ Result<std::unique_ptr<SchedulerService>> SchedulerService::create(
   if (!queue.ok()) return invalid_argument(settings.queue.origin + ": " + queue.error_message());
   service->core_ = std::make_unique<SchedulerCore>(std::move(*placer), std::move(*queue),
                                                    settings.heartbeat_timeout_ms);
+  service->core_->configure_scaling(settings.scale_window_ms, settings.scale_low_utilization);
   FULCRUM_ASSIGN_OR_RETURN(service->executor_, make_executor(settings));
   FULCRUM_ASSIGN_OR_RETURN(service->store_, Store::open(settings.store_path, settings.durability));
   int64_t now_ms = wall_now_ms();
@@ -145,6 +148,9 @@ Status SchedulerService::commit(int64_t now_ms) {
       last_event_seq_ = write.events.back().seq;
       for (http::EventStream* stream : *streams_) stream->wake();
     }
+    if (outbox.scale_out_demand && !config_.scale_hook.empty()) {
+      run_scale_hook(*outbox.scale_out_demand);
+    }
     for (const std::string& task_id : outbox.stops) executor_->stop(task_id, now_ms);
     for (const std::string& task_id : outbox.launches) launch(task_id, now_ms);
   }
@@ -197,6 +203,23 @@ void SchedulerService::stop() {
   streams_->clear();
 }
 
+// The hook runs detached from the loop; its exit is collected by reap_hooks.
+void SchedulerService::run_scale_hook(const std::string& demand) {
+  std::string variable = "FULCRUM_SCALE_DEMAND=" + demand;
+  pid_t pid = fork();
+  if (pid == 0) {
+    setsid();
+    putenv(variable.data());
+    execl("/bin/sh", "sh", "-c", config_.scale_hook.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  if (pid > 0) hook_processes_.push_back(pid);
+}
+
+void SchedulerService::reap_hooks() {
+  std::erase_if(hook_processes_, [](pid_t pid) { return waitpid(pid, nullptr, WNOHANG) != 0; });
+}
+
 void SchedulerService::arm_monitor() {
   monitor_timer_.expires_after(std::chrono::milliseconds(config_.monitor_interval_ms));
   monitor_timer_.async_wait([this](const boost::system::error_code& error) {
@@ -214,6 +237,8 @@ void SchedulerService::tick() {
   }
   core_->check_heartbeats(now_ms);
   core_->schedule(now_ms);
+  core_->check_scaling(now_ms);
+  reap_hooks();
   if (Status committed = commit(now_ms); !committed.ok()) {
     std::cerr << "fulcrum scheduler: store write failed: " << committed.message() << '\n';
   }

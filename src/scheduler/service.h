@@ -12,6 +12,9 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
+
+#include <sys/types.h>
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
@@ -59,6 +62,8 @@ class SchedulerService {
   // more. An error means the store refused the write.
   Status commit(int64_t now_ms);
   void launch(const std::string& task_id, int64_t now_ms);
+  void run_scale_hook(const std::string& demand);
+  void reap_hooks();
   void arm_monitor();
   void tick();
 
@@ -94,6 +99,7 @@ class SchedulerService {
   boost::asio::steady_timer monitor_timer_;
   // Open event streams, woken after each commit; shared with their coroutines.
   std::shared_ptr<std::set<http::EventStream*>> streams_;
+  std::vector<pid_t> hook_processes_;
   bool stopped_ = false;
   int64_t restored_tasks_ = 0;
   int64_t last_event_seq_ = 0;

@@ -272,5 +272,50 @@ TEST_F(SchedulerCoreTest, RemovedNodeRequeuesItsTasksAndDisappears) {
   EXPECT_EQ(core_->remove_node("n1", now_).code(), ErrorCode::kNotFound);
 }
 
+std::vector<Event> events_of_kind(const Outbox& outbox, const std::string& kind) {
+  std::vector<Event> found;
+  for (const Event& event : outbox.events) {
+    if (event.kind == kind) found.push_back(event);
+  }
+  return found;
+}
+
+TEST_F(SchedulerCoreTest, ScaleOutOnceTasksStayedQueuedForTheWindow) {
+  core_->configure_scaling(/*window_ms=*/1000, /*low_utilization=*/0.2);
+  add(cpu_node("n1", 4, 16));
+  ASSERT_FALSE(submit({make_task("A", 4000, 1), make_task("B", 4000, 1)}));
+  step();
+  core_->take_outbox();
+  core_->check_scaling(1000);
+  core_->check_scaling(1999);
+  EXPECT_TRUE(events_of_kind(core_->take_outbox(), "scale_out").empty());
+  core_->check_scaling(2000);
+  Outbox outbox = core_->take_outbox();
+  std::vector<Event> scale_out = events_of_kind(outbox, "scale_out");
+  ASSERT_EQ(scale_out.size(), 1u);
+  EXPECT_EQ(scale_out[0].reason, "1 tasks queued for 1 s; demand cpu=4 mem=1Gi");
+  EXPECT_EQ(*outbox.scale_out_demand, "cpu=4 mem=1Gi");
+  core_->check_scaling(5000);
+  EXPECT_TRUE(events_of_kind(core_->take_outbox(), "scale_out").empty());
+}
+
+TEST_F(SchedulerCoreTest, ScaleInNamesIdleNodesOnceLoadStayedLow) {
+  core_->configure_scaling(1000, 0.5);
+  add(cpu_node("busy", 4, 16));
+  add(cpu_node("idle-1", 4, 16));
+  add(cpu_node("idle-2", 4, 16));
+  ASSERT_FALSE(submit({make_task("A", 1000, 1)}));
+  step();
+  core_->take_outbox();
+  core_->check_scaling(0);
+  core_->check_scaling(999);
+  EXPECT_TRUE(events_of_kind(core_->take_outbox(), "scale_in").empty());
+  core_->check_scaling(1000);
+  std::vector<Event> scale_in = events_of_kind(core_->take_outbox(), "scale_in");
+  ASSERT_EQ(scale_in.size(), 1u);
+  EXPECT_EQ(scale_in[0].reason,
+            "allocated 8% below 50% for 1 s; nodes that could be emptied: idle-1, idle-2");
+}
+
 }  // namespace
 }  // namespace fulcrum
