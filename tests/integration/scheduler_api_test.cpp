@@ -355,5 +355,39 @@ TEST(SchedulerApiTest, ListFiltersByStateTypePriorityAndNode) {
   EXPECT_EQ(ids("node=" + node), std::vector<std::string>{"train"});
 }
 
+TEST(SchedulerApiTest, ClientCommandsSubmitListAndCancel) {
+  TempDir dir;
+  auto scheduler = TestScheduler::start(dir, "  cluster: " + kExamples +
+                                                 "/seed-cluster.yaml\n"
+                                                 "  store: {path: " +
+                                                 dir.path() + "/s.db}\n");
+  ASSERT_TRUE(scheduler);
+  std::string address = "127.0.0.1:" + std::to_string(scheduler->port());
+  auto run = [&](std::vector<std::string> arguments, std::vector<std::string>& lines) {
+    arguments.insert(arguments.begin(), FULCRUM_BINARY);
+    arguments.insert(arguments.end(), {"--address", address});
+    auto process = ChildProcess::start(arguments, dir.path() + "/client.log");
+    while (auto line = process->read_line(10s)) lines.push_back(*line);
+    return process->wait_exit(10s);
+  };
+  std::vector<std::string> submitted;
+  EXPECT_EQ(run({"submit", kExamples + "/seed-tasks.yaml"}, submitted), 0);
+  ASSERT_EQ(submitted.size(), 6u);
+  EXPECT_EQ(submitted[0], "TASK  STATE");
+  EXPECT_EQ(submitted[1], "T1    waiting");
+  EXPECT_EQ(submitted[2], "T2    queued");
+  std::vector<std::string> listed;
+  EXPECT_EQ(run({"tasks", "--state", "waiting"}, listed), 0);
+  ASSERT_EQ(listed.size(), 4u);  // header, T1, T3, T5
+  EXPECT_EQ(listed[1].substr(0, 2), "T1");
+  std::vector<std::string> cancelled;
+  EXPECT_EQ(run({"cancel", "T5"}, cancelled), 0);
+  EXPECT_EQ(cancelled, std::vector<std::string>{"T5: cancelled (cancelled through the API)"});
+  std::vector<std::string> unknown;
+  EXPECT_EQ(run({"cancel", "ghost"}, unknown), 2);
+  EXPECT_NE(read_file(dir.path() + "/client.log").find("error: 404: no task named \"ghost\""),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace fulcrum::integration
