@@ -503,6 +503,8 @@ boost::asio::awaitable<void> SchedulerService::stream_events(const http::Request
     if (static_cast<int64_t>(events->size()) == kEventPage) continue;
     bool alive = co_await stream.wait(kStreamKeepAlive);
     if (!alive) co_return;
+    if (last_event_seq_ > cursor) continue;
+    // Nothing new for a while: a comment keeps proxies from timing the stream out.
     bool kept = co_await stream.send_comment("keep-alive");
     if (!kept) co_return;
   }

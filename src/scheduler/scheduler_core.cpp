@@ -114,19 +114,23 @@ const NodeRecord* SchedulerCore::find_node(std::string_view node_id) const {
 
 Outbox SchedulerCore::take_outbox() { return std::exchange(outbox_, Outbox{}); }
 
-void SchedulerCore::transition(TaskRecord& record, TaskState to, std::string reason,
-                               int64_t now_ms) {
-  Event event;
+Event& SchedulerCore::emit(std::string kind, int64_t now_ms) {
+  Event& event = outbox_.events.emplace_back();
   event.seq = next_event_seq_++;
   event.time_ms = now_ms;
-  event.kind = "task";
+  event.kind = std::move(kind);
+  return event;
+}
+
+void SchedulerCore::transition(TaskRecord& record, TaskState to, std::string reason,
+                               int64_t now_ms) {
+  Event& event = emit("task", now_ms);
   event.task_id = record.spec.id;
   if (!record.assignments.empty()) event.node_id = record.assignments.front().node_id;
   event.from_state = task_state_name(record.state);
   event.to_state = task_state_name(to);
   event.reason = reason;
   event.attempt = record.attempt;
-  outbox_.events.push_back(std::move(event));
   --counters_.tasks_by_state[static_cast<size_t>(record.state)];
   ++counters_.tasks_by_state[static_cast<size_t>(to)];
   record.state = to;
@@ -139,15 +143,11 @@ void SchedulerCore::transition(TaskRecord& record, TaskState to, std::string rea
 
 void SchedulerCore::node_event(const Node& node, NodeState from, std::string reason,
                                int64_t now_ms) {
-  Event event;
-  event.seq = next_event_seq_++;
-  event.time_ms = now_ms;
-  event.kind = "node";
+  Event& event = emit("node", now_ms);
   event.node_id = node.id;
   event.from_state = node_state_name(from);
   event.to_state = node_state_name(node.state);
   event.reason = std::move(reason);
-  outbox_.events.push_back(std::move(event));
   outbox_.changed_nodes.insert(node.id);
 }
 
@@ -168,14 +168,10 @@ Status SchedulerCore::add_node(Node node, int64_t now_ms, std::string_view reaso
   FULCRUM_RETURN_IF_ERROR(cluster_.add_node(std::move(node)));
   nodes_[id].registered_ms = now_ms;
   const Node& added = cluster_.node(*cluster_.find(id));
-  Event event;
-  event.seq = next_event_seq_++;
-  event.time_ms = now_ms;
-  event.kind = "node";
+  Event& event = emit("node", now_ms);
   event.node_id = id;
   event.to_state = node_state_name(state);
   event.reason = std::string(reason);
-  outbox_.events.push_back(std::move(event));
   outbox_.changed_nodes.insert(added.id);
   placement_dirty_ = true;
   return {};
@@ -214,14 +210,10 @@ Status SchedulerCore::remove_node(std::string_view node_id, int64_t now_ms) {
   cluster_ = std::move(rebuilt);
   nodes_.erase(id);
   tasks_on_node_.erase(id);
-  Event event;
-  event.seq = next_event_seq_++;
-  event.time_ms = now_ms;
-  event.kind = "node";
+  Event& event = emit("node", now_ms);
   event.node_id = id;
   event.to_state = "removed";
   event.reason = "removed through the API";
-  outbox_.events.push_back(std::move(event));
   outbox_.removed_nodes.push_back(id);
   outbox_.changed_nodes.erase(id);
   return {};
@@ -323,24 +315,14 @@ std::optional<SubmitError> SchedulerCore::submit(std::vector<Task> tasks,
     record.updated_ms = now_ms;
     record.spec = std::move(spec);
     std::string id = record.spec.id;
-    ++counters_.tasks_by_state[static_cast<size_t>(TaskState::kPending)];
-    ++counters_.submitted;
-    for (const std::string& dependency : record.spec.depends_on) {
-      dependents_[dependency].push_back(id);
-    }
-    task_order_.push_back(id);
     ids.push_back(id);
-    Event event;
-    event.seq = next_event_seq_++;
-    event.time_ms = now_ms;
-    event.kind = "task";
+    Event& event = emit("task", now_ms);
     event.task_id = id;
     event.to_state = "pending";
     event.reason = "submitted";
     event.attempt = 1;
-    outbox_.events.push_back(std::move(event));
     outbox_.changed_tasks.insert(id);
-    tasks_.emplace(id, std::move(record));
+    remember(std::move(record));
   }
   // Dependencies inside the batch may come later in it: evaluate once all are known.
   for (const std::string& id : ids) enqueue_or_wait(*task(id), now_ms);
@@ -547,12 +529,7 @@ void SchedulerCore::configure_scaling(int64_t window_ms, double low_utilization)
 }
 
 void SchedulerCore::scale_event(std::string kind, std::string reason, int64_t now_ms) {
-  Event event;
-  event.seq = next_event_seq_++;
-  event.time_ms = now_ms;
-  event.kind = std::move(kind);
-  event.reason = std::move(reason);
-  outbox_.events.push_back(std::move(event));
+  emit(std::move(kind), now_ms).reason = std::move(reason);
 }
 
 // The dominant allocated share over the nodes that take work.
@@ -640,7 +617,9 @@ Status SchedulerCore::restore_node(Node node, NodeRecord record) {
   return {};
 }
 
-void SchedulerCore::restore_task(TaskRecord record) {
+void SchedulerCore::restore_task(TaskRecord record) { remember(std::move(record)); }
+
+void SchedulerCore::remember(TaskRecord record) {
   std::string id = record.spec.id;
   ++counters_.tasks_by_state[static_cast<size_t>(record.state)];
   ++counters_.submitted;

@@ -112,6 +112,10 @@ class SchedulerCore {
 
  private:
   TaskRecord* task(std::string_view task_id);
+  // A new event with the next seq, the time and the kind, in the outbox; the caller fills it.
+  Event& emit(std::string kind, int64_t now_ms);
+  // Adds a task to the maps, the graph, the counters and the submission order.
+  void remember(TaskRecord record);
   void transition(TaskRecord& record, TaskState to, std::string reason, int64_t now_ms);
   void node_event(const Node& node, NodeState from, std::string reason, int64_t now_ms);
   void enqueue_or_wait(TaskRecord& record, int64_t now_ms);

@@ -82,6 +82,13 @@ std::vector<LoggedEvent> event_log(const TestScheduler& scheduler) {
   return events;
 }
 
+// A scheduler on the seed cluster with its store in `dir` and the default (simulated) executor.
+std::unique_ptr<TestScheduler> start_on_seed(const TempDir& dir, const std::string& extra = {}) {
+  return TestScheduler::start(dir, "  cluster: " + kExamples +
+                                       "/seed-cluster.yaml\n  store: {path: " + dir.path() +
+                                       "/s.db}\n" + extra);
+}
+
 std::string error_message(const ApiResponse& response) {
   json::value body = response.json();
   if (!body.is_object() || !body.as_object().contains("error")) return "(no error body)";
@@ -90,17 +97,10 @@ std::string error_message(const ApiResponse& response) {
 
 TEST(SchedulerApiTest, SeedExampleRunsInDependencyOrderAndNeverOverCapacity) {
   TempDir dir;
-  std::string log;
-  auto scheduler = TestScheduler::start(dir,
-                                        "  cluster: " + kExamples +
-                                            "/seed-cluster.yaml\n"
-                                            "  store: {path: " +
-                                            dir.path() +
-                                            "/s.db}\n"
-                                            "  executor: {type: simulated, speed_factor: 0.0003}\n"
-                                            "  monitor: {interval: 20ms}\n",
-                                        &log);
-  ASSERT_TRUE(scheduler) << log;
+  auto scheduler = start_on_seed(dir,
+                                 "  executor: {type: simulated, speed_factor: 0.0003}\n"
+                                 "  monitor: {interval: 20ms}\n");
+  ASSERT_TRUE(scheduler) << read_file(dir.path() + "/scheduler.log");
   ApiResponse submitted = scheduler->call("POST", "/v1/tasks", seed_batch());
   ASSERT_EQ(submitted.status, 201) << submitted.body;
   EXPECT_EQ(submitted.json().at("count").as_int64(), 5);
@@ -140,10 +140,7 @@ TEST(SchedulerApiTest, SeedExampleRunsInDependencyOrderAndNeverOverCapacity) {
 
 TEST(SchedulerApiTest, EventsStreamReplaysTheLogAsServerSentEvents) {
   TempDir dir;
-  auto scheduler = TestScheduler::start(dir, "  cluster: " + kExamples +
-                                                 "/seed-cluster.yaml\n"
-                                                 "  store: {path: " +
-                                                 dir.path() + "/s.db}\n");
+  auto scheduler = start_on_seed(dir);
   ASSERT_TRUE(scheduler);
   ASSERT_EQ(scheduler->call("POST", "/v1/tasks", R"({"id": "solo", "cpu": 1})").status, 201);
   auto stream = RawConnection::open(scheduler->port());
@@ -204,10 +201,9 @@ TEST(SchedulerApiTest, TasksOnAFailedNodeRerunElsewhereAndFinish) {
 TEST(SchedulerApiTest, LocalExecutorRunsCommandsWithEnvLogsAndExitCodes) {
   TempDir dir;
   std::filesystem::permissions(dir.path(), std::filesystem::perms::all);
-  auto scheduler = TestScheduler::start(
-      dir, "  cluster: " + kExamples + "/seed-cluster.yaml\n  store: {path: " + dir.path() +
-               "/s.db}\n  executor:\n    type: local\n    log_dir: " + dir.path() +
-               "/logs\n    kill_grace: 200ms\n" + run_as_line() + "  monitor: {interval: 20ms}\n");
+  auto scheduler = start_on_seed(dir, "  executor:\n    type: local\n    log_dir: " + dir.path() +
+                                          "/logs\n    kill_grace: 200ms\n" + run_as_line() +
+                                          "  monitor: {interval: 20ms}\n");
   ASSERT_TRUE(scheduler);
   ApiResponse submitted = scheduler->call("POST", "/v1/tasks", R"({"tasks": [
       {"id": "env", "cpu": 1, "memory": "1Gi", "gpus": 2, "gpu_model": "A100",
@@ -243,10 +239,7 @@ TEST(SchedulerApiTest, LocalExecutorRunsCommandsWithEnvLogsAndExitCodes) {
 
 TEST(SchedulerApiTest, BadInputGetsTheRightStatusAndNamesTheProblem) {
   TempDir dir;
-  auto scheduler = TestScheduler::start(dir, "  cluster: " + kExamples +
-                                                 "/seed-cluster.yaml\n"
-                                                 "  store: {path: " +
-                                                 dir.path() + "/s.db}\n");
+  auto scheduler = start_on_seed(dir);
   ASSERT_TRUE(scheduler);
   ASSERT_EQ(scheduler->call("POST", "/v1/tasks", R"({"id": "T1", "cpu": 1})").status, 201);
   struct Case {
@@ -321,11 +314,7 @@ TEST(SchedulerApiTest, NodesCanBeRegisteredListedCordonedDrainedAndRemoved) {
 
 TEST(SchedulerApiTest, ListFiltersByStateTypePriorityAndNode) {
   TempDir dir;
-  auto scheduler =
-      TestScheduler::start(dir, "  cluster: " + kExamples +
-                                    "/seed-cluster.yaml\n"
-                                    "  store: {path: " +
-                                    dir.path() + "/s.db}\n  monitor: {interval: 20ms}\n");
+  auto scheduler = start_on_seed(dir, "  monitor: {interval: 20ms}\n");
   ASSERT_TRUE(scheduler);
   ASSERT_EQ(scheduler
                 ->call("POST", "/v1/tasks", R"({"tasks": [
@@ -357,10 +346,7 @@ TEST(SchedulerApiTest, ListFiltersByStateTypePriorityAndNode) {
 
 TEST(SchedulerApiTest, ClientCommandsSubmitListAndCancel) {
   TempDir dir;
-  auto scheduler = TestScheduler::start(dir, "  cluster: " + kExamples +
-                                                 "/seed-cluster.yaml\n"
-                                                 "  store: {path: " +
-                                                 dir.path() + "/s.db}\n");
+  auto scheduler = start_on_seed(dir);
   ASSERT_TRUE(scheduler);
   std::string address = "127.0.0.1:" + std::to_string(scheduler->port());
   auto run = [&](std::vector<std::string> arguments, std::vector<std::string>& lines) {
