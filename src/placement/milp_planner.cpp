@@ -372,7 +372,8 @@ PlanResult MilpPlanner::plan(const PlanProblem& problem, PlanObjective objective
   }
   PlanResult first = best_heuristic(problem, objective);
   if (first.status == SolveStatus::kInfeasible) return first;
-  if (first.status == SolveStatus::kOptimal) {  // meets the bound: nothing left to search
+  // A warm start that meets the bound leaves nothing to search (unless the model is wanted).
+  if (first.status == SolveStatus::kOptimal && options_.write_model_path.empty()) {
     first.note = "the " + first.solver + " warm start meets the lower bound (" + first.note +
                  "); proven optimal without branching";
     first.solver = "milp";

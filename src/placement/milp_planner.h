@@ -22,7 +22,9 @@ namespace fulcrum {
 struct MilpPlanOptions {
   MilpOptions milp;
   int max_slots = 400;
-  size_t max_variables = 400'000;  // above this the model is not built; the warm start is used
+  // Above this many start variables the model is not built and the warm start is the answer:
+  // CBC's root LP on larger time-indexed models ignores the time limit (docs/optimizer.md).
+  size_t max_variables = 8000;
   std::string write_model_path;    // write the model here (.lp or .mps) before solving
 };
 

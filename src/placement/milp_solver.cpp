@@ -107,7 +107,7 @@ MilpSolution MilpModel::solve(const MilpOptions& options,
     }
     model.setMIPStart(start);
   }
-  std::vector<std::string> arguments = {"fulcrum", "-log", options.verbose ? "1" : "0", "-preprocess", "off",
+  std::vector<std::string> arguments = {"fulcrum", "-log", options.verbose ? "1" : "0", "-timeMode", "elapsed", "-preprocess", "off",
                                         "-sec", number_argument(options.time_limit_seconds),
                                         "-ratio", number_argument(options.relative_gap)};
   if (options.threads > 1) {
