@@ -343,6 +343,27 @@ BatchResult solve_batch_placement(Cluster& cluster, std::span<const Task> tasks,
   if (placer.ok()) heuristic = (*placer)->place(heuristic_cluster, tasks);
 
   BatchModel built = build_base(before, tasks, options);
+  if (built.assigned.size() > options.max_variables && placer.ok()) {
+    result.placement = (*placer)->place(cluster, tasks);
+    result.solver = options.fallback_placer;
+    result.status = result.placement.all_placed() || !options.place_all ? SolveStatus::kFeasible
+                                                                        : SolveStatus::kInfeasible;
+    result.objective = batch_objective_value(before, tasks, result.placement, options.objective);
+    result.bound = result.objective;
+    result.note = "milp: model too large (" + std::to_string(built.assigned.size()) +
+                  " assignment variables); using " + options.fallback_placer +
+                  " with the trivial bound";
+    if (maximized(options.objective)) {
+      result.bound = 0;
+      for (const Task& task : tasks) {
+        result.bound += options.objective == BatchObjective::kPlacedWork ? work_value(task) : 1;
+      }
+    } else {
+      result.bound = 0;
+    }
+    result.solve_seconds = seconds_since(started);
+    return result;
+  }
   bool lexicographic = !options.place_all && options.objective != BatchObjective::kPlacedWork;
   MilpOptions stage_options = options.milp;
   if (lexicographic) {

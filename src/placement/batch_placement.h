@@ -34,6 +34,9 @@ struct BatchOptions {
   MilpOptions milp;            // the time limit is shared by both stages of a lexicographic solve
   std::string fallback_placer = "best_fit";
   std::string write_model_path;  // the (last stage's) model as .lp or .mps
+  // Above this many assignment variables the fallback placer answers at once: CBC's root LP on
+  // larger models does not honour the time limit (docs/optimizer.md).
+  size_t max_variables = 5000;
 };
 
 struct BatchResult {
