@@ -67,6 +67,15 @@ struct Backend {
   std::atomic<uint32_t> ejections{0};
   std::atomic<uint32_t> in_flight{0};
   std::atomic<uint64_t> health_check_failures{0};
+  // The load the backend reports on its /metrics (scrape:), and when it was read (steady ns; 0:
+  // never). Written by the monitor thread, read by every pick.
+  std::atomic<double> reported_queue_depth{0};
+  std::atomic<double> reported_running{0};
+  std::atomic<double> reported_kv_cache_usage{0};
+  std::atomic<double> reported_kv_blocks_total{0};
+  std::atomic<double> reported_prefix_hit_rate{0};
+  std::atomic<int64_t> reported_at_ns{0};
+  std::atomic<uint64_t> scrape_failures{0};
   // On cache lines of their own: every response writes them, every pick reads the fields above.
   alignas(64) LatencyHistogram response_latency;
   std::array<std::atomic<uint64_t>, 6> responses_by_class{};  // index: status / 100

@@ -122,13 +122,17 @@ Status read_timeouts(const YamlValue& value, GatewayTimeouts& timeouts) {
 
 Status read_limits(const YamlValue& value, GatewayLimits& limits) {
   if (value.is_null()) return Status::ok_status();
-  FULCRUM_RETURN_IF_ERROR(
-      value.expect_map({"header_bytes", "body_bytes", "connections", "upstream_idle_per_backend"}));
+  FULCRUM_RETURN_IF_ERROR(value.expect_map({"header_bytes", "body_bytes", "inspect_body_bytes",
+                                            "connections", "upstream_idle_per_backend"}));
   FULCRUM_RETURN_IF_ERROR(read_bytes_into(value, "header_bytes", limits.header_bytes));
   if (limits.header_bytes < 1024 || limits.header_bytes > 1024 * 1024) {
     return value["header_bytes"].error("expected between 1Ki and 1Mi");
   }
   FULCRUM_RETURN_IF_ERROR(read_bytes_into(value, "body_bytes", limits.body_bytes));
+  FULCRUM_RETURN_IF_ERROR(read_bytes_into(value, "inspect_body_bytes", limits.inspect_body_bytes));
+  if (limits.inspect_body_bytes < 1024 || limits.inspect_body_bytes > 256LL * 1024 * 1024) {
+    return value["inspect_body_bytes"].error("expected between 1Ki and 256Mi");
+  }
   FULCRUM_RETURN_IF_ERROR(read_int_into(value, "connections", 1, 10000000, limits.connections));
   return read_int_into(value, "upstream_idle_per_backend", 0, 100000,
                        limits.upstream_idle_per_backend);
@@ -207,6 +211,32 @@ Status read_health_check(const YamlValue& value, HealthCheckConfig& check) {
   return Status::ok_status();
 }
 
+Status read_scrape(const YamlValue& value, ScrapeConfig& scrape) {
+  if (value.is_null()) return Status::ok_status();
+  FULCRUM_RETURN_IF_ERROR(value.expect_map({"path", "interval", "timeout", "stale_after"}));
+  scrape.enabled = true;
+  if (value.has("path")) {
+    FULCRUM_ASSIGN_OR_RETURN(scrape.path, value["path"].as_string());
+    if (scrape.path.empty() || scrape.path.front() != '/' ||
+        scrape.path.find_first_of(" \r\n\t") != std::string::npos) {
+      return value["path"].error("expected an absolute path without spaces, such as /metrics");
+    }
+  }
+  FULCRUM_RETURN_IF_ERROR(read_duration_into(value, "interval", scrape.interval_ms));
+  if (scrape.interval_ms < 10) return value["interval"].error("expected at least 10ms");
+  FULCRUM_RETURN_IF_ERROR(read_duration_into(value, "timeout", scrape.timeout_ms));
+  if (scrape.timeout_ms < 1 || scrape.timeout_ms > scrape.interval_ms) {
+    return value["timeout"].error("expected between 1ms and the interval (" +
+                                  std::to_string(scrape.interval_ms) + "ms)");
+  }
+  FULCRUM_RETURN_IF_ERROR(read_duration_into(value, "stale_after", scrape.stale_after_ms));
+  if (scrape.stale_after_ms < scrape.interval_ms) {
+    return value["stale_after"].error("must be at least the interval (" +
+                                      std::to_string(scrape.interval_ms) + "ms)");
+  }
+  return Status::ok_status();
+}
+
 // `access_log: PATH` or `access_log: {path: PATH}`; "-" and "stdout" mean standard output.
 Status read_access_log(const YamlValue& value, AccessLogConfig& log) {
   if (value.is_null()) return Status::ok_status();
@@ -231,7 +261,7 @@ Status read_admin(const YamlValue& value, AdminConfig& admin) {
 Result<GatewayConfig> read_gateway(const YamlValue& value) {
   FULCRUM_RETURN_IF_ERROR(
       value.expect_map({"listen", "workers", "policy", "backends", "timeouts", "limits", "retries",
-                        "health_check", "passive_health", "admin", "access_log"}));
+                        "health_check", "scrape", "passive_health", "admin", "access_log"}));
   GatewayConfig config;
   if (value.has("listen"))
     FULCRUM_ASSIGN_OR_RETURN(config.listeners, read_listeners(value["listen"]));
@@ -256,6 +286,7 @@ Result<GatewayConfig> read_gateway(const YamlValue& value) {
   FULCRUM_RETURN_IF_ERROR(read_limits(value["limits"], config.limits));
   FULCRUM_RETURN_IF_ERROR(read_retries(value["retries"], config.retries));
   FULCRUM_RETURN_IF_ERROR(read_health_check(value["health_check"], config.health_check));
+  FULCRUM_RETURN_IF_ERROR(read_scrape(value["scrape"], config.scrape));
   FULCRUM_RETURN_IF_ERROR(read_passive_health(value["passive_health"], config.passive_health));
   FULCRUM_RETURN_IF_ERROR(read_admin(value["admin"], config.admin));
   FULCRUM_RETURN_IF_ERROR(read_access_log(value["access_log"], config.access_log));

@@ -37,8 +37,11 @@ struct GatewayTimeouts {
 struct GatewayLimits {
   int64_t header_bytes = 16 * 1024;         // request head larger than this: 431
   int64_t body_bytes = 64LL * 1024 * 1024;  // request body larger than this: 413
-  int64_t connections = 100000;             // client connections per gateway; more are refused
-  int64_t upstream_idle_per_backend = 64;   // pooled keep-alive connections per backend per worker
+  // The most of a request body the gateway reads to route by its content (model, prompt): 413
+  // above it on the OpenAI endpoints when the policy or model routing needs the body.
+  int64_t inspect_body_bytes = 4LL * 1024 * 1024;
+  int64_t connections = 100000;            // client connections per gateway; more are refused
+  int64_t upstream_idle_per_backend = 64;  // pooled keep-alive connections per backend per worker
 };
 
 struct RetryConfig {
@@ -67,6 +70,16 @@ struct HealthCheckConfig {
   int expect_status_max = 399;
 };
 
+// Load scrapes: every interval, `GET path` on each backend, read with vLLM's and SGLang's metric
+// names. A report older than stale_after is not used (the gateway's own counts stand in).
+struct ScrapeConfig {
+  bool enabled = false;
+  std::string path = "/metrics";
+  int64_t interval_ms = 1000;
+  int64_t timeout_ms = 500;
+  int64_t stale_after_ms = 5000;
+};
+
 // One JSON line per request; `path` "-" or "stdout" writes to standard output.
 struct AccessLogConfig {
   bool enabled = false;
@@ -88,6 +101,7 @@ struct GatewayConfig {
   GatewayLimits limits;
   RetryConfig retries;
   HealthCheckConfig health_check;
+  ScrapeConfig scrape;
   PassiveHealthConfig passive_health;
   AdminConfig admin;
   AccessLogConfig access_log;

@@ -68,7 +68,8 @@ Status Gateway::start() {
 }
 
 void Gateway::run() {
-  health_checker_.start(live_config_.current()->health_check);
+  const std::shared_ptr<const GatewayConfig> config = live_config_.current();
+  monitor_.start(config->health_check, config->scrape);
   if (admin_) admin_->run_in_background();
   std::vector<std::thread> threads;
   for (size_t index = 1; index < workers_.size(); ++index) {
@@ -76,7 +77,7 @@ void Gateway::run() {
   }
   if (!workers_.empty()) workers_[0]->run();
   for (std::thread& thread : threads) thread.join();
-  health_checker_.stop();
+  monitor_.stop();
   if (admin_) admin_->stop();
 }
 
@@ -117,7 +118,7 @@ Result<ReloadSummary> Gateway::reload(GatewayConfig next) {
   for (size_t index = 0; index < workers_.size(); ++index) {
     workers_[index]->apply(published, std::move(pickers[index]));
   }
-  health_checker_.update(published->health_check);
+  monitor_.update(published->health_check, published->scrape);
   return summary;
 }
 

@@ -8,9 +8,9 @@
 #include <vector>
 
 #include "core/status.h"
+#include "gateway/backend_monitor.h"
 #include "gateway/backends.h"
 #include "gateway/config.h"
-#include "gateway/health_check.h"
 #include "gateway/live_config.h"
 #include "gateway/stats.h"
 #include "gateway/worker.h"
@@ -55,7 +55,7 @@ class Gateway {
   LiveConfig live_config_;
   BackendRegistry registry_;
   GatewayStats stats_;
-  HealthChecker health_checker_{registry_};
+  BackendMonitor monitor_{registry_};
   std::vector<std::unique_ptr<Worker>> workers_;
   std::unique_ptr<AdminService> admin_;  // null without an admin: section
   std::mutex reload_mutex_;

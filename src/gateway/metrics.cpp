@@ -130,6 +130,28 @@ void append_backends(PrometheusText& out, const BackendList& backends, int64_t n
                        "Responses received from the backend (their heads; any status).",
                        [](const Backend& backend) { return backend.response_latency.count(); });
   append_backend_responses(out, backends, policy_name);
+  append_backend_gauge(
+      out, backends, "fulcrum_gateway_backend_scrape_failures_total", "counter",
+      "Load scrapes of the backend's /metrics that failed or held no load.",
+      [](const Backend& backend) { return backend.scrape_failures.load(kRelaxed); });
+  append_backend_gauge(out, backends, "fulcrum_gateway_backend_load_report_age_seconds", "gauge",
+                       "Seconds since the backend's load was last scraped; -1 when it never was.",
+                       [now_ns](const Backend& backend) {
+                         const int64_t at = backend.reported_at_ns.load(kRelaxed);
+                         return at == 0 ? -1.0 : static_cast<double>(now_ns - at) / 1e9;
+                       });
+  append_backend_gauge(
+      out, backends, "fulcrum_gateway_backend_reported_queue_depth", "gauge",
+      "Requests waiting on the backend, as it last reported.",
+      [](const Backend& backend) { return backend.reported_queue_depth.load(kRelaxed); });
+  append_backend_gauge(
+      out, backends, "fulcrum_gateway_backend_reported_running", "gauge",
+      "Requests running on the backend, as it last reported.",
+      [](const Backend& backend) { return backend.reported_running.load(kRelaxed); });
+  append_backend_gauge(
+      out, backends, "fulcrum_gateway_backend_reported_kv_cache_usage", "gauge",
+      "KV-cache use (0..1) of the backend, as it last reported.",
+      [](const Backend& backend) { return backend.reported_kv_cache_usage.load(kRelaxed); });
 
   constexpr std::string_view kLatency = "fulcrum_gateway_backend_response_seconds";
   out.family(kLatency, "histogram",

@@ -33,6 +33,7 @@ constexpr size_t kMaxExcluded = 16;
 std::string_view error_code_for(int status) {
   switch (status) {
     case 400: return "bad_request";
+    case 404: return "not_found";
     case 408: return "request_timeout";
     case 413: return "payload_too_large";
     case 431: return "request_header_fields_too_large";
@@ -62,6 +63,13 @@ void append_json_string(http::OutputBuffer& out, std::string_view text) {
 
 bool is_retryable_status(int status) { return status == 502 || status == 503; }
 
+// The OpenAI-style endpoints whose JSON bodies routing by content reads.
+bool is_inspected_route(const http::RequestHead& request) {
+  if (request.method != "POST") return false;
+  const std::string_view path = request.target.substr(0, request.target.find('?'));
+  return path == "/v1/completions" || path == "/v1/chat/completions" || path == "/v1/embeddings";
+}
+
 // Whether a pooled connection is still usable: the backend has neither closed it nor sent
 // anything unasked. One non-blocking peek.
 bool is_still_open(tcp::socket& socket) {
@@ -74,6 +82,7 @@ bool is_still_open(tcp::socket& socket) {
 
 struct ClientSession::Attempt {
   std::shared_ptr<Backend> backend;
+  uint64_t request_id = 0;
   std::unique_ptr<Upstream> upstream;
   int64_t started_ns = 0;
   bool request_is_head = false;
@@ -174,11 +183,15 @@ asio::awaitable<ClientSession::Next> ClientSession::serve_request() {
   if (request.upgrade) {
     co_return co_await respond_error(501, "protocol upgrades are not supported");
   }
-  size_t message_end = buffered.message_end;
+  exchange.inspected.clear();
+  if (worker_.routes_by_content() && is_inspected_route(request)) {
+    if (co_await inspect_body() == Next::kClose) co_return Next::kClose;
+  }
+  const size_t message_end = inspect_buffered_body().message_end;
   bool replayable = message_end != 0;
   streaming_body_ = !replayable;
-  request_bytes_ = replayable ? message_end : exchange.client_filled;
-  client_closing_ = !request.keep_alive;
+  request_bytes_ = replayable ? message_end : exchange_->client_filled;
+  client_closing_ = !exchange_->request.keep_alive;
   Next next = co_await forward(replayable);
   if (next == Next::kClose || !exchange_) co_return Next::kClose;
   // Keep the bytes of a pipelined next request.
@@ -193,7 +206,7 @@ asio::awaitable<ClientSession::Next> ClientSession::serve_request() {
 asio::awaitable<ClientSession::Next> ClientSession::read_head() {
   Exchange& exchange = *exchange_;
   http::Limits limits;
-  limits.max_head_bytes = exchange.capacity;
+  limits.max_head_bytes = exchange.client_capacity;
   http::ScanHint hint;
   set_deadline(Phase::kHeader, worker_.config().timeouts.header_ms);
   for (;;) {
@@ -204,12 +217,12 @@ asio::awaitable<ClientSession::Next> ClientSession::read_head() {
       bump(worker_.stats().bad_requests);
       co_return co_await respond_error(result.error_status, std::string(result.error_reason));
     }
-    if (exchange.client_filled == exchange.capacity) {
+    if (exchange.client_filled == exchange.client_capacity) {
       co_return co_await respond_error(431, "request head exceeds the limit");
     }
     auto [error, bytes] = co_await client_.async_read_some(
         asio::buffer(exchange.client_buffer.get() + exchange.client_filled,
-                     exchange.capacity - exchange.client_filled),
+                     exchange.client_capacity - exchange.client_filled),
         kNoThrow);
     if (error) {
       if (expired(Phase::kHeader) && exchange.client_filled > 0) {
@@ -226,14 +239,15 @@ void ClientSession::begin_request() {
   exchange.started_ns = worker_.now_ns();
   exchange.bytes_to_client = 0;
   exchange.attempts = 0;
+  exchange.request_number = worker_.next_request_number();
   total_deadline_ns_ = 0;
   total_expired_ = false;
   const http::Header* client_request_id = exchange.request.find("X-Request-Id");
   exchange.generated_request_id_length = 0;
   if (client_request_id == nullptr) {
-    int length = std::snprintf(
-        exchange.generated_request_id.data(), exchange.generated_request_id.size(), "%016llx",
-        static_cast<unsigned long long>(mix64(worker_.next_request_number())));
+    int length =
+        std::snprintf(exchange.generated_request_id.data(), exchange.generated_request_id.size(),
+                      "%016llx", static_cast<unsigned long long>(mix64(exchange.request_number)));
     exchange.generated_request_id_length = static_cast<uint8_t>(length);
   }
   if (!worker_.access_log().enabled()) return;
@@ -256,6 +270,73 @@ void ClientSession::log_request(int status, std::string_view backend, std::strin
   worker_.access_log().append(exchange.log_line.finish(
       status, exchange.bytes_to_client, duration_ms, backend, exchange.attempts, error));
   exchange.log_line.clear();
+}
+
+asio::awaitable<ClientSession::Next> ClientSession::inspect_body() {
+  if (co_await buffer_whole_body() == Next::kClose) co_return Next::kClose;
+  Exchange& exchange = *exchange_;
+  const http::RequestHead& request = exchange.request;
+  std::string decoded;
+  std::string_view body = exchange.client_bytes().substr(
+      request.head_bytes, inspect_buffered_body().message_end - request.head_bytes);
+  if (request.framing == http::BodyFraming::kChunked) {
+    http::ChunkedDecoder decoder;
+    (void)decoder.feed(body, [&decoded](std::string_view data) { decoded.append(data); });
+    body = decoded;
+  }
+  Status inspected = inspect_openai_body(body, exchange.inspected);
+  if (!inspected.ok()) {
+    bump(worker_.stats().bad_requests);
+    co_return co_await respond_error(400, inspected.message());
+  }
+  co_return Next::kKeepAlive;
+}
+
+asio::awaitable<ClientSession::Next> ClientSession::buffer_whole_body() {
+  Exchange& exchange = *exchange_;
+  const uint64_t limit = static_cast<uint64_t>(worker_.config().limits.inspect_body_bytes);
+  bool continue_sent = false;
+  for (;;) {
+    const BufferedBody buffered = inspect_buffered_body();
+    if (buffered.malformed) {
+      bump(worker_.stats().bad_requests);
+      co_return co_await respond_error(400, "malformed chunked request body");
+    }
+    if (buffered.message_end != 0) co_return Next::kKeepAlive;
+    if (buffered.payload_bytes > limit) {
+      co_return co_await respond_error(
+          413, "request body exceeds limits.inspect_body_bytes (" + std::to_string(limit) +
+                   " bytes), the most the gateway reads to route by content");
+    }
+    const http::RequestHead& request = exchange.request;
+    if (request.expect_continue && request.version.minor == 1 && !continue_sent &&
+        exchange.client_filled == request.head_bytes) {
+      continue_sent = true;
+      if (!co_await write_client("HTTP/1.1 100 Continue\r\n\r\n")) co_return Next::kClose;
+    }
+    if (exchange.client_filled == exchange.client_capacity) {
+      const size_t wanted =
+          request.framing == http::BodyFraming::kContentLength
+              ? request.head_bytes + static_cast<size_t>(request.content_length)
+              : std::min<size_t>(exchange.client_capacity * 2,
+                                 request.head_bytes + static_cast<size_t>(limit) * 2 + 4096);
+      exchange.grow_client_buffer(wanted);
+      // The head's views pointed into the old buffer: parse it again in the new one.
+      (void)http::parse_request(exchange.client_bytes(), exchange.request);
+    }
+    set_deadline(Phase::kBody, worker_.config().timeouts.idle_ms);
+    auto [error, bytes] = co_await client_.async_read_some(
+        asio::buffer(exchange.client_buffer.get() + exchange.client_filled,
+                     exchange.client_capacity - exchange.client_filled),
+        kNoThrow);
+    if (error) {
+      if (expired(Phase::kBody)) {
+        co_return co_await respond_error(408, "the request body did not arrive in time");
+      }
+      co_return Next::kClose;
+    }
+    exchange.client_filled += bytes;
+  }
 }
 
 ClientSession::BufferedBody ClientSession::inspect_buffered_body() const {
@@ -296,6 +377,21 @@ asio::awaitable<ClientSession::Next> ClientSession::forward(bool replayable) {
   bool stale_retry_used = false;
   RequestView view;
   view.hash_key = hash_bytes(exchange_->request.target);
+  const InspectedRequest& inspected = exchange_->inspected;
+  view.request_id = exchange_->request_number;
+  view.model = inspected.model;
+  view.prompt = inspected.prompt;
+  view.prefix_blocks = inspected.prefix_blocks;
+  view.expected_output_tokens = inspected.max_tokens;
+  view.affinity_key = inspected.user;
+  if (const http::Header* session = exchange_->request.find("X-Session-Id")) {
+    view.affinity_key = session->value;
+  }
+  if (!view.model.empty() && !worker_.serves_model(view.model)) {
+    co_return co_await respond_error(404,
+                                     "The model `" + std::string(view.model) + "` does not exist.",
+                                     true, "model_not_found");
+  }
   if (replayable) start_total_deadline();  // a streamed body starts it once it has been sent
 
   for (;;) {
@@ -303,6 +399,7 @@ asio::awaitable<ClientSession::Next> ClientSession::forward(bool replayable) {
     attempt.request_is_head = exchange_->request.method == "HEAD";
     std::string reason;
     attempt.backend = worker_.pick_backend(view, {excluded.data(), excluded_count}, reason);
+    attempt.request_id = view.request_id;
     if (!attempt.backend) co_return co_await respond_error(503, reason);
     ++exchange_->attempts;
     attempt.backend->in_flight.fetch_add(1, std::memory_order_relaxed);
@@ -438,7 +535,7 @@ asio::awaitable<bool> ClientSession::relay_request_body_rest(Attempt& attempt) {
   for (;;) {
     set_deadline(Phase::kBody, worker_.config().timeouts.idle_ms);
     auto [error, bytes] = co_await client_.async_read_some(
-        asio::buffer(exchange.client_buffer.get(), exchange.capacity), kNoThrow);
+        asio::buffer(exchange.client_buffer.get(), exchange.client_capacity), kNoThrow);
     if (error) {
       if (expired(Phase::kBody)) {
         fail_request_body(408, "the request body did not arrive in time");
@@ -625,6 +722,7 @@ void ClientSession::finish_attempt(Attempt& attempt, bool success) {
   }
   attempt.upstream.reset();
   worker_.record_backend_result(*attempt.backend, success);
+  worker_.request_finished(attempt.request_id, attempt.backend->id);
 }
 
 asio::awaitable<bool> ClientSession::write_client(std::string_view first, std::string_view second) {
@@ -636,11 +734,12 @@ asio::awaitable<bool> ClientSession::write_client(std::string_view first, std::s
 }
 
 asio::awaitable<ClientSession::Next> ClientSession::respond_error(int status, std::string message,
-                                                                  bool close) {
+                                                                  bool close,
+                                                                  std::string_view code) {
   Exchange& exchange = *exchange_;
   http::OutputBuffer body;
   body.append(R"({"error":{"code":")");
-  body.append(error_code_for(status));
+  body.append(code.empty() ? error_code_for(status) : code);
   body.append(R"(","message":)");
   append_json_string(body, message);
   body.append("}}\n");

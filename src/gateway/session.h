@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -12,6 +13,7 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include "gateway/access_log.h"
+#include "gateway/request_inspection.h"
 #include "gateway/worker.h"
 #include "http/chunked.h"
 #include "http/parser.h"
@@ -24,11 +26,13 @@ struct Exchange {
   explicit Exchange(size_t buffer_bytes)
       : client_buffer(std::make_unique<char[]>(buffer_bytes)),
         upstream_buffer(std::make_unique<char[]>(buffer_bytes)),
-        capacity(buffer_bytes) {}
+        capacity(buffer_bytes),
+        client_capacity(buffer_bytes) {}
 
   std::unique_ptr<char[]> client_buffer;
   std::unique_ptr<char[]> upstream_buffer;
-  size_t capacity;
+  size_t capacity;           // of upstream_buffer, and of client_buffer as first allocated
+  size_t client_capacity;    // of client_buffer: grows to hold a body that routing reads
   size_t client_filled = 0;  // bytes of client_buffer holding data
   size_t upstream_filled = 0;
   http::RequestHead request;
@@ -42,6 +46,18 @@ struct Exchange {
   std::array<char, 24> generated_request_id{};
   uint8_t generated_request_id_length = 0;  // 0: the client sent X-Request-Id
   AccessLogLine log_line;
+
+  uint64_t request_number = 0;  // the picker's request id
+  InspectedRequest inspected;   // filled when the policy or model routing reads the body
+
+  // Makes client_buffer hold at least `bytes`, keeping its contents (views into it go stale).
+  void grow_client_buffer(size_t bytes) {
+    if (bytes <= client_capacity) return;
+    auto bigger = std::make_unique<char[]>(bytes);
+    std::memcpy(bigger.get(), client_buffer.get(), client_filled);
+    client_buffer = std::move(bigger);
+    client_capacity = bytes;
+  }
 
   std::string_view generated_request_id_view() const {
     return {generated_request_id.data(), generated_request_id_length};
@@ -69,13 +85,18 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
 
   boost::asio::awaitable<Next> serve_request();
   boost::asio::awaitable<Next> read_head();
+  // Reads the rest of the request body into the (grown) buffer and parses it as JSON for routing;
+  // answers 400, 408 or 413 itself (kClose) when that fails.
+  boost::asio::awaitable<Next> inspect_body();
+  boost::asio::awaitable<Next> buffer_whole_body();
   boost::asio::awaitable<Next> forward(bool replayable);
   boost::asio::awaitable<bool> connect_upstream(Attempt& attempt);
   boost::asio::awaitable<bool> send_request(Attempt& attempt);
   boost::asio::awaitable<bool> read_response_head(Attempt& attempt);
   boost::asio::awaitable<Next> relay_response(Attempt& attempt);
   boost::asio::awaitable<bool> relay_request_body_rest(Attempt& attempt);
-  boost::asio::awaitable<Next> respond_error(int status, std::string message, bool close = true);
+  boost::asio::awaitable<Next> respond_error(int status, std::string message, bool close = true,
+                                             std::string_view code = {});
   boost::asio::awaitable<bool> write_client(std::string_view first, std::string_view second = {});
 
   void begin_request();

@@ -164,12 +164,30 @@ void Worker::refresh_backends() {
   backends_ = registry_.snapshot();
   backends_generation_ = generation;
   views_.assign(backends_->size(), BackendView{});
+  view_models_.assign(backends_->size(), std::string_view{});
+  any_model_label_ = false;
   for (size_t index = 0; index < backends_->size(); ++index) {
     const Backend& backend = *(*backends_)[index];
     views_[index].id = backend.id;
     views_[index].name = backend.config.name;
+    if (auto label = backend.config.labels.find("model"); label != backend.config.labels.end()) {
+      view_models_[index] = label->second;
+      any_model_label_ = true;
+    }
   }
   picker_->on_backends_changed(views_);
+}
+
+void Worker::fill_reported_load(const Backend& backend, int64_t now_ns, LoadReport& load) const {
+  constexpr auto kRelaxed = std::memory_order_relaxed;
+  const int64_t reported_at = backend.reported_at_ns.load(std::memory_order_acquire);
+  load.fresh = reported_at != 0 && now_ns - reported_at <= config_->scrape.stale_after_ms * 1000000;
+  if (!load.fresh) return;
+  load.queue_depth = backend.reported_queue_depth.load(kRelaxed);
+  load.running = backend.reported_running.load(kRelaxed);
+  load.kv_cache_usage = backend.reported_kv_cache_usage.load(kRelaxed);
+  load.kv_blocks_total = backend.reported_kv_blocks_total.load(kRelaxed);
+  load.prefix_cache_hit_rate = backend.reported_prefix_hit_rate.load(kRelaxed);
 }
 
 std::shared_ptr<Backend> Worker::pick_backend(const RequestView& request,
@@ -182,9 +200,13 @@ std::shared_ptr<Backend> Worker::pick_backend(const RequestView& request,
     BackendView& view = views_[index];
     view.weight = backend.weight.load(std::memory_order_relaxed);
     view.draining = backend.draining.load(std::memory_order_relaxed);
-    view.healthy = backend.healthy_at(now) &&
+    // Another model's backend counts as unhealthy for this request.
+    const bool other_model =
+        !request.model.empty() && any_model_label_ && view_models_[index] != request.model;
+    view.healthy = backend.healthy_at(now) && !other_model &&
                    std::find(excluded.begin(), excluded.end(), backend.id) == excluded.end();
     view.in_flight = backend.in_flight.load(std::memory_order_relaxed);
+    fill_reported_load(backend, now, view.load);
   }
   PickResult picked = picker_->pick(request, views_);
   if (!picked.ok()) {
@@ -192,6 +214,17 @@ std::shared_ptr<Backend> Worker::pick_backend(const RequestView& request,
     return nullptr;
   }
   return (*backends_)[*picked];
+}
+
+bool Worker::routes_by_content() {
+  refresh_backends();
+  return any_model_label_ || picker_->needs_request_body();
+}
+
+bool Worker::serves_model(std::string_view model) {
+  refresh_backends();
+  if (!any_model_label_) return true;
+  return std::find(view_models_.begin(), view_models_.end(), model) != view_models_.end();
 }
 
 void Worker::record_backend_result(Backend& backend, bool success) {

@@ -62,6 +62,14 @@ class Worker {
   std::shared_ptr<Backend> pick_backend(const RequestView& request,
                                         std::span<const uint32_t> excluded, std::string& reason);
   void observe(const Outcome& outcome) { picker_->observe(outcome); }
+  void request_finished(uint64_t request_id, uint32_t backend_id) {
+    picker_->request_finished(request_id, backend_id);
+  }
+  // Whether requests to the OpenAI endpoints have their JSON body read before a backend is
+  // picked: the policy needs it, or some backend has a `model` label to route by.
+  bool routes_by_content();
+  // False when backends carry `model` labels and none of them is `model`.
+  bool serves_model(std::string_view model);
   // Passive health: failures in a row eject a backend for a back-off that doubles each time.
   void record_backend_result(Backend& backend, bool success);
   // The retry budget: retries stay under budget_ratio of requests (plus a small floor).
@@ -78,6 +86,8 @@ class Worker {
   boost::asio::awaitable<void> accept_loop(boost::asio::ip::tcp::acceptor& acceptor);
   boost::asio::awaitable<void> tick_loop();
   void refresh_backends();
+  // The backend's scraped load, marked fresh only when newer than scrape.stale_after.
+  void fill_reported_load(const Backend& backend, int64_t now_ns, LoadReport& load) const;
   void expire_deadlines();
   void close_stale_upstreams();
 
@@ -95,6 +105,8 @@ class Worker {
   uint64_t backends_generation_ = 0;
   std::shared_ptr<const BackendList> backends_;
   std::vector<BackendView> views_;
+  std::vector<std::string_view> view_models_;  // each backend's `model` label ("" without one)
+  bool any_model_label_ = false;
   // Pooled keep-alive connections, indexed by Backend::id.
   std::vector<std::vector<std::unique_ptr<Upstream>>> idle_upstreams_;
   std::vector<std::unique_ptr<Exchange>> free_exchanges_;

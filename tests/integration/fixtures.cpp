@@ -78,7 +78,7 @@ bool TestBackend::set_health(int status) const {
 }
 
 BackendEntry entry(const TestBackend& backend, uint32_t weight) {
-  return {backend.name(), backend.port(), weight};
+  return {backend.name(), backend.port(), weight, ""};
 }
 
 std::map<std::string, int> tally_backends(uint16_t port, int requests) {
@@ -91,6 +91,18 @@ std::map<std::string, int> tally_backends(uint16_t port, int requests) {
     ++counts[key];
   }
   return counts;
+}
+
+std::optional<double> metric_value(const std::string& exposition, const std::string& series) {
+  size_t at = 0;
+  for (;;) {
+    at = exposition.find(series + " ", at);
+    if (at == std::string::npos) return std::nullopt;
+    if (at == 0 || exposition[at - 1] == '\n') break;
+    at += series.size();
+  }
+  size_t value_start = at + series.size() + 1;
+  return std::stod(exposition.substr(value_start, exposition.find('\n', value_start)));
 }
 
 std::unique_ptr<TestGateway> TestGateway::start(const std::vector<BackendEntry>& backends,
@@ -130,7 +142,8 @@ std::string TestGateway::write_config(const std::vector<BackendEntry>& backends,
   for (const BackendEntry& backend : backends) {
     config_text_ += "    - {name: " + backend.name +
                     ", url: http://127.0.0.1:" + std::to_string(backend.port) +
-                    ", weight: " + std::to_string(backend.weight) + "}\n";
+                    ", weight: " + std::to_string(backend.weight) +
+                    (backend.labels.empty() ? "" : ", labels: " + backend.labels) + "}\n";
   }
   config_text_ += settings;
   return dir_.write_file("gateway.yaml", config_text_);

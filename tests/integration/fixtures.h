@@ -60,6 +60,7 @@ struct BackendEntry {
   std::string name;
   uint16_t port = 0;
   uint32_t weight = 1;
+  std::string labels;  // a YAML map such as "{model: qwen}", or empty
 };
 
 BackendEntry entry(const TestBackend& backend, uint32_t weight = 1);
@@ -67,6 +68,9 @@ BackendEntry entry(const TestBackend& backend, uint32_t weight = 1);
 // Which backend (X-Fulcrum-Backend) answered each of `requests` GETs of /, each on a new
 // connection; "status N" for anything but 200, "no response" when none came.
 std::map<std::string, int> tally_backends(uint16_t port, int requests);
+
+// The value of one series (name with its labels, as printed) in a Prometheus exposition.
+std::optional<double> metric_value(const std::string& exposition, const std::string& series);
 
 // `fulcrum gateway` with a config written to its own temp dir and a free listen port.
 class TestGateway {

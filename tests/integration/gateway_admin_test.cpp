@@ -38,19 +38,6 @@ boost::json::object json_object(const HttpResponse& response) {
   return boost::json::parse(response.body).as_object();
 }
 
-// The value of one series (name with its labels, as printed) in a Prometheus exposition.
-std::optional<double> metric_value(const std::string& exposition, const std::string& series) {
-  size_t at = 0;
-  for (;;) {
-    at = exposition.find(series + " ", at);
-    if (at == std::string::npos) return std::nullopt;
-    if (at == 0 || exposition[at - 1] == '\n') break;
-    at += series.size();
-  }
-  size_t value_start = at + series.size() + 1;
-  return std::stod(exposition.substr(value_start, exposition.find('\n', value_start)));
-}
-
 class GatewayAdminTest : public ::testing::Test {
  protected:
   void SetUp() override {

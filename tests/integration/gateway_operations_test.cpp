@@ -229,5 +229,57 @@ TEST(GatewayOperationsTest, TotalTimeoutAnswers504OrClosesAStreamThatRunsOver) {
   EXPECT_EQ(tally_backends(gateway->port(), 3), (Tally{{"a", 3}}));
 }
 
+bool set_reported_metrics(const TestBackend& backend, const std::string& exposition) {
+  auto response =
+      fetch_once(backend.port(), "POST /set-metrics HTTP/1.1\r\nHost: b\r\nContent-Length: " +
+                                     std::to_string(exposition.size()) + "\r\n\r\n" + exposition);
+  return response && response->status == 200;
+}
+
+std::string gateway_metrics(uint16_t admin_port) {
+  auto response = fetch_once(admin_port, get_request("/metrics"));
+  return response ? response->body : "";
+}
+
+TEST(GatewayOperationsTest, ScrapesTheLoadBackendsReportAndCountsFailedScrapes) {
+  auto a = TestBackend::start("a");
+  auto b = TestBackend::start("b");
+  ASSERT_TRUE(a && b);
+  ASSERT_TRUE(
+      set_reported_metrics(*a,
+                           "# TYPE vllm:num_requests_waiting gauge\n"
+                           "vllm:num_requests_waiting{engine=\"0\",model_name=\"m\"} 7.0\n"
+                           "vllm:num_requests_running{engine=\"0\",model_name=\"m\"} 2.0\n"
+                           "vllm:kv_cache_usage_perc{engine=\"0\",model_name=\"m\"} 0.25\n"));
+  ASSERT_TRUE(set_reported_metrics(*b, "<html>a page, not metrics</html>\n"));
+  const uint16_t admin_port = find_free_port();
+  auto gateway = TestGateway::start(
+      {entry(*a), entry(*b)},
+      "  workers: 1\n  scrape: {interval: 50ms, timeout: 50ms, stale_after: 1s}\n"
+      "  admin: {listen: 127.0.0.1:" +
+          std::to_string(admin_port) + "}\n");
+  ASSERT_TRUE(gateway);
+  std::string metrics;
+  ASSERT_TRUE(eventually([&] {
+    metrics = gateway_metrics(admin_port);
+    return metric_value(metrics, "fulcrum_gateway_backend_scrape_failures_total{backend=\"b\"}")
+                   .value_or(0) >= 2 &&
+           metric_value(metrics, "fulcrum_gateway_backend_load_report_age_seconds{backend=\"a\"}")
+                   .value_or(-1) >= 0;
+  })) << metrics;
+  EXPECT_EQ(metric_value(metrics, "fulcrum_gateway_backend_reported_queue_depth{backend=\"a\"}"),
+            7.0);
+  EXPECT_EQ(metric_value(metrics, "fulcrum_gateway_backend_reported_running{backend=\"a\"}"), 2.0);
+  EXPECT_EQ(metric_value(metrics, "fulcrum_gateway_backend_reported_kv_cache_usage{backend=\"a\"}"),
+            0.25);
+  EXPECT_EQ(metric_value(metrics, "fulcrum_gateway_backend_scrape_failures_total{backend=\"a\"}"),
+            0.0);
+  EXPECT_EQ(metric_value(metrics, "fulcrum_gateway_backend_load_report_age_seconds{backend=\"b\"}"),
+            -1.0);
+  // Scrapes and proxied traffic do not mix: the backends counted no scrape as a request.
+  EXPECT_EQ(tally_backends(gateway->port(), 4), (Tally{{"a", 2}, {"b", 2}}));
+  EXPECT_EQ(a->stats()->requests, 2u);
+}
+
 }  // namespace
 }  // namespace fulcrum::integration

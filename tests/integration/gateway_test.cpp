@@ -571,7 +571,7 @@ TEST(GatewayTest, StalePooledConnectionIsNotAFailure) {
 
 TEST(GatewayTest, NoReachableBackendIs503WithAJsonError) {
   // Nothing listens on the port of "gone"; with no retries its connect failure is final.
-  auto gateway = TestGateway::start({BackendEntry{"gone", find_free_port(), 1}},
+  auto gateway = TestGateway::start({BackendEntry{"gone", find_free_port(), 1, ""}},
                                     "  workers: 1\n  retries: {attempts: 0}\n");
   ASSERT_STARTED(gateway);
   auto response = fetch_once(gateway->port(), get_request("/"));

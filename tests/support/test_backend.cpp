@@ -38,8 +38,9 @@ constexpr std::string_view kUsage =
     "  --port 0 (default) picks a free port and prints \"listening on PORT\"\n"
     "  --idle-timeout-ms closes a keep-alive connection idle that long (default: never)\n"
     "paths: /echo /status/CODE /sleep/MS /sse?events=N&interval_ms=M /chunked?chunks=N\n"
-    "       /big?bytes=N /abort /close /stats /health /set-health/CODE; anything else answers "
-    "NAME\n";
+    "       /big?bytes=N /abort /close /stats /health /set-health/CODE\n"
+    "       /metrics (POST /set-metrics sets its text)\n"
+    "       /v1/... answers {\"backend\":NAME,\"body_bytes\":N}; anything else answers NAME\n";
 
 struct Options {
   uint16_t port = 0;
@@ -52,6 +53,7 @@ struct Counters {
   uint64_t connections = 0;
   uint64_t health_checks = 0;
   uint64_t health_status = 200;  // what /health answers; set by /set-health/CODE
+  std::string metrics_text;      // what /metrics answers (404 while empty); set by /set-metrics
 };
 
 std::optional<uint64_t> parse_number(std::string_view text) {
@@ -198,7 +200,20 @@ class Connection : public std::enable_shared_from_this<Connection> {
       counters_.health_status = *status;
       co_return co_await write(simple_response(200, "health " + std::to_string(*status) + "\n"));
     }
+    if (path == "/metrics") {
+      if (counters_.metrics_text.empty()) co_return co_await write(simple_response(404, "none\n"));
+      co_return co_await write(simple_response(200, counters_.metrics_text));
+    }
+    if (path == "/set-metrics") {
+      counters_.metrics_text = body;
+      co_return co_await write(simple_response(200, "metrics set\n"));
+    }
     if (path != "/stats") ++counters_.requests;
+    if (path.starts_with("/v1/")) {  // an OpenAI-style endpoint: says who got how much body
+      co_return co_await write(
+          simple_response(200, "{\"backend\":\"" + options_.name +
+                                   "\",\"body_bytes\":" + std::to_string(body.size()) + "}\n"));
+    }
     if (path == "/echo") {
       co_return co_await write(simple_response(200, request_line + "\n" + fields + "\n" + body));
     }

@@ -75,6 +75,7 @@ TEST(GatewayConfigTest, ReadsHealthChecksAccessLogAndTotalTimeout) {
   health_check: {path: /ready, interval: 2s, timeout: 500ms, rise: 3, fall: 4, expect_status: 200-204}
   access_log: /var/log/fulcrum/access.log
   timeouts: {total: 5m}
+  scrape: {path: /stats/metrics, interval: 250ms, timeout: 100ms, stale_after: 2s}
 )",
                                      "gw.yaml");
   ASSERT_TRUE(config.ok()) << config.error_message();
@@ -90,6 +91,11 @@ TEST(GatewayConfigTest, ReadsHealthChecksAccessLogAndTotalTimeout) {
   EXPECT_TRUE(config->access_log.enabled);
   EXPECT_EQ(config->access_log.path, "/var/log/fulcrum/access.log");
   EXPECT_EQ(config->timeouts.total_ms, 300000);
+  EXPECT_TRUE(config->scrape.enabled);
+  EXPECT_EQ(config->scrape.path, "/stats/metrics");
+  EXPECT_EQ(config->scrape.interval_ms, 250);
+  EXPECT_EQ(config->scrape.timeout_ms, 100);
+  EXPECT_EQ(config->scrape.stale_after_ms, 2000);
 
   auto defaults = parse_gateway_config(
       "gateway:\n  backends: []\n  health_check: {}\n  access_log: {path: '-'}\n", "gw.yaml");
@@ -131,6 +137,10 @@ TEST(GatewayConfigTest, HealthCheckErrorsNameTheKey) {
       parse_gateway_config("gateway:\n  backends: []\n  health_check: {port: 9}\n", "gw.yaml");
   ASSERT_FALSE(unknown.ok());
   EXPECT_NE(unknown.error_message().find("port"), std::string::npos) << unknown.error_message();
+  auto stale = parse_gateway_config(
+      "gateway:\n  backends: []\n  scrape: {interval: 1s, stale_after: 500ms}\n", "gw.yaml");
+  EXPECT_EQ(stale.error_message(),
+            "gw.yaml:3: gateway.scrape.stale_after: must be at least the interval (1000ms)");
   auto log = parse_gateway_config("gateway:\n  backends: []\n  access_log: ''\n", "gw.yaml");
   EXPECT_EQ(log.error_message(),
             "gw.yaml:3: gateway.access_log: expected a file path, or - for standard output");
