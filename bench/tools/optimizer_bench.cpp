@@ -45,7 +45,8 @@ std::vector<Size> parse_sizes(const char* text) {
   size_t start = 0;
   while (start < list.size()) {
     size_t comma = list.find(',', start);
-    std::string item = list.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    std::string item =
+        list.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
     size_t cross = item.find('x');
     sizes.push_back({std::stoul(item.substr(0, cross)), std::stoul(item.substr(cross + 1))});
     start = comma == std::string::npos ? list.size() : comma + 1;
@@ -72,14 +73,17 @@ double milp_seconds_for(const Settings& settings, const Size& size) {
 void dag_table(const Settings& settings) {
   std::printf("DAG plan, objective makespan (%d seeds per size; MILP gap target %.0f%%)\n\n",
               settings.seeds, settings.gap * 100);
-  std::printf("| tasks x nodes | solver | mean time s | max time s | makespan / HEFT | makespan / greedy | mean gap | optimal | note |\n");
+  std::printf(
+      "| tasks x nodes | solver | mean time s | max time s | makespan / HEFT | makespan / greedy | "
+      "mean gap | optimal | note |\n");
   std::printf("|---|---|---|---|---|---|---|---|---|\n");
   for (const Size& size : settings.sizes) {
     const char* solvers[] = {"greedy", "heft", "anneal", "milp"};
     Sums sums[4];
     std::string notes[4];
     for (int seed = 1; seed <= settings.seeds; ++seed) {
-      PlanInstance instance = generate_plan_instance({size.tasks, size.nodes, static_cast<uint64_t>(seed), 2, true, false});
+      PlanInstance instance = generate_plan_instance(
+          {size.tasks, size.nodes, static_cast<uint64_t>(seed), 2, true, false});
       PlanProblem problem = PlanProblem::create(instance.cluster, instance.tasks).value();
       PlanResult results[4];
       for (int solver = 0; solver < 4; ++solver) {
@@ -104,37 +108,47 @@ void dag_table(const Settings& settings) {
         sum.optimal += result.status == SolveStatus::kOptimal ? 1 : 0;
         sum.invalid += validate_plan(instance.cluster, instance.tasks, result.plan).ok() ? 0 : 1;
         ++sum.runs;
-        if (solver == 3 && result.solver != "milp") notes[solver] = "fell back: " + result.note.substr(0, 60);
-        if (solver == 3 && result.solver == "milp" && notes[solver].empty()) notes[solver] = result.note.substr(0, 60);
+        if (solver == 3 && result.solver != "milp")
+          notes[solver] = "fell back: " + result.note.substr(0, 60);
+        if (solver == 3 && result.solver == "milp" && notes[solver].empty())
+          notes[solver] = result.note.substr(0, 60);
       }
     }
     for (int solver = 0; solver < 4; ++solver) {
       const Sums& sum = sums[solver];
       double runs = sum.runs;
-      std::printf("| %zu x %zu | %s | %.3f | %.3f | %.4f | %.4f | %.2f%% | %d/%d | %s%s |\n", size.tasks, size.nodes,
-                  solvers[solver], sum.seconds / runs, sum.worst_seconds, sum.versus_heft / runs,
-                  sum.versus_greedy / runs, 100 * sum.gap / runs, sum.optimal, sum.runs,
-                  sum.invalid > 0 ? "INVALID PLANS " : "", notes[solver].c_str());
+      std::printf("| %zu x %zu | %s | %.3f | %.3f | %.4f | %.4f | %.2f%% | %d/%d | %s%s |\n",
+                  size.tasks, size.nodes, solvers[solver], sum.seconds / runs, sum.worst_seconds,
+                  sum.versus_heft / runs, sum.versus_greedy / runs, 100 * sum.gap / runs,
+                  sum.optimal, sum.runs, sum.invalid > 0 ? "INVALID PLANS " : "",
+                  notes[solver].c_str());
       std::fflush(stdout);
     }
   }
 }
 
 void batch_table(const Settings& settings) {
-  std::printf("\nBatch placement of independent tasks (MILP gap target %.0f%%; greedy = best_fit placer)\n\n",
-              settings.gap * 100);
-  std::printf("| tasks x nodes | objective | MILP mean time s | MILP max time s | MILP / greedy | mean gap | optimal | fallbacks |\n");
+  std::printf(
+      "\nBatch placement of independent tasks (MILP gap target %.0f%%; greedy = best_fit "
+      "placer)\n\n",
+      settings.gap * 100);
+  std::printf(
+      "| tasks x nodes | objective | MILP mean time s | MILP max time s | MILP / greedy | mean gap "
+      "| optimal | fallbacks |\n");
   std::printf("|---|---|---|---|---|---|---|---|\n");
   for (const Size& size : settings.sizes) {
-    for (BatchObjective objective : {BatchObjective::kPlacedWork, BatchObjective::kBalance, BatchObjective::kEnergy}) {
+    for (BatchObjective objective :
+         {BatchObjective::kPlacedWork, BatchObjective::kBalance, BatchObjective::kEnergy}) {
       double seconds = 0, worst = 0, ratio = 0, gap = 0;
       int optimal = 0, fallbacks = 0;
       for (int seed = 1; seed <= settings.seeds; ++seed) {
         // Twice as many tasks as fit, so that placed work has a choice to make.
-        PlanInstance instance = generate_plan_instance({size.tasks, size.nodes, static_cast<uint64_t>(seed), 2, false, false});
+        PlanInstance instance = generate_plan_instance(
+            {size.tasks, size.nodes, static_cast<uint64_t>(seed), 2, false, false});
         Cluster greedy_cluster = instance.cluster;
         Placement greedy = make_placer("best_fit").value()->place(greedy_cluster, instance.tasks);
-        double greedy_value = batch_objective_value(instance.cluster, instance.tasks, greedy, objective);
+        double greedy_value =
+            batch_objective_value(instance.cluster, instance.tasks, greedy, objective);
         BatchOptions options;
         options.objective = objective;
         options.milp.time_limit_seconds = milp_seconds_for(settings, size);
@@ -148,9 +162,10 @@ void batch_table(const Settings& settings) {
         optimal += result.status == SolveStatus::kOptimal ? 1 : 0;
         fallbacks += result.solver == "milp" ? 0 : 1;
       }
-      std::printf("| %zu x %zu | %s | %.3f | %.3f | %.4f | %.2f%% | %d/%d | %d |\n", size.tasks, size.nodes,
-                  std::string(batch_objective_name(objective)).c_str(), seconds / settings.seeds, worst,
-                  ratio / settings.seeds, 100 * gap / settings.seeds, optimal, settings.seeds, fallbacks);
+      std::printf("| %zu x %zu | %s | %.3f | %.3f | %.4f | %.2f%% | %d/%d | %d |\n", size.tasks,
+                  size.nodes, std::string(batch_objective_name(objective)).c_str(),
+                  seconds / settings.seeds, worst, ratio / settings.seeds,
+                  100 * gap / settings.seeds, optimal, settings.seeds, fallbacks);
       std::fflush(stdout);
     }
   }

@@ -146,7 +146,8 @@ BatchResult place_wave(Cluster& cluster, std::span<const Task> wave, BatchObject
   result.placement = make_placer(placer_name).value()->place(cluster, wave);
   result.solver = "greedy (" + placer_name + ")";
   result.status = result.placement.all_placed() ? SolveStatus::kFeasible : SolveStatus::kInfeasible;
-  if (!result.placement.all_placed()) result.note = "capacity: " + result.placement.unplaced[0].reason;
+  if (!result.placement.all_placed())
+    result.note = "capacity: " + result.placement.unplaced[0].reason;
   result.objective = batch_objective_value(before, wave, result.placement, objective);
   result.bound = objective == BatchObjective::kBalance ? 0 : result.objective;
   return result;
@@ -154,10 +155,12 @@ BatchResult place_wave(Cluster& cluster, std::span<const Task> wave, BatchObject
 
 // balance and energy are placement objectives: the graph runs wave by wave (a wave starts when
 // the previous one has finished) and each wave is one batch placement of independent tasks.
-int run_wave_placement(const Cluster& cluster, std::vector<Task> tasks, const PlanOptions& options) {
+int run_wave_placement(const Cluster& cluster, std::vector<Task> tasks,
+                       const PlanOptions& options) {
   if (options.solver != "milp" && options.solver != "greedy") {
-    return report_bad_input(invalid_argument("--objective " + options.objective +
-                                             " is a placement objective: use --solver milp or greedy"));
+    return report_bad_input(
+        invalid_argument("--objective " + options.objective +
+                         " is a placement objective: use --solver milp or greedy"));
   }
   BatchObjective objective = parse_batch_objective(options.objective).value();
   auto waves = dependency_waves(tasks);
@@ -171,8 +174,9 @@ int run_wave_placement(const Cluster& cluster, std::vector<Task> tasks, const Pl
     std::vector<Task> wave;
     for (size_t index : wave_indices) wave.push_back(tasks[index]);
     Cluster fresh = cluster;
-    BatchResult placed = place_wave(fresh, wave, objective, options,
-                                    options.time_limit_seconds / static_cast<double>(waves->size()));
+    BatchResult placed =
+        place_wave(fresh, wave, objective, options,
+                   options.time_limit_seconds / static_cast<double>(waves->size()));
     total.solver = placed.solver;
     total.solve_seconds += placed.solve_seconds;
     if (placed.status == SolveStatus::kInfeasible) {
@@ -184,7 +188,8 @@ int run_wave_placement(const Cluster& cluster, std::vector<Task> tasks, const Pl
       total.status = placed.status;
     }
     bool by_max = objective == BatchObjective::kBalance;
-    total.objective = by_max ? std::max(total.objective, placed.objective) : total.objective + placed.objective;
+    total.objective =
+        by_max ? std::max(total.objective, placed.objective) : total.objective + placed.objective;
     total.bound = by_max ? std::max(total.bound, placed.bound) : total.bound + placed.bound;
     if (!placed.note.empty()) total.note = placed.note;
     int64_t wave_end_ms = wave_start_ms;
@@ -193,8 +198,10 @@ int run_wave_placement(const Cluster& cluster, std::vector<Task> tasks, const Pl
           std::find_if(wave.begin(), wave.end(),
                        [&](const Task& candidate) { return candidate.id == assignment.task_id; }) -
           wave.begin())];
-      int64_t end_ms = wave_start_ms + duration_on(tasks[task], cluster.node(assignment.node_index));
-      total.plan.replicas.push_back({task, assignment.replica, assignment.node_index, wave_start_ms, end_ms});
+      int64_t end_ms =
+          wave_start_ms + duration_on(tasks[task], cluster.node(assignment.node_index));
+      total.plan.replicas.push_back(
+          {task, assignment.replica, assignment.node_index, wave_start_ms, end_ms});
       wave_end_ms = std::max(wave_end_ms, end_ms);
     }
     wave_start_ms = wave_end_ms;
@@ -211,20 +218,26 @@ int run_wave_placement(const Cluster& cluster, std::vector<Task> tasks, const Pl
   print_plan_table(*problem, total.plan, std::cout);
   bool balance = objective == BatchObjective::kBalance;
   auto value_text = [balance](double value) {
-    return balance ? percent_text(value) + " peak utilization" : format_number(std::round(value * 10) / 10) + " W summed over waves";
+    return balance ? percent_text(value) + " peak utilization"
+                   : format_number(std::round(value * 10) / 10) + " W summed over waves";
   };
   std::cout << '\n'
             << options.objective << ": " << value_text(total.objective) << '\n'
             << "bound: " << value_text(total.bound) << '\n'
-            << "gap: " << percent_text(std::abs(total.objective - total.bound) / std::max(1e-9, std::abs(total.objective)))
+            << "gap: "
+            << percent_text(std::abs(total.objective - total.bound) /
+                            std::max(1e-9, std::abs(total.objective)))
             << '\n'
             << "status: " << solve_status_name(total.status) << '\n'
             << "solver: " << total.solver << '\n'
             << "time: " << seconds_text(total.solve_seconds) << '\n'
-            << "waves: " << waves->size() << ", makespan " << clock_text(plan_makespan(total.plan)) << '\n';
+            << "waves: " << waves->size() << ", makespan " << clock_text(plan_makespan(total.plan))
+            << '\n';
   if (!total.note.empty()) std::cout << "note: " << total.note << '\n';
   if (!options.gantt_file.empty()) {
-    if (Status written = write_text(options.gantt_file, gantt_svg(*problem, total.plan, "fulcrum plan: " + options.objective));
+    if (Status written =
+            write_text(options.gantt_file,
+                       gantt_svg(*problem, total.plan, "fulcrum plan: " + options.objective));
         !written.ok()) {
       return report_bad_input(written);
     }
@@ -238,8 +251,8 @@ int run_plan(const PlanOptions& options) {
   auto tasks = load_tasks_file(options.tasks_file);
   if (!tasks.ok()) return report_bad_input(tasks.status());
   if (!options.gantt_file.empty() && !options.gantt_file.ends_with(".svg")) {
-    return report_bad_input(invalid_argument("--gantt \"" + options.gantt_file +
-                                             "\": only .svg charts are written"));
+    return report_bad_input(
+        invalid_argument("--gantt \"" + options.gantt_file + "\": only .svg charts are written"));
   }
   if (options.objective == "balance" || options.objective == "energy") {
     return run_wave_placement(*cluster, *tasks, options);

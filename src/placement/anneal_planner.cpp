@@ -17,7 +17,8 @@ struct Candidate {
 };
 
 int64_t default_iterations(const PlanProblem& problem) {
-  int64_t size = static_cast<int64_t>(problem.task_count() * std::max<size_t>(1, problem.node_count()));
+  int64_t size =
+      static_cast<int64_t>(problem.task_count() * std::max<size_t>(1, problem.node_count()));
   return std::clamp<int64_t>(4'000'000 / std::max<int64_t>(1, size), 100, 3000);
 }
 

@@ -15,14 +15,10 @@ namespace fulcrum {
 
 std::string_view batch_objective_name(BatchObjective objective) {
   switch (objective) {
-    case BatchObjective::kPlacedWork:
-      return "placed_work";
-    case BatchObjective::kBalance:
-      return "balance";
-    case BatchObjective::kEnergy:
-      return "energy";
-    case BatchObjective::kThroughput:
-      return "throughput";
+    case BatchObjective::kPlacedWork: return "placed_work";
+    case BatchObjective::kBalance: return "balance";
+    case BatchObjective::kEnergy: return "energy";
+    case BatchObjective::kThroughput: return "throughput";
   }
   return "unknown";
 }
@@ -100,13 +96,14 @@ struct Assigned {
 struct BatchModel {
   MilpModel model;
   std::vector<Assigned> assigned;
-  std::vector<int> placed;           // p[j]
-  std::vector<int> on;               // on[n] or -1
-  int utilization = -1;              // U
-  double constant = 0;               // objective part fixed by what is already allocated
+  std::vector<int> placed;  // p[j]
+  std::vector<int> on;      // on[n] or -1
+  int utilization = -1;     // U
+  double constant = 0;      // objective part fixed by what is already allocated
 };
 
-BatchModel build_base(const Cluster& cluster, std::span<const Task> tasks, const BatchOptions& options) {
+BatchModel build_base(const Cluster& cluster, std::span<const Task> tasks,
+                      const BatchOptions& options) {
   BatchModel built;
   MilpModel& model = built.model;
   std::vector<std::vector<std::pair<size_t, int>>> by_node(cluster.size());
@@ -145,7 +142,8 @@ BatchModel build_base(const Cluster& cluster, std::span<const Task> tasks, const
                     static_cast<double>(available) / scale, terms);
     };
     capacity_row("cpu", free.cpu_millis, [](const ResourceVector& d) { return d.cpu_millis; });
-    capacity_row("memory", free.memory_bytes, [](const ResourceVector& d) { return d.memory_bytes; });
+    capacity_row("memory", free.memory_bytes,
+                 [](const ResourceVector& d) { return d.memory_bytes; });
     capacity_row("gpu", free.gpu_milli, [](const ResourceVector& d) { return d.gpu_milli; });
     std::map<std::string, bool> extended;
     for (const auto& [task, column] : by_node[node]) {
@@ -202,13 +200,15 @@ void set_energy_objective(BatchModel& built, const Cluster& cluster, std::span<c
     model.set_cost(entry.column, dynamic_watts(spec) * power_share(tasks[entry.task].demand, spec));
     if (!spec.allocated.is_zero()) continue;
     int& on = built.on[entry.node];
-    if (on < 0) on = model.add_variable("on_" + std::to_string(entry.node), 0, 1, idle_watts(spec), true);
-    model.add_row("powered_" + std::to_string(entry.task) + "_" + std::to_string(entry.node), -1e30, 0,
-                  {{entry.column, 1}, {on, -tasks[entry.task].replicas}});
+    if (on < 0)
+      on = model.add_variable("on_" + std::to_string(entry.node), 0, 1, idle_watts(spec), true);
+    model.add_row("powered_" + std::to_string(entry.task) + "_" + std::to_string(entry.node), -1e30,
+                  0, {{entry.column, 1}, {on, -tasks[entry.task].replicas}});
   }
 }
 
-void set_throughput_objective(BatchModel& built, const Cluster& cluster, std::span<const Task> tasks) {
+void set_throughput_objective(BatchModel& built, const Cluster& cluster,
+                              std::span<const Task> tasks) {
   for (const Assigned& entry : built.assigned) {
     const Task& task = tasks[entry.task];
     built.model.set_cost(entry.column, -speed_ratio(cluster, task, entry.node) / task.replicas);
@@ -216,7 +216,8 @@ void set_throughput_objective(BatchModel& built, const Cluster& cluster, std::sp
 }
 
 // Replica counts per (task, node) of a placement.
-std::map<std::pair<size_t, size_t>, int> counts_of(std::span<const Task> tasks, const Placement& placement) {
+std::map<std::pair<size_t, size_t>, int> counts_of(std::span<const Task> tasks,
+                                                   const Placement& placement) {
   std::map<std::string_view, size_t> index;
   for (size_t task = 0; task < tasks.size(); ++task) index[tasks[task].id] = task;
   std::map<std::pair<size_t, size_t>, int> counts;
@@ -227,8 +228,9 @@ std::map<std::pair<size_t, size_t>, int> counts_of(std::span<const Task> tasks, 
 }
 
 // Values of every model variable for `placement`, or empty when the model cannot express it.
-std::vector<double> warm_values(const BatchModel& built, const Cluster& cluster, std::span<const Task> tasks,
-                                const Placement& placement, const BatchOptions& options) {
+std::vector<double> warm_values(const BatchModel& built, const Cluster& cluster,
+                                std::span<const Task> tasks, const Placement& placement,
+                                const BatchOptions& options) {
   std::vector<double> values(built.model.variable_count(), 0);
   auto counts = counts_of(tasks, placement);
   for (const Assigned& entry : built.assigned) {
@@ -241,7 +243,8 @@ std::vector<double> warm_values(const BatchModel& built, const Cluster& cluster,
   }
   if (options.place_all && !placement.unplaced.empty()) return {};
   if (built.utilization >= 0) {
-    values[built.utilization] = batch_objective_value(cluster, tasks, placement, BatchObjective::kBalance);
+    values[built.utilization] =
+        batch_objective_value(cluster, tasks, placement, BatchObjective::kBalance);
   }
   return values;
 }
@@ -309,15 +312,16 @@ double batch_objective_value(const Cluster& before, std::span<const Task> tasks,
   double value = 0;
   switch (objective) {
     case BatchObjective::kPlacedWork:
-      for (size_t task = 0; task < tasks.size(); ++task) value += placed[task] ? work_value(tasks[task]) : 0;
+      for (size_t task = 0; task < tasks.size(); ++task)
+        value += placed[task] ? work_value(tasks[task]) : 0;
       return value;
-    case BatchObjective::kThroughput:
-      return throughput;
+    case BatchObjective::kThroughput: return throughput;
     case BatchObjective::kBalance:
       for (size_t node = 0; node < before.size(); ++node) {
         const Node& spec = before.node(node);
         if (!spec.schedulable()) continue;
-        for (double share : shares(spec.allocated + added[node], spec.capacity)) value = std::max(value, share);
+        for (double share : shares(spec.allocated + added[node], spec.capacity))
+          value = std::max(value, share);
       }
       return value;
     case BatchObjective::kEnergy:
@@ -369,7 +373,8 @@ BatchResult solve_batch_placement(Cluster& cluster, std::span<const Task> tasks,
   if (lexicographic) {
     stage_options.time_limit_seconds /= 2;
     set_work_objective(built, tasks, 1);
-    MilpSolution first = built.model.solve(stage_options, warm_values(built, before, tasks, heuristic, options));
+    MilpSolution first =
+        built.model.solve(stage_options, warm_values(built, before, tasks, heuristic, options));
     double level = first.has_solution ? -first.objective : 0;
     if (first.has_solution) {  // stage 1's answer meets the placed-work level: the next warm start
       Cluster scratch = before;
@@ -381,19 +386,22 @@ BatchResult solve_batch_placement(Cluster& cluster, std::span<const Task> tasks,
     }
     built.model.add_row("placed_work", level - 1e-6 * std::max(1.0, level), 1e30, work);
     set_work_objective(built, tasks, 0);
-    stage_options.time_limit_seconds = std::max(0.01, options.milp.time_limit_seconds - seconds_since(started));
+    stage_options.time_limit_seconds =
+        std::max(0.01, options.milp.time_limit_seconds - seconds_since(started));
   } else if (options.objective == BatchObjective::kPlacedWork) {
     set_work_objective(built, tasks, 1);
   }
   if (options.objective == BatchObjective::kBalance) set_balance_objective(built, before, tasks);
   if (options.objective == BatchObjective::kEnergy) set_energy_objective(built, before, tasks);
-  if (options.objective == BatchObjective::kThroughput) set_throughput_objective(built, before, tasks);
+  if (options.objective == BatchObjective::kThroughput)
+    set_throughput_objective(built, before, tasks);
   if (!options.write_model_path.empty()) {
     if (Status written = built.model.write(options.write_model_path); !written.ok()) {
       result.note = written.message();
     }
   }
-  MilpSolution solution = built.model.solve(stage_options, warm_values(built, before, tasks, heuristic, options));
+  MilpSolution solution =
+      built.model.solve(stage_options, warm_values(built, before, tasks, heuristic, options));
   double sign = maximized(options.objective) ? -1 : 1;
   if (solution.has_solution) {
     result.placement = apply(cluster, tasks, built, solution.values);

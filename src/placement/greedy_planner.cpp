@@ -13,7 +13,9 @@ PlanResult GreedyPlanner::plan(const PlanProblem& problem, PlanObjective objecti
 }
 
 PlannerEntry greedy_planner_entry() {
-  return {"greedy", "list scheduling by priority, each task where it starts first", {},
+  return {"greedy",
+          "list scheduling by priority, each task where it starts first",
+          {},
           [](const PolicyParams&) -> Result<std::unique_ptr<Planner>> {
             return std::unique_ptr<Planner>(std::make_unique<GreedyPlanner>());
           }};

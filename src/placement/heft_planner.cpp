@@ -33,7 +33,9 @@ PlanResult HeftPlanner::plan(const PlanProblem& problem, PlanObjective objective
 }
 
 PlannerEntry heft_planner_entry() {
-  return {"heft", "HEFT: tasks by upward rank, each where it finishes first (with insertion)", {},
+  return {"heft",
+          "HEFT: tasks by upward rank, each where it finishes first (with insertion)",
+          {},
           [](const PolicyParams&) -> Result<std::unique_ptr<Planner>> {
             return std::unique_ptr<Planner>(std::make_unique<HeftPlanner>());
           }};

@@ -98,9 +98,11 @@ struct Choice {
 
 bool better(const Choice& candidate, const Choice& best, NodeRule rule) {
   if (rule == NodeRule::kEarliestFinish) {
-    return std::tie(candidate.finish_ms, candidate.start_ms) < std::tie(best.finish_ms, best.start_ms);
+    return std::tie(candidate.finish_ms, candidate.start_ms) <
+           std::tie(best.finish_ms, best.start_ms);
   }
-  return std::tie(candidate.start_ms, candidate.finish_ms) < std::tie(best.start_ms, best.finish_ms);
+  return std::tie(candidate.start_ms, candidate.finish_ms) <
+         std::tie(best.start_ms, best.finish_ms);
 }
 
 std::optional<Choice> choose_single(const PlanProblem& problem, const Timelines& timelines,
@@ -211,7 +213,8 @@ Result<Plan> list_schedule(const PlanProblem& problem, const std::vector<double>
       std::optional<size_t> pinned;
       if (task < options.pinned_node.size()) pinned = options.pinned_node[task];
       auto single = choose_single(problem, timelines, task, ready_ms, options.rule, pinned);
-      if (!single && pinned) single = choose_single(problem, timelines, task, ready_ms, options.rule, {});
+      if (!single && pinned)
+        single = choose_single(problem, timelines, task, ready_ms, options.rule, {});
       if (single) chosen.push_back(*single);
     } else if (auto gang = choose_gang(problem, timelines, task, ready_ms)) {
       chosen = std::move(*gang);

@@ -26,7 +26,8 @@ struct SlotWindows {
     const std::vector<size_t>& order = problem.topological_order();
     for (size_t task : order) {
       for (size_t predecessor : problem.predecessors(task)) {
-        earliest[task] = std::max(earliest[task], earliest[predecessor] + shortest(problem, predecessor));
+        earliest[task] =
+            std::max(earliest[task], earliest[predecessor] + shortest(problem, predecessor));
       }
     }
     for (auto it = order.rbegin(); it != order.rend(); ++it) {
@@ -53,7 +54,8 @@ struct SlotWindows {
       double slack = (upper_bound - least_total + least[task]) / task_weight(problem.task(task));
       deadline[task] = std::min(deadline[task], static_cast<int64_t>(std::floor(slack + 1e-9)));
       for (size_t successor : problem.successors(task)) {
-        deadline[task] = std::min(deadline[task], deadline[successor] - shortest(problem, successor));
+        deadline[task] =
+            std::min(deadline[task], deadline[successor] - shortest(problem, successor));
       }
     }
   }
@@ -114,7 +116,8 @@ std::string column_name(const char* kind, size_t task, size_t node, int64_t slot
 }
 
 void add_capacity_rows(const PlanProblem& problem, const SlotWindows& windows,
-                       const std::vector<StartVariable>& starts, int64_t horizon, MilpModel& model) {
+                       const std::vector<StartVariable>& starts, int64_t horizon,
+                       MilpModel& model) {
   std::vector<std::string> dimensions = dimensions_of(problem);
   // running[node][slot]: start variables whose replicas run in that slot.
   std::vector<std::vector<std::vector<size_t>>> running(
@@ -211,17 +214,21 @@ TimeIndexedModel build_time_indexed_model(const PlanProblem& problem, PlanObject
     for (size_t node : problem.eligible_nodes(task)) {
       int64_t latest = windows.latest(problem, task, node);
       for (int64_t slot = windows.earliest[task]; slot <= latest; ++slot) {
-        int column = model.add_variable(column_name("x", task, node, slot), 0, spec.replicas, 0, true);
+        int column =
+            model.add_variable(column_name("x", task, node, slot), 0, spec.replicas, 0, true);
         starts.push_back({column, task, node, slot});
         start_column[{task, node, slot}] = column;
         if (gang && !gang_start[task].contains(slot)) {
-          gang_start[task][slot] = model.add_variable(column_name("y", task, 0, slot), 0, 1, 0, true);
+          gang_start[task][slot] =
+              model.add_variable(column_name("y", task, 0, slot), 0, 1, 0, true);
         }
       }
-      if (gang) gang_uses[task][node] = model.add_variable(column_name("w", task, node, 0), 0, 1, 0, true);
+      if (gang)
+        gang_uses[task][node] = model.add_variable(column_name("w", task, node, 0), 0, 1, 0, true);
     }
     double weight = objective == PlanObjective::kWeightedCompletion ? task_weight(spec) : 0;
-    completion[task] = model.add_variable("C_" + std::to_string(task), 0, static_cast<double>(horizon), weight, false);
+    completion[task] = model.add_variable("C_" + std::to_string(task), 0,
+                                          static_cast<double>(horizon), weight, false);
   }
   int makespan_column = -1;
   if (objective == PlanObjective::kMakespan) {
@@ -240,7 +247,8 @@ TimeIndexedModel build_time_indexed_model(const PlanProblem& problem, PlanObject
       assign_terms[start.task].emplace_back(start.column, 1);
       start_terms[start.task].emplace_back(start.column, static_cast<double>(start.slot));
       completion_terms[start.task].emplace_back(
-          start.column, -static_cast<double>(start.slot + windows.slots(problem, start.task, start.node)));
+          start.column,
+          -static_cast<double>(start.slot + windows.slots(problem, start.task, start.node)));
     } else {
       gang_slot_terms[{start.task, start.slot}].emplace_back(start.column, 1);
       gang_node_terms[{start.task, start.node}].emplace_back(start.column, 1);
@@ -248,11 +256,13 @@ TimeIndexedModel build_time_indexed_model(const PlanProblem& problem, PlanObject
   }
   for (auto& [key, terms] : gang_slot_terms) {
     terms.emplace_back(gang_start[key.first].at(key.second), -problem.task(key.first).replicas);
-    model.add_row("gang_" + std::to_string(key.first) + "_" + std::to_string(key.second), 0, 0, terms);
+    model.add_row("gang_" + std::to_string(key.first) + "_" + std::to_string(key.second), 0, 0,
+                  terms);
   }
   for (auto& [key, terms] : gang_node_terms) {
     terms.emplace_back(gang_uses[key.first].at(key.second), -problem.task(key.first).replicas);
-    model.add_row("uses_" + std::to_string(key.first) + "_" + std::to_string(key.second), -1e30, 0, terms);
+    model.add_row("uses_" + std::to_string(key.first) + "_" + std::to_string(key.second), -1e30, 0,
+                  terms);
   }
   for (size_t task = 0; task < task_count; ++task) {
     const Task& spec = problem.task(task);
@@ -285,11 +295,13 @@ TimeIndexedModel build_time_indexed_model(const PlanProblem& problem, PlanObject
     for (size_t predecessor : problem.predecessors(task)) {
       MilpModel::Terms terms = start_terms[task];
       terms.emplace_back(completion[predecessor], -1);
-      model.add_row("after_" + std::to_string(task) + "_" + std::to_string(predecessor), 0, 1e30, terms);
+      model.add_row("after_" + std::to_string(task) + "_" + std::to_string(predecessor), 0, 1e30,
+                    terms);
     }
   }
   // The combinatorial bound as a row lets CBC close the gap at the root when a plan meets it.
-  double least = std::ceil(plan_lower_bound(problem, objective) / static_cast<double>(slot_ms) - 1e-9);
+  double least =
+      std::ceil(plan_lower_bound(problem, objective) / static_cast<double>(slot_ms) - 1e-9);
   MilpModel::Terms objective_terms;
   if (makespan_column >= 0) {
     objective_terms.emplace_back(makespan_column, 1);
@@ -319,8 +331,9 @@ TimeIndexedModel build_time_indexed_model(const PlanProblem& problem, PlanObject
         values[gang_start[replica.task].at(slot)] = 1;
         values[gang_uses[replica.task].at(replica.node)] = 1;
       }
-      end_slot[replica.task] = std::max(
-          end_slot[replica.task], static_cast<double>(slot + windows.slots(problem, replica.task, replica.node)));
+      end_slot[replica.task] =
+          std::max(end_slot[replica.task],
+                   static_cast<double>(slot + windows.slots(problem, replica.task, replica.node)));
     }
     for (size_t task = 0; task < task_count; ++task) values[completion[task]] = end_slot[task];
     if (makespan_column >= 0) {
@@ -352,7 +365,8 @@ PlanResult best_heuristic(const PlanProblem& problem, PlanObjective objective) {
   GreedyPlanner greedy;
   PlanResult from_heft = heft.plan(problem, objective);
   PlanResult from_greedy = greedy.plan(problem, objective);
-  if (from_greedy.status != SolveStatus::kInfeasible && from_greedy.objective < from_heft.objective) {
+  if (from_greedy.status != SolveStatus::kInfeasible &&
+      from_greedy.objective < from_heft.objective) {
     return from_greedy;
   }
   return from_heft;
@@ -386,7 +400,8 @@ PlanResult MilpPlanner::plan(const PlanProblem& problem, PlanObjective objective
     horizon_ms = 0;
     for (size_t task = 0; task < problem.task_count(); ++task) {
       int64_t longest = 0;
-      for (size_t node : problem.eligible_nodes(task)) longest = std::max(longest, problem.duration(task, node));
+      for (size_t node : problem.eligible_nodes(task))
+        longest = std::max(longest, problem.duration(task, node));
       horizon_ms += longest;
     }
   }
@@ -401,7 +416,8 @@ PlanResult MilpPlanner::plan(const PlanProblem& problem, PlanObjective objective
   if (objective == PlanObjective::kMakespan) horizon_ms = plan_makespan(warm.plan);
   int64_t horizon = (horizon_ms + slot_ms - 1) / slot_ms;
   if (objective == PlanObjective::kWeightedCompletion && !exact) {
-    horizon = std::max<int64_t>(options_.max_slots, (plan_makespan(warm.plan) + slot_ms - 1) / slot_ms);
+    horizon =
+        std::max<int64_t>(options_.max_slots, (plan_makespan(warm.plan) + slot_ms - 1) / slot_ms);
   }
 
   SlotWindows windows(gridded, slot_ms, horizon);
@@ -412,7 +428,8 @@ PlanResult MilpPlanner::plan(const PlanProblem& problem, PlanObjective objective
   if (variables > options_.max_variables) {
     return fall_back(first, "model too large (" + std::to_string(variables) + " start variables)");
   }
-  TimeIndexedModel built = build_time_indexed_model(gridded, objective, slot_ms, horizon, &warm.plan);
+  TimeIndexedModel built =
+      build_time_indexed_model(gridded, objective, slot_ms, horizon, &warm.plan);
   if (!options_.write_model_path.empty()) {
     if (Status written = built.model.write(options_.write_model_path); !written.ok()) {
       return fall_back(first, written.message());
@@ -442,7 +459,8 @@ PlanResult MilpPlanner::plan(const PlanProblem& problem, PlanObjective objective
                   "ms slots; bound from critical path and resource load";
   }
   if (result.gap() <= options_.milp.relative_gap + 1e-12) result.status = SolveStatus::kOptimal;
-  if (first.objective < result.objective) return fall_back(first, "the heuristic plan is better on true durations");
+  if (first.objective < result.objective)
+    return fall_back(first, "the heuristic plan is better on true durations");
   return result;
 }
 

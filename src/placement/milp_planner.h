@@ -25,7 +25,7 @@ struct MilpPlanOptions {
   // Above this many start variables the model is not built and the warm start is the answer:
   // CBC's root LP on larger time-indexed models ignores the time limit (docs/optimizer.md).
   size_t max_variables = 8000;
-  std::string write_model_path;    // write the model here (.lp or .mps) before solving
+  std::string write_model_path;  // write the model here (.lp or .mps) before solving
 };
 
 // The time-indexed model of `problem` (durations must be multiples of `slot_ms`) over

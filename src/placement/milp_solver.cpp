@@ -8,8 +8,8 @@
 #include <memory>
 
 #include <coin/CbcModel.hpp>
-#include <coin/CoinMpsIO.hpp>
 #include <coin/CbcSolver.hpp>
+#include <coin/CoinMpsIO.hpp>
 #include <coin/CoinPackedMatrix.hpp>
 #include <coin/OsiClpSolverInterface.hpp>
 
@@ -107,17 +107,26 @@ MilpSolution MilpModel::solve(const MilpOptions& options,
     }
     model.setMIPStart(start);
   }
-  std::vector<std::string> arguments = {"fulcrum", "-log", options.verbose ? "1" : "0", "-timeMode", "elapsed", "-preprocess", "off",
-                                        "-sec", number_argument(options.time_limit_seconds),
-                                        "-ratio", number_argument(options.relative_gap)};
+  std::vector<std::string> arguments = {"fulcrum",
+                                        "-log",
+                                        options.verbose ? "1" : "0",
+                                        "-timeMode",
+                                        "elapsed",
+                                        "-preprocess",
+                                        "off",
+                                        "-sec",
+                                        number_argument(options.time_limit_seconds),
+                                        "-ratio",
+                                        number_argument(options.relative_gap)};
   if (options.threads > 1) {
     arguments.insert(arguments.end(), {"-threads", std::to_string(options.threads)});
   }
   arguments.insert(arguments.end(), {"-solve", "-quit"});
   std::vector<const char*> argv;
   for (const std::string& argument : arguments) argv.push_back(argument.c_str());
-  CbcMain1(static_cast<int>(argv.size()), argv.data(), model, [](CbcModel*, int) { return 0; },
-           solver_data);
+  CbcMain1(
+      static_cast<int>(argv.size()), argv.data(), model, [](CbcModel*, int) { return 0; },
+      solver_data);
 
   MilpSolution solution;
   solution.seconds =
@@ -133,7 +142,8 @@ MilpSolution MilpModel::solve(const MilpOptions& options,
     solution.status = SolveStatus::kTimedOut;
   } else {
     solution.bound = std::min(solution.bound, solution.objective);
-    double gap = (solution.objective - solution.bound) / std::max(1e-9, std::abs(solution.objective));
+    double gap =
+        (solution.objective - solution.bound) / std::max(1e-9, std::abs(solution.objective));
     bool proven = model.isProvenOptimal() || gap <= options.relative_gap + 1e-9;
     solution.status = proven ? SolveStatus::kOptimal : SolveStatus::kTimedOut;
   }

@@ -42,7 +42,9 @@ class PlanProblem {
 
   bool eligible(size_t task, size_t node) const { return duration(task, node) >= 0; }
   // Duration of `task` on `node` in ms, or -1 when the node cannot run it.
-  int64_t duration(size_t task, size_t node) const { return durations_[task * nodes_.size() + node]; }
+  int64_t duration(size_t task, size_t node) const {
+    return durations_[task * nodes_.size() + node];
+  }
   int64_t shortest_duration(size_t task) const;
   const std::vector<size_t>& eligible_nodes(size_t task) const { return eligible_nodes_[task]; }
   const std::vector<size_t>& predecessors(size_t task) const { return predecessors_[task]; }

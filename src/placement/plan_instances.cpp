@@ -26,7 +26,8 @@ Node make_node(size_t index, const InstanceShape& shape, Rng& rng) {
   Node node = kind == 0 ? Node::with_capacity(id, capacity)
                         : Node::with_capacity(id, capacity, static_cast<int>(2 * scale),
                                               kind == 1 ? "A100" : "V100");
-  node.power = kind == 0 ? PowerProfile{90, 280} : (kind == 1 ? PowerProfile{350, 1300} : PowerProfile{300, 900});
+  node.power = kind == 0 ? PowerProfile{90, 280}
+                         : (kind == 1 ? PowerProfile{350, 1300} : PowerProfile{300, 900});
   return node;
 }
 
@@ -43,7 +44,8 @@ Task make_task(size_t index, int role, const InstanceShape& shape, Rng& rng) {
     return task;
   }
   task.type = role == 1 ? TaskType::kTraining : TaskType::kInference;
-  task.estimated_duration_ms = (role == 1 ? between(rng, 2, 12) : between(rng, 1, 4)) * 10 * kMinute;
+  task.estimated_duration_ms =
+      (role == 1 ? between(rng, 2, 12) : between(rng, 1, 4)) * 10 * kMinute;
   task.demand.cpu_millis = between(rng, 1, 4) * 1000;
   task.demand.memory_bytes = between(rng, 4, 32) * kGi;
   task.demand.gpu_milli = between(rng, 1, role == 1 ? gpu_cap : 1) * kGpuMilliPerDevice;

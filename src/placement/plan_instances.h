@@ -16,9 +16,9 @@ struct InstanceShape {
   size_t tasks = 20;
   size_t nodes = 5;
   uint64_t seed = 1;
-  int max_replicas = 1;       // > 1: some training steps are gangs of up to this many replicas
-  bool dependencies = true;   // false: independent tasks (batch placement)
-  bool small_nodes = false;   // 2-GPU / 8-core nodes, for tiny instances with contention
+  int max_replicas = 1;      // > 1: some training steps are gangs of up to this many replicas
+  bool dependencies = true;  // false: independent tasks (batch placement)
+  bool small_nodes = false;  // 2-GPU / 8-core nodes, for tiny instances with contention
 };
 
 struct PlanInstance {

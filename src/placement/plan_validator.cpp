@@ -56,8 +56,8 @@ Status check_nodes_and_durations(const Cluster& cluster, std::span<const Task> t
   for (const PlannedReplica& replica : plan.replicas) {
     const Task& task = tasks[replica.task];
     if (replica.node >= cluster.size()) {
-      return violation("gpu model", task.id + " is on unknown node index " +
-                                        std::to_string(replica.node));
+      return violation("gpu model",
+                       task.id + " is on unknown node index " + std::to_string(replica.node));
     }
     const Node& node = cluster.node(replica.node);
     if (!node.schedulable()) {
@@ -67,8 +67,8 @@ Status check_nodes_and_durations(const Cluster& cluster, std::span<const Task> t
     bool model_ok = (!task.needs_gpu() || node.has_gpus()) &&
                     (task.gpu_model.empty() || task.gpu_model == node.gpu_model);
     if (!model_ok) {
-      return violation("gpu model", task.id + " needs GPU model \"" + task.gpu_model +
-                                        "\", node " + node.id + " has \"" + node.gpu_model + "\"");
+      return violation("gpu model", task.id + " needs GPU model \"" + task.gpu_model + "\", node " +
+                                        node.id + " has \"" + node.gpu_model + "\"");
     }
     if (replica.start_ms < 0 || replica.end_ms - replica.start_ms < duration_on(task, node)) {
       return violation("duration", task.id + " runs " +
@@ -135,8 +135,8 @@ Status check_capacity(const Cluster& cluster, std::span<const Task> tasks, const
       std::string dimension = exceeded_dimension(usage, free);
       if (!dimension.empty()) {
         return violation("capacity", "node " + node.id + " at " + at_ms(time_ms) + ": " +
-                                         usage.to_string() + " > " + free.to_string() +
-                                         " free (" + dimension + ")");
+                                         usage.to_string() + " > " + free.to_string() + " free (" +
+                                         dimension + ")");
       }
     }
   }

@@ -8,14 +8,10 @@ namespace fulcrum {
 
 std::string_view solve_status_name(SolveStatus status) {
   switch (status) {
-    case SolveStatus::kOptimal:
-      return "optimal";
-    case SolveStatus::kFeasible:
-      return "feasible";
-    case SolveStatus::kTimedOut:
-      return "timed out";
-    case SolveStatus::kInfeasible:
-      return "infeasible";
+    case SolveStatus::kOptimal: return "optimal";
+    case SolveStatus::kFeasible: return "feasible";
+    case SolveStatus::kTimedOut: return "timed out";
+    case SolveStatus::kInfeasible: return "infeasible";
   }
   return "unknown";
 }
@@ -37,7 +33,8 @@ std::vector<double> earliest_completions(const PlanProblem& problem) {
     for (size_t predecessor : problem.predecessors(task)) {
       start = std::max(start, completion[predecessor]);
     }
-    completion[task] = start + static_cast<double>(std::max<int64_t>(0, problem.shortest_duration(task)));
+    completion[task] =
+        start + static_cast<double>(std::max<int64_t>(0, problem.shortest_duration(task)));
   }
   return completion;
 }
@@ -47,7 +44,8 @@ double load_bound(const PlanProblem& problem) {
   double cpu_work = 0, memory_work = 0, gpu_work = 0;
   for (size_t task = 0; task < problem.task_count(); ++task) {
     const Task& spec = problem.task(task);
-    auto work = static_cast<double>(std::max<int64_t>(0, problem.shortest_duration(task))) * spec.replicas;
+    auto work =
+        static_cast<double>(std::max<int64_t>(0, problem.shortest_duration(task))) * spec.replicas;
     cpu_work += work * static_cast<double>(spec.demand.cpu_millis);
     memory_work += work * static_cast<double>(spec.demand.memory_bytes);
     gpu_work += work * static_cast<double>(spec.demand.gpu_milli);
@@ -71,7 +69,8 @@ double load_bound(const PlanProblem& problem) {
 double plan_lower_bound(const PlanProblem& problem, PlanObjective objective) {
   std::vector<double> completion = earliest_completions(problem);
   if (objective == PlanObjective::kMakespan) {
-    double critical_path = completion.empty() ? 0 : *std::max_element(completion.begin(), completion.end());
+    double critical_path =
+        completion.empty() ? 0 : *std::max_element(completion.begin(), completion.end());
     return std::max(critical_path, std::ceil(load_bound(problem) - 1e-9));
   }
   double total = 0;

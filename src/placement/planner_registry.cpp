@@ -17,8 +17,7 @@ const std::vector<PlannerEntry>& planner_registry() {
   return entries;
 }
 
-Result<std::unique_ptr<Planner>> make_planner(const std::string& name,
-                                              const PolicyParams& params) {
+Result<std::unique_ptr<Planner>> make_planner(const std::string& name, const PolicyParams& params) {
   return create_from_registry<Planner>("planner", planner_registry(), name, params);
 }
 

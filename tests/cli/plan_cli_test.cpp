@@ -28,7 +28,8 @@ CommandResult run_plan(const std::string& arguments) {
   if (pipe == nullptr) return result;
   std::array<char, 4096> buffer{};
   size_t count = 0;
-  while ((count = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) result.output.append(buffer.data(), count);
+  while ((count = fread(buffer.data(), 1, buffer.size(), pipe)) > 0)
+    result.output.append(buffer.data(), count);
   int status = pclose(pipe);
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return result;
@@ -44,15 +45,17 @@ TEST(PlanCliTest, MilpPrintsTheProvenOptimumOfTheSeed) {
   EXPECT_TRUE(contains(result.output, "TASK  NODE      START    END")) << result.output;
   // T2 -> T1 -> T5 is the critical path (20 + 40 + 30 minutes); T5 runs last.
   EXPECT_TRUE(contains(result.output, "1:00:00  1:30:00\n\nmakespan")) << result.output;
-  EXPECT_TRUE(contains(result.output, "makespan: 1:30:00 (5400000 ms)\nbound: 1:30:00 (5400000 ms)\n"
-                                      "gap: 0%\nstatus: optimal\nsolver: milp\n"))
+  EXPECT_TRUE(contains(result.output,
+                       "makespan: 1:30:00 (5400000 ms)\nbound: 1:30:00 (5400000 ms)\n"
+                       "gap: 0%\nstatus: optimal\nsolver: milp\n"))
       << result.output;
   EXPECT_FALSE(contains(result.output, "Welcome to the CBC")) << result.output;
 }
 
 TEST(PlanCliTest, WeightedCompletionAndHeuristics) {
   CommandResult weighted = run_plan("--objective weighted_completion");
-  EXPECT_TRUE(contains(weighted.output, "weighted_completion: 815 weight x min\n")) << weighted.output;
+  EXPECT_TRUE(contains(weighted.output, "weighted_completion: 815 weight x min\n"))
+      << weighted.output;
   for (const std::string solver : {"heft", "anneal", "greedy"}) {
     CommandResult result = run_plan("--solver " + solver);
     EXPECT_EQ(result.exit_code, 0) << result.output;

@@ -9,8 +9,8 @@
 #include <limits>
 #include <map>
 
-#include "placement/plan_instances.h"
 #include "glpsol_support.h"
+#include "placement/plan_instances.h"
 #include "placement_fixtures.h"
 
 namespace fulcrum {
@@ -26,7 +26,8 @@ std::pair<double, double> brute_force(const Cluster& cluster, const std::vector<
   std::vector<size_t> choice(tasks.size(), 0);  // 0: unplaced, k: node k - 1
   double best_work = -1;
   double best_value = 0;
-  bool maximize = objective == BatchObjective::kThroughput || objective == BatchObjective::kPlacedWork;
+  bool maximize =
+      objective == BatchObjective::kThroughput || objective == BatchObjective::kPlacedWork;
   while (true) {
     Cluster trial = cluster;
     Placement placement;
@@ -65,10 +66,12 @@ BatchOptions exact(BatchObjective objective) {
 
 TEST(BatchPlacementTest, MatchesBruteForceOnSmallRandomBatches) {
   for (uint64_t seed = 1; seed <= 12; ++seed) {
-    PlanInstance instance = generate_plan_instance({3 + seed % 6, 1 + seed % 3, seed, 1, false, true});
+    PlanInstance instance =
+        generate_plan_instance({3 + seed % 6, 1 + seed % 3, seed, 1, false, true});
     for (BatchObjective objective : {BatchObjective::kPlacedWork, BatchObjective::kBalance,
                                      BatchObjective::kEnergy, BatchObjective::kThroughput}) {
-      SCOPED_TRACE("seed " + std::to_string(seed) + " " + std::string(batch_objective_name(objective)));
+      SCOPED_TRACE("seed " + std::to_string(seed) + " " +
+                   std::string(batch_objective_name(objective)));
       Cluster cluster = instance.cluster;
       BatchResult result = solve_batch_placement(cluster, instance.tasks, exact(objective));
       ASSERT_EQ(result.solver, "milp") << result.note;
@@ -83,7 +86,8 @@ TEST(BatchPlacementTest, MatchesBruteForceOnSmallRandomBatches) {
 }
 
 TEST(BatchPlacementTest, EnergyPacksOntoFewestPoweredNodes) {
-  Cluster cluster = testing::cluster_of({gpu_node("big", 16, 64, 4, "A100"), gpu_node("small", 16, 64, 4, "A100")});
+  Cluster cluster = testing::cluster_of(
+      {gpu_node("big", 16, 64, 4, "A100"), gpu_node("small", 16, 64, 4, "A100")});
   Node& first = const_cast<Node&>(cluster.node(0));
   first.power = PowerProfile{300, 1000};
   Node& second = const_cast<Node&>(cluster.node(1));
@@ -101,7 +105,8 @@ TEST(BatchPlacementTest, EnergyPacksOntoFewestPoweredNodes) {
 }
 
 TEST(BatchPlacementTest, GangAllOrNothingAndAntiAffinity) {
-  Cluster cluster = testing::cluster_of({gpu_node("a", 8, 64, 2, "A100"), gpu_node("b", 8, 64, 2, "A100")});
+  Cluster cluster =
+      testing::cluster_of({gpu_node("a", 8, 64, 2, "A100"), gpu_node("b", 8, 64, 2, "A100")});
   std::vector<Task> tasks = {make_task("gang", 1000, 1, 1000, "", 3)};
   BatchOptions options = exact(BatchObjective::kPlacedWork);
   options.anti_affinity = true;  // at most one replica per node: 3 replicas cannot fit on 2 nodes

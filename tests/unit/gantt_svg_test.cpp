@@ -9,7 +9,8 @@ namespace {
 
 TEST(GanttSvgTest, OneBarPerReplicaWithEscapedLabels) {
   Cluster cluster = testing::cluster_of({testing::cpu_node("node<1>", 4, 16)});
-  std::vector<Task> tasks = {testing::make_task("a&b", 1000, 1), testing::make_task("c", 1000, 1, 0, "", 2)};
+  std::vector<Task> tasks = {testing::make_task("a&b", 1000, 1),
+                             testing::make_task("c", 1000, 1, 0, "", 2)};
   PlanProblem problem = PlanProblem::create(cluster, tasks).value();
   Plan plan{{{0, 0, 0, 0, 600000}, {1, 0, 0, 600000, 1200000}, {1, 1, 0, 600000, 1200000}}};
   std::string svg = gantt_svg(problem, plan, "plan \"x\"");
@@ -19,7 +20,9 @@ TEST(GanttSvgTest, OneBarPerReplicaWithEscapedLabels) {
   EXPECT_NE(svg.find("c/1"), std::string::npos);
   EXPECT_NE(svg.find("plan &quot;x&quot;"), std::string::npos);
   size_t bars = 0;
-  for (size_t at = svg.find("<g><title>"); at != std::string::npos; at = svg.find("<g><title>", at + 1)) ++bars;
+  for (size_t at = svg.find("<g><title>"); at != std::string::npos;
+       at = svg.find("<g><title>", at + 1))
+    ++bars;
   EXPECT_EQ(bars, 3u);
   EXPECT_NE(svg.find(">20m</text>"), std::string::npos);  // the axis reaches the 20-minute end
   EXPECT_EQ(svg.substr(svg.size() - 7), "</svg>\n");

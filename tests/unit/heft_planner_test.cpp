@@ -15,8 +15,8 @@ constexpr int64_t kMinute = 60'000;
 
 // Two one-GPU nodes, the A100 twice as fast. A -> {B, C} -> D, and E on its own.
 struct HandWorked {
-  Cluster cluster = testing::cluster_of(
-      {gpu_node("fast", 4, 16, 1, "A100"), gpu_node("slow", 4, 16, 1, "V100")});
+  Cluster cluster =
+      testing::cluster_of({gpu_node("fast", 4, 16, 1, "A100"), gpu_node("slow", 4, 16, 1, "V100")});
   std::vector<Task> tasks;
   HandWorked() {
     auto add = [this](const std::string& id, int64_t minutes, std::vector<std::string> after) {
@@ -59,7 +59,8 @@ TEST(HeftPlannerTest, HandWorkedScheduleWithInsertion) {
     size_t node;
     int64_t start, end;
   };
-  std::vector<Expected> expected = {{0, 0, 0, 5}, {1, 0, 5, 15}, {2, 1, 5, 25}, {4, 0, 15, 20}, {3, 0, 25, 30}};
+  std::vector<Expected> expected = {
+      {0, 0, 0, 5}, {1, 0, 5, 15}, {2, 1, 5, 25}, {4, 0, 15, 20}, {3, 0, 25, 30}};
   ASSERT_EQ(result.plan.replicas.size(), expected.size());
   for (size_t index = 0; index < expected.size(); ++index) {
     const PlannedReplica& replica = result.plan.replicas[index];

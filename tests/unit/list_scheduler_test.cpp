@@ -12,7 +12,8 @@ using testing::gpu_node;
 using testing::make_task;
 
 TEST(ListSchedulerTest, GangReplicasStartTogetherWhenEnoughGpusAreFree) {
-  Cluster cluster = testing::cluster_of({gpu_node("a", 8, 64, 2, "A100"), gpu_node("b", 8, 64, 1, "A100")});
+  Cluster cluster =
+      testing::cluster_of({gpu_node("a", 8, 64, 2, "A100"), gpu_node("b", 8, 64, 1, "A100")});
   Task solo = make_task("solo", 1000, 1, 2000);
   solo.estimated_duration_ms = 100;
   Task gang = make_task("gang", 1000, 1, 1000, "", 3);
@@ -32,7 +33,8 @@ TEST(ListSchedulerTest, GangReplicasStartTogetherWhenEnoughGpusAreFree) {
 }
 
 TEST(ListSchedulerTest, PinnedNodeIsUsed) {
-  Cluster cluster = testing::cluster_of({gpu_node("a", 8, 64, 1, "A100"), gpu_node("b", 8, 64, 1, "V100")});
+  Cluster cluster =
+      testing::cluster_of({gpu_node("a", 8, 64, 1, "A100"), gpu_node("b", 8, 64, 1, "V100")});
   Task task = make_task("t", 1000, 1, 1000);
   task.estimated_duration_ms = 10;
   task.speed = {{"A100", 2.0}};

@@ -173,7 +173,8 @@ TEST(MilpPlannerTest, MatchesBruteForceOnSmallRandomGraphs) {
     PlanInstance instance = generate_plan_instance(shape);
     PlanProblem problem = problem_of(instance);
     for (PlanObjective objective : {PlanObjective::kMakespan, PlanObjective::kWeightedCompletion}) {
-      SCOPED_TRACE("seed " + std::to_string(seed) + " " + std::string(plan_objective_name(objective)));
+      SCOPED_TRACE("seed " + std::to_string(seed) + " " +
+                   std::string(plan_objective_name(objective)));
       MilpPlanner planner = exact_planner();
       PlanResult result = planner.plan(problem, objective);
       ASSERT_EQ(result.status, SolveStatus::kOptimal) << result.note;

@@ -55,7 +55,8 @@ TEST(MilpSolverTest, TimeIndexedModelAgreesWithGlpsol) {
     options.time_limit_seconds = 60;
     MilpSolution solution = built.model.solve(options, built.warm_start);
     ASSERT_EQ(solution.status, SolveStatus::kOptimal);
-    EXPECT_TRUE(validate_plan(instance.cluster, instance.tasks, built.decode(solution.values)).ok());
+    EXPECT_TRUE(
+        validate_plan(instance.cluster, instance.tasks, built.decode(solution.values)).ok());
     for (const std::string extension : {".lp", ".mps"}) {
       std::string path = testing::temp_model_path("dag" + extension);
       ASSERT_TRUE(built.model.write(path).ok());

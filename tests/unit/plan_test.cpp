@@ -23,8 +23,8 @@ TEST(PlanTest, DurationFollowsSpeedOfTheNodeClass) {
 }
 
 TEST(PlanTest, ProblemKnowsEligibilityDurationsAndOrder) {
-  Cluster cluster = testing::cluster_of(
-      {cpu_node("cpu", 8, 32), gpu_node("a100", 8, 64, 2, "A100"), gpu_node("v100", 8, 64, 2, "V100")});
+  Cluster cluster = testing::cluster_of({cpu_node("cpu", 8, 32), gpu_node("a100", 8, 64, 2, "A100"),
+                                         gpu_node("v100", 8, 64, 2, "V100")});
   Task data = make_task("data", 2000, 4);
   data.estimated_duration_ms = 600;
   Task train = make_task("train", 1000, 8, 1000, "V100");
@@ -51,8 +51,8 @@ TEST(PlanTest, ObjectivesOfAPlan) {
 }
 
 TEST(PlanTest, TaskFileReadsSpeedPerNodeClass) {
-  auto tasks = parse_tasks("tasks:\n  - id: t\n    duration: 10m\n    speed: {A100: 2.5, cpu: 0.1}\n",
-                           "tasks.yaml");
+  auto tasks = parse_tasks(
+      "tasks:\n  - id: t\n    duration: 10m\n    speed: {A100: 2.5, cpu: 0.1}\n", "tasks.yaml");
   ASSERT_TRUE(tasks.ok()) << tasks.status().message();
   EXPECT_DOUBLE_EQ((*tasks)[0].speed.at("A100"), 2.5);
   EXPECT_DOUBLE_EQ((*tasks)[0].speed.at("cpu"), 0.1);

@@ -12,7 +12,8 @@ using testing::gpu_node;
 using testing::make_task;
 
 struct Fixture {
-  Cluster cluster = testing::cluster_of({gpu_node("a100", 8, 64, 2, "A100"), cpu_node("cpu", 4, 16)});
+  Cluster cluster =
+      testing::cluster_of({gpu_node("a100", 8, 64, 2, "A100"), cpu_node("cpu", 4, 16)});
   std::vector<Task> tasks;
   Fixture() {
     Task first = make_task("first", 2000, 8, 1000, "A100");

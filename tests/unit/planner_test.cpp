@@ -28,9 +28,10 @@ TEST(PlannerTest, EveryPlannerReturnsAValidPlanNoBetterThanTheBound) {
     PlanInstance instance = generate_plan_instance({16, 3, seed, 2, true, false});
     PlanProblem problem = PlanProblem::create(instance.cluster, instance.tasks).value();
     for (const PlannerEntry& entry : planner_registry()) {
-      auto planner = make_planner(entry.name, entry.name == "milp" ? PolicyParams{{"time_limit", "5"}}
-                                                                   : PolicyParams{});
-      for (PlanObjective objective : {PlanObjective::kMakespan, PlanObjective::kWeightedCompletion}) {
+      auto planner = make_planner(
+          entry.name, entry.name == "milp" ? PolicyParams{{"time_limit", "5"}} : PolicyParams{});
+      for (PlanObjective objective :
+           {PlanObjective::kMakespan, PlanObjective::kWeightedCompletion}) {
         PlanResult result = run_planner(**planner, problem, objective);
         SCOPED_TRACE(entry.name + " seed " + std::to_string(seed));
         EXPECT_TRUE(validate_plan(instance.cluster, instance.tasks, result.plan).ok());
