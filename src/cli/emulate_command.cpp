@@ -25,8 +25,8 @@ int run_emulate(const EmulateFlags& flags) {
   auto profile = emulator::load_profile(flags.profile_file);
   if (!profile.ok()) return report_bad_input(profile.status());
   if (!(flags.speed > 0)) {
-    return report_bad_input(invalid_argument("--speed: must be a positive number, got " +
-                                             std::to_string(flags.speed)));
+    return report_bad_input(
+        invalid_argument("--speed: must be a positive number, got " + std::to_string(flags.speed)));
   }
   boost::asio::io_context context;
   emulator::EmulatorOptions options{flags.address, flags.port, flags.speed, flags.model};
@@ -55,8 +55,9 @@ void add_emulate_command(CLI::App& app, int& exit_code) {
   command->add_option("--port", flags->port, "Listen port (0: any free port)")
       ->capture_default_str();
   command->add_option("--host", flags->address, "Listen address")->capture_default_str();
-  command->add_option("--speed", flags->speed,
-                      "Modeled seconds per real second (10: ten times faster than the model)")
+  command
+      ->add_option("--speed", flags->speed,
+                   "Modeled seconds per real second (10: ten times faster than the model)")
       ->capture_default_str();
   command->add_option("--model", flags->model, "Served model name (default: the profile's)");
   command->callback([flags, &exit_code] { exit_code = run_emulate(*flags); });

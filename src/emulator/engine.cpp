@@ -54,10 +54,9 @@ Status Engine::add_request(EngineRequest request) {
                             ") exceeds max_model_len " + std::to_string(profile_.max_model_len));
   }
   if (blocks_for(total) > profile_.num_gpu_blocks) {
-    return invalid_argument("prompt + max_tokens (" + std::to_string(total) +
-                            " tokens) exceeds the KV cache (" +
-                            std::to_string(profile_.num_gpu_blocks * profile_.block_size) +
-                            " tokens)");
+    return invalid_argument(
+        "prompt + max_tokens (" + std::to_string(total) + " tokens) exceeds the KV cache (" +
+        std::to_string(profile_.num_gpu_blocks * profile_.block_size) + " tokens)");
   }
   auto sequence = std::make_unique<Sequence>();
   if (profile_.enable_prefix_caching) {

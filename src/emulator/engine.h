@@ -56,7 +56,7 @@ struct StepOutcome {
   double duration_s = 0;  // 0 when there was nothing to run
   int64_t prefill_tokens = 0;
   int64_t decode_sequences = 0;
-  int64_t context_tokens = 0;  // Σ context length of the scheduled sequences
+  int64_t context_tokens = 0;      // Σ context length of the scheduled sequences
   std::vector<TokenEvent> tokens;  // sampled at the end of the step, in scheduling order
   std::vector<FinishedRequest> finished;
   std::vector<RequestId> preempted;
@@ -66,8 +66,8 @@ struct StepOutcome {
 
 // Cumulative counters, named after the vLLM metrics they feed.
 struct EngineCounters {
-  int64_t prompt_tokens = 0;      // of requests that produced their first token
-  int64_t generation_tokens = 0;  // output tokens sampled
+  int64_t prompt_tokens = 0;         // of requests that produced their first token
+  int64_t generation_tokens = 0;     // output tokens sampled
   int64_t prefix_cache_queries = 0;  // tokens looked up in the prefix cache at admission
   int64_t prefix_cache_hits = 0;     // of those, tokens found
   int64_t preemptions = 0;

@@ -25,14 +25,15 @@ class KvCache {
   KvCache(int64_t num_blocks, int64_t block_size);
 
   struct PrefixMatch {
-    int64_t blocks = 0;              // leading hashes found in the cache
+    int64_t blocks = 0;               // leading hashes found in the cache
     int64_t unreferenced_blocks = 0;  // of those, blocks sitting in the free queue
   };
   // How many leading `hashes` (at most `limit`) are cached; changes nothing.
   PrefixMatch match_prefix(std::span<const uint64_t> hashes, int64_t limit) const;
   // Takes a reference on the cached blocks of the first `count` hashes (all cached; see
   // match_prefix) and appends them to `blocks`.
-  void acquire_prefix(std::span<const uint64_t> hashes, int64_t count, std::vector<BlockId>& blocks);
+  void acquire_prefix(std::span<const uint64_t> hashes, int64_t count,
+                      std::vector<BlockId>& blocks);
 
   // Appends `count` fresh blocks to `blocks`, evicting the least recently released cached ones;
   // false, changing nothing, when fewer than `count` blocks are free.

@@ -69,7 +69,8 @@ std::optional<ApiError> read_prompt(const json::object& body, CompletionRequest&
   } else if (prompt->is_array() && !prompt->as_array().empty()) {
     for (const json::value& token : prompt->as_array()) {
       if (!token.is_int64() || token.as_int64() < 0) {
-        return bad_field("prompt", "prompt: expected a string, one string in an array, or token ids");
+        return bad_field("prompt",
+                         "prompt: expected a string, one string in an array, or token ids");
       }
       request.prompt.push_back(static_cast<TokenId>(token.as_int64() % kVocabularySize));
     }
@@ -103,8 +104,8 @@ std::optional<ApiError> read_options(const json::object& body, Endpoint endpoint
   auto n = http::optional_int_field(body, "n", 1, 1);
   if (!n.ok()) return bad_field("n", "n: only 1 completion per request is supported");
 
-  for (auto [field, target] : {std::pair{"stream", &request.stream},
-                               std::pair{"ignore_eos", &request.ignore_eos}}) {
+  for (auto [field, target] :
+       {std::pair{"stream", &request.stream}, std::pair{"ignore_eos", &request.ignore_eos}}) {
     const json::value* value = body.if_contains(field);
     if (value == nullptr || value->is_null()) continue;
     if (!value->is_bool()) return bad_field(field, std::string(field) + ": expected true or false");
@@ -113,8 +114,8 @@ std::optional<ApiError> read_options(const json::object& body, Endpoint endpoint
   const json::value* options = body.if_contains("stream_options");
   if (options != nullptr && options->is_object()) {
     const json::value* include_usage = options->as_object().if_contains("include_usage");
-    request.include_usage = include_usage != nullptr && include_usage->is_bool() &&
-                            include_usage->as_bool();
+    request.include_usage =
+        include_usage != nullptr && include_usage->is_bool() && include_usage->as_bool();
   }
   return std::nullopt;
 }
@@ -133,9 +134,7 @@ json::object usage_object(const Usage& usage) {
                       {"prompt_tokens_details", {{"cached_tokens", usage.cached_tokens}}}};
 }
 
-std::string chunk_text(const json::object& chunk) {
-  return json::serialize(chunk);
-}
+std::string chunk_text(const json::object& chunk) { return json::serialize(chunk); }
 
 }  // namespace
 
@@ -186,9 +185,9 @@ std::string stream_chunk(const ResponseHeader& header, std::string_view text, bo
 }
 
 std::string usage_chunk(const ResponseHeader& header, const Usage& usage) {
-  json::object chunk = header_fields(header, header.endpoint == Endpoint::kCompletions
-                                                 ? "text_completion"
-                                                 : "chat.completion.chunk");
+  json::object chunk =
+      header_fields(header, header.endpoint == Endpoint::kCompletions ? "text_completion"
+                                                                      : "chat.completion.chunk");
   chunk["choices"] = json::array{};
   chunk["usage"] = usage_object(usage);
   return chunk_text(chunk);
@@ -203,11 +202,11 @@ std::string completion_body(const ResponseHeader& header, std::string_view text,
         {"index", 0}, {"text", text}, {"logprobs", nullptr}, {"finish_reason", finish_reason}}};
   } else {
     body = header_fields(header, "chat.completion");
-    body["choices"] = json::array{
-        json::object{{"index", 0},
-                     {"message", {{"role", "assistant"}, {"content", text}}},
-                     {"logprobs", nullptr},
-                     {"finish_reason", finish_reason}}};
+    body["choices"] =
+        json::array{json::object{{"index", 0},
+                                 {"message", {{"role", "assistant"}, {"content", text}}},
+                                 {"logprobs", nullptr},
+                                 {"finish_reason", finish_reason}}};
   }
   body["usage"] = usage_object(usage);
   return json::serialize(body) + "\n";

@@ -9,9 +9,9 @@ namespace {
 constexpr int64_t kMaxCount = int64_t{1} << 40;
 
 Status read_engine(const YamlValue& engine, EngineProfile& profile) {
-  FULCRUM_RETURN_IF_ERROR(engine.expect_map({"block_size", "num_gpu_blocks", "max_num_seqs",
-                                             "max_num_batched_tokens", "max_model_len",
-                                             "enable_prefix_caching"}));
+  FULCRUM_RETURN_IF_ERROR(
+      engine.expect_map({"block_size", "num_gpu_blocks", "max_num_seqs", "max_num_batched_tokens",
+                         "max_model_len", "enable_prefix_caching"}));
   auto positive = [](const YamlValue& value) { return value.as_int(1, kMaxCount); };
   FULCRUM_ASSIGN_OR_RETURN(profile.block_size,
                            engine.get_or("block_size", profile.block_size, positive));
@@ -24,10 +24,9 @@ Status read_engine(const YamlValue& engine, EngineProfile& profile) {
       engine.get_or("max_num_batched_tokens", profile.max_num_batched_tokens, positive));
   FULCRUM_ASSIGN_OR_RETURN(profile.max_model_len,
                            engine.get_or("max_model_len", profile.max_model_len, positive));
-  FULCRUM_ASSIGN_OR_RETURN(
-      profile.enable_prefix_caching,
-      engine.get_or("enable_prefix_caching", profile.enable_prefix_caching,
-                    [](const YamlValue& value) { return value.as_bool(); }));
+  FULCRUM_ASSIGN_OR_RETURN(profile.enable_prefix_caching,
+                           engine.get_or("enable_prefix_caching", profile.enable_prefix_caching,
+                                         [](const YamlValue& value) { return value.as_bool(); }));
   return Status::ok_status();
 }
 
@@ -42,9 +41,9 @@ Status read_duration(const YamlValue& timing, std::string_view key, double unit_
 }
 
 Status read_timing(const YamlValue& timing, EngineProfile& profile) {
-  FULCRUM_RETURN_IF_ERROR(timing.expect_map({"step_overhead_ms", "prefill_us_per_token",
-                                             "decode_us_per_sequence",
-                                             "attention_ns_per_context_token"}));
+  FULCRUM_RETURN_IF_ERROR(
+      timing.expect_map({"step_overhead_ms", "prefill_us_per_token", "decode_us_per_sequence",
+                         "attention_ns_per_context_token"}));
   FULCRUM_RETURN_IF_ERROR(read_duration(timing, "step_overhead_ms", 1e-3, profile.step_overhead_s));
   FULCRUM_RETURN_IF_ERROR(
       read_duration(timing, "prefill_us_per_token", 1e-6, profile.prefill_per_token_s));

@@ -20,11 +20,11 @@ struct EngineProfile {
   std::string hardware;                  // free text for people, e.g. "1x H100 80GB SXM"
 
   // Engine (vLLM names).
-  int64_t block_size = 16;             // tokens per KV block
-  int64_t num_gpu_blocks = 4096;       // KV blocks on the device(s)
-  int64_t max_num_seqs = 256;          // sequences in one batch at most
+  int64_t block_size = 16;                // tokens per KV block
+  int64_t num_gpu_blocks = 4096;          // KV blocks on the device(s)
+  int64_t max_num_seqs = 256;             // sequences in one batch at most
   int64_t max_num_batched_tokens = 8192;  // tokens computed in one step at most (chunked prefill)
-  int64_t max_model_len = 32768;       // prompt + output tokens of one request at most
+  int64_t max_model_len = 32768;          // prompt + output tokens of one request at most
   bool enable_prefix_caching = true;
 
   // Step time, in seconds.

@@ -31,7 +31,7 @@ namespace {
 
 constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t kMaxBodyBytes = std::size_t{64} << 20;  // long prompts: ~4 bytes per token
-constexpr std::string_view kFinishReason = "length";  // output length is always max_tokens
+constexpr std::string_view kFinishReason = "length";          // output length is always max_tokens
 
 // A request between the HTTP handler that waits for it and the engine loop that produces it.
 struct Pending {
@@ -65,8 +65,7 @@ class EmulatorServer::State {
   State(asio::io_context& io_context, EngineProfile profile, EmulatorOptions emulator_options)
       : context(io_context),
         options(std::move(emulator_options)),
-        model_name(options.served_model_name.empty() ? profile.model
-                                                     : options.served_model_name),
+        model_name(options.served_model_name.empty() ? profile.model : options.served_model_name),
         engine(std::move(profile)),
         server(io_context, http_options(options)),
         step_timer(io_context),
@@ -146,11 +145,10 @@ asio::awaitable<void> EmulatorServer::State::run_engine(std::shared_ptr<State> s
 void EmulatorServer::State::add_routes() {
   for (auto [path, endpoint] : {std::pair{"/v1/completions", Endpoint::kCompletions},
                                 std::pair{"/v1/chat/completions", Endpoint::kChatCompletions}}) {
-    server.add_async_route("POST", path,
-                           [this, endpoint](const http::Request& request,
-                                            http::Responder& responder) {
-                             return complete(endpoint, request, responder);
-                           });
+    server.add_async_route(
+        "POST", path, [this, endpoint](const http::Request& request, http::Responder& responder) {
+          return complete(endpoint, request, responder);
+        });
   }
   server.add_route("GET", "/v1/models", [this](const http::Request&) { return models(); });
   server.add_route("GET", "/health",
@@ -193,10 +191,9 @@ asio::awaitable<http::Response> EmulatorServer::State::complete(Endpoint endpoin
   pending.emplace(id, pending_request);
   work_timer.cancel();
 
-  ResponseHeader header{endpoint,
-                        (endpoint == Endpoint::kCompletions ? "cmpl-" : "chatcmpl-") +
-                            std::to_string(id),
-                        unix_seconds(), model_name};
+  ResponseHeader header{
+      endpoint, (endpoint == Endpoint::kCompletions ? "cmpl-" : "chatcmpl-") + std::to_string(id),
+      unix_seconds(), model_name};
   if (!request.stream) co_return co_await answer_whole(pending_request, header, prompt_tokens);
   http::EventStream* stream = co_await responder.start_event_stream();
   if (stream == nullptr) {
@@ -238,8 +235,7 @@ asio::awaitable<void> EmulatorServer::State::answer_stream(const std::shared_ptr
     for (; sent < request->tokens_ready && client_here; ++sent) {
       std::optional<std::string_view> finish;
       if (sent + 1 == max_tokens) finish = kFinishReason;
-      std::string chunk =
-          stream_chunk(header, output_word(request->seed, sent), sent == 0, finish);
+      std::string chunk = stream_chunk(header, output_word(request->seed, sent), sent == 0, finish);
       client_here = co_await stream.send_event(chunk);
     }
     if (request->finished || request->aborted || !client_here) break;

@@ -19,9 +19,9 @@ TokenId token_for(std::string_view word, std::size_t piece_index) {
 
 // Words of at most kCharsPerToken letters, so that each is one token when tokenized back.
 constexpr std::array<std::string_view, 32> kOutputWords = {
-    " the", " of",   " and",  " to",   " in",   " is",   " that", " for",  " it",   " as",  " was",
-    " on",  " with", " he",   " be",   " at",   " by",   " this", " had",  " not",  " are", " but",
-    " from", " or",  " have", " an",   " they", " one",  " you",  " all",  " were", " we"};
+    " the",  " of",   " and",  " to", " in",   " is",  " that", " for", " it",   " as",  " was",
+    " on",   " with", " he",   " be", " at",   " by",  " this", " had", " not",  " are", " but",
+    " from", " or",   " have", " an", " they", " one", " you",  " all", " were", " we"};
 
 }  // namespace
 

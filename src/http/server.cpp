@@ -622,7 +622,6 @@ class Connection : public std::enable_shared_from_this<Connection> {
     co_return Next::kClose;
   }
 
-
  public:
   // Sends the event-stream head and starts watching for the client to go; nullptr when it has.
   asio::awaitable<EventStream*> begin_stream(bool http_1_0) {
@@ -654,7 +653,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   asio::awaitable<Next> end_stream(bool http_1_0) {
-    if (!http_1_0 && !stream_->client_gone()) {
+    if (!http_1_0 && stream_ && !stream_->client_gone()) {  // no stream_: its head failed
       out_.clear();
       append_last_chunk(out_);
       co_await write(out_.view());
@@ -753,11 +752,25 @@ Server::Server(asio::io_context& context, ServerOptions options)
 
 Server::~Server() { stop(); }
 
+namespace {
+
+// A route for `method` and `pattern` with one of the three handler kinds set.
+detail::Route make_route(std::string_view method, std::string_view pattern, RouteOptions options) {
+  if (!is_token(method)) throw std::invalid_argument("invalid method: " + std::string(method));
+  detail::Route route;
+  route.method = std::string(method);
+  route.segments = parse_pattern(pattern);
+  route.options = std::move(options);
+  return route;
+}
+
+}  // namespace
+
 void Server::add_route(std::string_view method, std::string_view pattern, Handler handler,
                        RouteOptions options) {
-  if (!is_token(method)) throw std::invalid_argument("invalid method: " + std::string(method));
-  state_->routes.push_back({std::string(method), parse_pattern(pattern), std::move(handler), {}, {},
-                            std::move(options)});
+  detail::Route route = make_route(method, pattern, std::move(options));
+  route.handler = std::move(handler);
+  state_->routes.push_back(std::move(route));
 }
 
 void Server::add_stream_route(std::string_view pattern, StreamHandler handler,
@@ -767,16 +780,16 @@ void Server::add_stream_route(std::string_view pattern, StreamHandler handler,
 
 void Server::add_stream_route(std::string_view method, std::string_view pattern,
                               StreamHandler handler, RouteOptions options) {
-  if (!is_token(method)) throw std::invalid_argument("invalid method: " + std::string(method));
-  state_->routes.push_back(
-      {std::string(method), parse_pattern(pattern), {}, std::move(handler), {}, std::move(options)});
+  detail::Route route = make_route(method, pattern, std::move(options));
+  route.stream_handler = std::move(handler);
+  state_->routes.push_back(std::move(route));
 }
 
 void Server::add_async_route(std::string_view method, std::string_view pattern,
                              AsyncHandler handler, RouteOptions options) {
-  if (!is_token(method)) throw std::invalid_argument("invalid method: " + std::string(method));
-  state_->routes.push_back({std::string(method), parse_pattern(pattern), {}, {}, std::move(handler),
-                            std::move(options)});
+  detail::Route route = make_route(method, pattern, std::move(options));
+  route.async_handler = std::move(handler);
+  state_->routes.push_back(std::move(route));
 }
 
 Status Server::start() {

@@ -38,9 +38,9 @@ class EmulatorProcess {
     std::string profile = dir_.write_file("tiny.yaml", std::string(kProfile));
     log_path_ = dir_.write_file("emulate.log", "");
     port_ = find_free_port();
-    process_ = ChildProcess::start({FULCRUM_BINARY, "emulate", "--port", std::to_string(port_),
-                                    "--profile", profile},
-                                   log_path_);
+    process_ = ChildProcess::start(
+        {FULCRUM_BINARY, "emulate", "--port", std::to_string(port_), "--profile", profile},
+        log_path_);
     if (!process_) return false;
     auto deadline = std::chrono::steady_clock::now() + 10s;
     while (std::chrono::steady_clock::now() < deadline) {

@@ -582,10 +582,9 @@ class AsyncRouteTest : public ServerTest {
     });
     server.add_async_route("GET", "/broken",
                            [](const Request&, Responder&) { return fail_after_a_wait(); });
-    server.add_stream_route("POST", "/posted-events",
-                            [](const Request& request, EventStream& stream) {
-                              return echo_as_event(request, stream);
-                            });
+    server.add_stream_route(
+        "POST", "/posted-events",
+        [](const Request& request, EventStream& stream) { return echo_as_event(request, stream); });
   }
 
   static boost::asio::awaitable<Response> answer_later(const Request& request,
