@@ -73,7 +73,8 @@ TEST(CliTest, UnknownSubcommandIsABadInput) {
   CommandResult result = run_fulcrum("frobnicate");
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_EQ(result.output,
-            "error: unknown command \"frobnicate\" (commands: policies, place, serve, gateway)\n");
+            "error: unknown command \"frobnicate\" (commands: policies, place, serve, gateway, "
+            "scheduler, submit, tasks, nodes, cancel, logs, plan, emulate)\n");
 }
 
 TEST(CliTest, PoliciesListsEveryPolicyWithADescription) {
