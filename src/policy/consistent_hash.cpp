@@ -7,11 +7,11 @@
 #include "policy/consistent_hash.h"
 
 #include <algorithm>
-#include <cmath>
 #include <memory>
 #include <string>
 
 #include "core/hash.h"
+#include "policy/bounded_load.h"
 #include "policy/picker_params.h"
 
 namespace fulcrum {
@@ -19,7 +19,7 @@ namespace fulcrum {
 PickResult ConsistentHashPicker::pick(const RequestView& request,
                                       std::span<const BackendView> backends) {
   if (backends.size() != ring_backend_count_) build_ring(backends);
-  uint64_t cap = in_flight_cap(backends);
+  uint64_t cap = bounded_load_cap(backends, config_.load_factor);
   if (cap == 0) return no_eligible_backend(backends);
   std::size_t point_count = ring_points_.size();
   std::size_t point = static_cast<std::size_t>(
@@ -58,28 +58,14 @@ void ConsistentHashPicker::build_ring(std::span<const BackendView> backends) {
   ring_backend_count_ = backends.size();
 }
 
-// The in-flight count a backend must stay below to take the request; 0 when none is eligible.
-uint64_t ConsistentHashPicker::in_flight_cap(std::span<const BackendView> backends) const {
-  uint64_t total_in_flight = 0;
-  uint64_t eligible = 0;
-  for (const BackendView& backend : backends) {
-    if (!backend.eligible()) continue;
-    total_in_flight += backend.in_flight;
-    ++eligible;
-  }
-  if (eligible == 0) return 0;
-  // Multiplying first keeps c * (total + 1) exact for binary fractions such as 1.25.
-  double cap = config_.load_factor * static_cast<double>(total_in_flight + 1) /
-               static_cast<double>(eligible);
-  return static_cast<uint64_t>(std::ceil(cap));
-}
-
 namespace {
 
 constexpr int64_t kMaxVnodes = 1000;
 constexpr double kMaxLoadFactor = 100;
 
-Result<ConsistentHashConfig> get_consistent_hash_config(const PolicyParams& params) {
+}  // namespace
+
+Result<ConsistentHashConfig> consistent_hash_config(const PolicyParams& params) {
   ConsistentHashConfig defaults;
   Result<int64_t> vnodes = params.get_int_in("vnodes", defaults.vnodes, 1, kMaxVnodes);
   if (!vnodes.ok()) return vnodes.status();
@@ -89,8 +75,6 @@ Result<ConsistentHashConfig> get_consistent_hash_config(const PolicyParams& para
   return ConsistentHashConfig{*vnodes, *load_factor};
 }
 
-}  // namespace
-
 PickerEntry consistent_hash_entry() {
   ConsistentHashConfig defaults;
   return {std::string(ConsistentHashPicker::kName),
@@ -99,7 +83,7 @@ PickerEntry consistent_hash_entry() {
            {"load_factor", format_number(defaults.load_factor),
             "c >= 1: a backend is passed over at ceil(c x average in-flight)"}},
           [](const PolicyParams& params) -> Result<std::unique_ptr<Picker>> {
-            return picker_from_config<ConsistentHashPicker>(get_consistent_hash_config(params));
+            return picker_from_config<ConsistentHashPicker>(consistent_hash_config(params));
           }};
 }
 

@@ -33,7 +33,6 @@ class ConsistentHashPicker final : public Picker {
 
  private:
   void build_ring(std::span<const BackendView> backends);
-  uint64_t in_flight_cap(std::span<const BackendView> backends) const;
 
   ConsistentHashConfig config_;
   // The ring, sorted by point: ring_points_[i] belongs to backends[ring_owners_[i]]. Every backend
@@ -44,5 +43,8 @@ class ConsistentHashPicker final : public Picker {
 };
 
 PickerEntry consistent_hash_entry();
+
+// `vnodes` and `load_factor` read from `params` and checked against their bounds.
+Result<ConsistentHashConfig> consistent_hash_config(const PolicyParams& params);
 
 }  // namespace fulcrum

@@ -101,6 +101,9 @@ class Picker {
   // The request picked with `request_id` is over on `backend_id`: its response ended, failed or
   // was abandoned. Pickers that count per-request load release it here.
   virtual void request_finished(uint64_t /*request_id*/, uint32_t /*backend_id*/) {}
+  // Estimated bytes held by the picker's prefix index (0 for pickers without one), for the
+  // gateway's metrics; pickers keep it under their configured cap.
+  virtual std::size_t prefix_index_bytes() const { return 0; }
 };
 
 // The error every picker returns when no backend is eligible: counts of why, e.g.

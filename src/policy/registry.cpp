@@ -1,11 +1,15 @@
 #include "policy/registry.h"
 
 #include "policy/consistent_hash.h"
+#include "policy/kv_cost.h"
 #include "policy/least_connections.h"
 #include "policy/least_load.h"
 #include "policy/peak_ewma.h"
 #include "policy/power_of_two_choices.h"
+#include "policy/prefix_aware.h"
 #include "policy/round_robin.h"
+#include "policy/scored.h"
+#include "policy/session_affinity.h"
 #include "policy/weighted_round_robin.h"
 
 namespace fulcrum {
@@ -14,7 +18,8 @@ const std::vector<PickerEntry>& picker_registry() {
   static const std::vector<PickerEntry> entries = {
       round_robin_entry(),     weighted_round_robin_entry(), least_connections_entry(),
       least_load_entry(),      power_of_two_choices_entry(), peak_ewma_entry(),
-      consistent_hash_entry(),
+      consistent_hash_entry(), prefix_aware_entry(),         scored_entry(),
+      kv_cost_entry(),         session_affinity_entry(),
   };
   return entries;
 }

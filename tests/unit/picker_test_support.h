@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "core/random.h"
 #include "policy/registry.h"
 
 namespace fulcrum {
@@ -58,6 +59,18 @@ inline std::vector<BackendView> backends_with(uint32_t BackendView::*field,
   std::size_t index = 0;
   for (uint32_t value : values) backends[index++].*field = value;
   return backends;
+}
+
+// Chained prefix block hashes of a prompt made of the given blocks, as the gateway computes them:
+// each hash covers every block before it, so prompts share hashes only over a common prefix.
+inline std::vector<uint64_t> chained_blocks(std::initializer_list<uint64_t> blocks) {
+  std::vector<uint64_t> hashes;
+  uint64_t chain = 0;
+  for (uint64_t block : blocks) {
+    chain = mix64(chain ^ mix64(block + 1));
+    hashes.push_back(chain);
+  }
+  return hashes;
 }
 
 // The named picker from the registry; fails the test and returns nullptr on error.

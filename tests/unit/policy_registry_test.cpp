@@ -20,7 +20,8 @@ TEST(PickerRegistryTest, ListsEveryRoutingPolicy) {
   EXPECT_EQ(registered_names(),
             (std::vector<std::string>{"round_robin", "weighted_round_robin", "least_connections",
                                       "least_load", "power_of_two_choices", "peak_ewma",
-                                      "consistent_hash"}));
+                                      "consistent_hash", "prefix_aware", "scored", "kv_cost",
+                                      "session_affinity"}));
 }
 
 TEST(PickerRegistryTest, UnknownPolicyListsTheKnownOnes) {
@@ -29,7 +30,8 @@ TEST(PickerRegistryTest, UnknownPolicyListsTheKnownOnes) {
   EXPECT_EQ(picker.status().code(), ErrorCode::kNotFound);
   EXPECT_EQ(picker.error_message(),
             "unknown routing policy \"fastest\" (known: round_robin, weighted_round_robin, "
-            "least_connections, least_load, power_of_two_choices, peak_ewma, consistent_hash)");
+            "least_connections, least_load, power_of_two_choices, peak_ewma, consistent_hash, "
+            "prefix_aware, scored, kv_cost, session_affinity)");
 }
 
 TEST(PickerRegistryTest, UnknownParameterIsNamed) {
@@ -73,6 +75,18 @@ TEST(PickerRegistryTest, BadValuesNameTheParameterAndValue) {
       {"peak_ewma", "decay_ms", "0",
        "routing policy \"peak_ewma\": parameter \"decay_ms\": expected a number in "
        "[1, 600000], got \"0\""},
+      {"prefix_aware", "cache_threshold", "1.5",
+       "routing policy \"prefix_aware\": parameter \"cache_threshold\": expected a number in "
+       "[0, 1], got \"1.5\""},
+      {"prefix_aware", "max_tree_bytes", "100",
+       "routing policy \"prefix_aware\": parameter \"max_tree_bytes\": expected a number in "
+       "[4096, 1000000000000], got \"100\""},
+      {"scored", "prefix_weight", "-3",
+       "routing policy \"scored\": parameter \"prefix_weight\": expected a number in "
+       "[0, 1000], got \"-3\""},
+      {"session_affinity", "load_factor", "0.9",
+       "routing policy \"session_affinity\": parameter \"load_factor\": expected a number in "
+       "[1, 100], got \"0.9\""},
       {"power_of_two_choices", "seed", "1.5",
        "routing policy \"power_of_two_choices\": parameter \"seed\": expected an integer, got "
        "\"1.5\""},
