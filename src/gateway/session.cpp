@@ -315,11 +315,18 @@ asio::awaitable<ClientSession::Next> ClientSession::buffer_whole_body() {
       if (!co_await write_client("HTTP/1.1 100 Continue\r\n\r\n")) co_return Next::kClose;
     }
     if (exchange.client_filled == exchange.client_capacity) {
+      // A chunked body may carry framing around its payload; twice the payload limit is plenty
+      // for honest clients and bounds what one made of tiny chunks can make the gateway hold.
       const size_t wanted =
           request.framing == http::BodyFraming::kContentLength
               ? request.head_bytes + static_cast<size_t>(request.content_length)
               : std::min<size_t>(exchange.client_capacity * 2,
                                  request.head_bytes + static_cast<size_t>(limit) * 2 + 4096);
+      if (wanted <= exchange.client_capacity) {
+        co_return co_await respond_error(
+            413, "chunked request body framing exceeds twice limits.inspect_body_bytes (" +
+                     std::to_string(limit) + " bytes)");
+      }
       exchange.grow_client_buffer(wanted);
       // The head's views pointed into the old buffer: parse it again in the new one.
       (void)http::parse_request(exchange.client_bytes(), exchange.request);

@@ -149,5 +149,29 @@ TEST_F(GatewayContentRoutingTest, BodiesOverTheInspectionLimitAre413) {
       << response->body;
 }
 
+TEST_F(GatewayContentRoutingTest, ChunkedFramingBeyondTheBufferBoundIs413) {
+  // One-byte chunks carry 1 byte of payload in 6 of framing: 88 KiB of payload (under the
+  // 256 KiB limit) fill the most the gateway buffers for it, head + 2 x limit + 4 KiB. It must
+  // answer 413, not wait for more or grow without end. Exactly that many bytes are sent, so that
+  // none is left unread when the gateway closes.
+  const std::string head =
+      "POST /v1/completions HTTP/1.1\r\nHost: gw\r\nTransfer-Encoding: chunked\r\n\r\n";
+  const size_t bound = head.size() + 2 * 262144 + 4096;
+  std::string framed = head;
+  while (framed.size() + 6 <= bound) framed += "1\r\nx\r\n";
+  framed += std::string("1\r\nx\r\n").substr(0, bound - framed.size());
+  ASSERT_EQ(framed.size(), bound);
+  auto connection = RawConnection::open(gateway_->port());
+  ASSERT_TRUE(connection);
+  ASSERT_TRUE(connection->send(framed));
+  std::optional<HttpResponse> response = connection->read_response();
+  ASSERT_TRUE(response);
+  EXPECT_EQ(response->status, 413);
+  EXPECT_NE(response->body.find("chunked request body framing exceeds twice "
+                                "limits.inspect_body_bytes (262144 bytes)"),
+            std::string::npos)
+      << response->body;
+}
+
 }  // namespace
 }  // namespace fulcrum::integration
