@@ -35,7 +35,7 @@ test-unit: build
 
 test-asan: build-asan
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-		ctest --test-dir $(ASAN_DIR) --output-on-failure -j $(JOBS) -L unit
+		LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp ctest --test-dir $(ASAN_DIR) --output-on-failure -j $(JOBS) -L unit
 
 bench: deps build
 	./$(BUILD_DIR)/micro_bench --benchmark_min_time=0.2
