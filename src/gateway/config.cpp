@@ -183,18 +183,24 @@ Status read_expected_status(const YamlValue& value, HealthCheckConfig& check) {
   return Status::ok_status();
 }
 
+// The `path` a probe requests, when present: absolute, with nothing that would break the request
+// line. `example` is named in the error.
+Status read_probe_path(const YamlValue& section, std::string_view example, std::string& path) {
+  if (!section.has("path")) return Status::ok_status();
+  FULCRUM_ASSIGN_OR_RETURN(path, section["path"].as_string());
+  if (path.empty() || path.front() != '/' || path.find_first_of(" \r\n\t") != std::string::npos) {
+    return section["path"].error("expected an absolute path without spaces, such as " +
+                                 std::string(example));
+  }
+  return Status::ok_status();
+}
+
 Status read_health_check(const YamlValue& value, HealthCheckConfig& check) {
   if (value.is_null()) return Status::ok_status();
   FULCRUM_RETURN_IF_ERROR(
       value.expect_map({"path", "interval", "timeout", "rise", "fall", "expect_status"}));
   check.enabled = true;
-  if (value.has("path")) {
-    FULCRUM_ASSIGN_OR_RETURN(check.path, value["path"].as_string());
-    if (check.path.empty() || check.path.front() != '/' ||
-        check.path.find_first_of(" \r\n\t") != std::string::npos) {
-      return value["path"].error("expected an absolute path without spaces, such as /health");
-    }
-  }
+  FULCRUM_RETURN_IF_ERROR(read_probe_path(value, "/health", check.path));
   FULCRUM_RETURN_IF_ERROR(read_duration_into(value, "interval", check.interval_ms));
   if (check.interval_ms < 10) return value["interval"].error("expected at least 10ms");
   FULCRUM_RETURN_IF_ERROR(read_duration_into(value, "timeout", check.timeout_ms));
@@ -215,13 +221,7 @@ Status read_scrape(const YamlValue& value, ScrapeConfig& scrape) {
   if (value.is_null()) return Status::ok_status();
   FULCRUM_RETURN_IF_ERROR(value.expect_map({"path", "interval", "timeout", "stale_after"}));
   scrape.enabled = true;
-  if (value.has("path")) {
-    FULCRUM_ASSIGN_OR_RETURN(scrape.path, value["path"].as_string());
-    if (scrape.path.empty() || scrape.path.front() != '/' ||
-        scrape.path.find_first_of(" \r\n\t") != std::string::npos) {
-      return value["path"].error("expected an absolute path without spaces, such as /metrics");
-    }
-  }
+  FULCRUM_RETURN_IF_ERROR(read_probe_path(value, "/metrics", scrape.path));
   FULCRUM_RETURN_IF_ERROR(read_duration_into(value, "interval", scrape.interval_ms));
   if (scrape.interval_ms < 10) return value["interval"].error("expected at least 10ms");
   FULCRUM_RETURN_IF_ERROR(read_duration_into(value, "timeout", scrape.timeout_ms));

@@ -141,6 +141,11 @@ TEST(GatewayConfigTest, HealthCheckErrorsNameTheKey) {
       "gateway:\n  backends: []\n  scrape: {interval: 1s, stale_after: 500ms}\n", "gw.yaml");
   EXPECT_EQ(stale.error_message(),
             "gw.yaml:3: gateway.scrape.stale_after: must be at least the interval (1000ms)");
+  auto scrape_path =
+      parse_gateway_config("gateway:\n  backends: []\n  scrape: {path: metrics}\n", "gw.yaml");
+  EXPECT_EQ(scrape_path.error_message(),
+            "gw.yaml:3: gateway.scrape.path: expected an absolute path without spaces, such as "
+            "/metrics");
   auto log = parse_gateway_config("gateway:\n  backends: []\n  access_log: ''\n", "gw.yaml");
   EXPECT_EQ(log.error_message(),
             "gw.yaml:3: gateway.access_log: expected a file path, or - for standard output");
