@@ -184,10 +184,11 @@ asio::awaitable<ClientSession::Next> ClientSession::serve_request() {
     co_return co_await respond_error(501, "protocol upgrades are not supported");
   }
   exchange.inspected.clear();
+  size_t message_end = buffered.message_end;
   if (worker_.routes_by_content() && is_inspected_route(request)) {
     if (co_await inspect_body() == Next::kClose) co_return Next::kClose;
+    message_end = inspect_buffered_body().message_end;  // the whole body is in the buffer now
   }
-  const size_t message_end = inspect_buffered_body().message_end;
   bool replayable = message_end != 0;
   streaming_body_ = !replayable;
   request_bytes_ = replayable ? message_end : exchange_->client_filled;
