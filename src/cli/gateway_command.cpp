@@ -9,7 +9,6 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "cli/commands.h"
-#include "core/log.h"
 #include "gateway/gateway.h"
 
 namespace fulcrum {
@@ -17,34 +16,6 @@ namespace fulcrum {
 namespace {
 
 constexpr auto kShutdownGrace = std::chrono::seconds(10);
-
-// SIGHUP: reads the file again and applies it; a file with errors changes nothing.
-void reload_from_file(Gateway& gateway, const std::string& config_file) {
-  auto config = load_gateway_config(config_file);
-  if (!config.ok()) {
-    log_event(LogLevel::kError, "reload_rejected",
-              {{"file", config_file}, {"reason", config.status().message()}});
-    return;
-  }
-  auto summary = gateway.reload(std::move(*config));
-  if (!summary.ok()) {
-    log_event(LogLevel::kError, "reload_rejected",
-              {{"file", config_file}, {"reason", summary.status().message()}});
-    return;
-  }
-  std::string applied;
-  for (const std::string& change : summary->applied)
-    applied += (applied.empty() ? "" : "; ") + change;
-  std::string ignored;
-  for (const std::string& key : summary->needs_restart)
-    ignored += (ignored.empty() ? "" : ", ") + key;
-  log_event(LogLevel::kInfo, "reloaded",
-            {{"file", config_file}, {"changes", applied.empty() ? "none" : applied}});
-  if (!ignored.empty()) {
-    log_event(LogLevel::kWarn, "reload_needs_restart",
-              {{"file", config_file}, {"settings", ignored}});
-  }
-}
 
 int run_gateway(const std::string& config_file) {
   auto config = load_gateway_config(config_file);
@@ -69,7 +40,7 @@ int run_gateway(const std::string& config_file) {
   std::function<void(const boost::system::error_code&, int)> on_reload =
       [&](const boost::system::error_code& error, int) {
         if (error) return;
-        reload_from_file(gateway, config_file);
+        reload_and_log(gateway, load_gateway_config(config_file), config_file);
         reload_signals.async_wait(on_reload);
       };
   reload_signals.async_wait(on_reload);

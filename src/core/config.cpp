@@ -323,22 +323,11 @@ Result<std::vector<Task>> parse_tasks(std::string_view yaml_text, const std::str
   return tasks;
 }
 
-Result<ServeConfig> parse_serve_config(std::string_view yaml_text, const std::string& file_name) {
-  auto document = YamlValue::parse(yaml_text, file_name);
-  if (!document.ok()) return document.status();
-  const YamlValue& root = *document;
-  FULCRUM_RETURN_IF_ERROR(root.expect_map({"cluster", "tasks", "placement", "routing"}));
-  ServeConfig config;
-  FULCRUM_ASSIGN_OR_RETURN(config.cluster_file, root["cluster"].as_string());
-  config.cluster_file = resolve_relative(config.cluster_file, file_name);
-  if (root.has("tasks")) {
-    FULCRUM_ASSIGN_OR_RETURN(config.tasks_file, root["tasks"].as_string());
-    config.tasks_file = resolve_relative(config.tasks_file, file_name);
-  }
-  FULCRUM_ASSIGN_OR_RETURN(config.placement,
-                           read_policy_choice(root["placement"], config.placement));
-  FULCRUM_ASSIGN_OR_RETURN(config.routing, read_policy_choice(root["routing"], config.routing));
-  return config;
+Result<std::string> read_config_path(const YamlValue& value) {
+  std::string path;
+  FULCRUM_ASSIGN_OR_RETURN(path, value.as_string());
+  if (path.empty()) return value.error("expected a path, got nothing");
+  return resolve_relative(path, value.file_name());
 }
 
 namespace {
@@ -358,9 +347,6 @@ Result<Cluster> load_cluster_file(const std::string& path) {
 }
 Result<std::vector<Task>> load_tasks_file(const std::string& path) {
   return load_with(path, parse_tasks);
-}
-Result<ServeConfig> load_serve_config(const std::string& path) {
-  return load_with(path, parse_serve_config);
 }
 
 }  // namespace fulcrum

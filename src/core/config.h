@@ -1,4 +1,4 @@
-// Loading clusters, tasks and the `fulcrum serve` config from YAML files. Every error names the
+// Loading clusters and tasks from YAML files, and the pieces other config readers share. Every error names the
 // file, the line and the key, e.g. `cluster.yaml:12: nodes[2].gpus: expected a non-negative
 // integer, got "two"`. Formats are described in docs/config.md.
 #pragma once
@@ -42,15 +42,8 @@ struct PolicyChoice {
 // `{policy: NAME, params: {...}}`; `fallback` when the value is absent.
 Result<PolicyChoice> read_policy_choice(const YamlValue& value, PolicyChoice fallback);
 
-// `fulcrum serve` config. Paths are resolved relative to the config file's folder.
-struct ServeConfig {
-  std::string cluster_file;
-  std::string tasks_file;
-  PolicyChoice placement{"least_loaded", {}, ""};
-  PolicyChoice routing{"round_robin", {}, ""};
-};
-
-Result<ServeConfig> parse_serve_config(std::string_view yaml_text, const std::string& file_name);
-Result<ServeConfig> load_serve_config(const std::string& path);
+// A file path from config, resolved relative to the folder of the file it was read from; the
+// error names the key when the value is not a non-empty string.
+Result<std::string> read_config_path(const YamlValue& value);
 
 }  // namespace fulcrum

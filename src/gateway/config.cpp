@@ -258,7 +258,9 @@ Status read_admin(const YamlValue& value, AdminConfig& admin) {
   return Status::ok_status();
 }
 
-Result<GatewayConfig> read_gateway(const YamlValue& value) {
+}  // namespace
+
+Result<GatewayConfig> read_gateway_section(const YamlValue& value) {
   FULCRUM_RETURN_IF_ERROR(
       value.expect_map({"listen", "workers", "policy", "backends", "timeouts", "limits", "retries",
                         "health_check", "scrape", "passive_health", "admin", "access_log"}));
@@ -270,9 +272,12 @@ Result<GatewayConfig> read_gateway(const YamlValue& value) {
   if (auto picker = make_picker(config.policy.name, config.policy.params); !picker.ok()) {
     return value["policy"].error(picker.error_message());
   }
-  YamlValue backends = value["backends"];
-  FULCRUM_RETURN_IF_ERROR(backends.expect_sequence());
-  for (const YamlValue& item : backends.items()) {
+  std::vector<YamlValue> backend_items;
+  if (value.has("backends")) {
+    FULCRUM_RETURN_IF_ERROR(value["backends"].expect_sequence());
+    backend_items = value["backends"].items();
+  }
+  for (const YamlValue& item : backend_items) {
     BackendConfig backend;
     FULCRUM_ASSIGN_OR_RETURN(backend, read_backend(item));
     for (const BackendConfig& other : config.backends) {
@@ -292,8 +297,6 @@ Result<GatewayConfig> read_gateway(const YamlValue& value) {
   FULCRUM_RETURN_IF_ERROR(read_access_log(value["access_log"], config.access_log));
   return config;
 }
-
-}  // namespace
 
 Result<BackendConfig> parse_backend_url(const std::string& url) {
   constexpr std::string_view kScheme = "http://";
@@ -325,7 +328,10 @@ Result<GatewayConfig> parse_gateway_config(std::string_view yaml_text,
   auto document = YamlValue::parse(yaml_text, file_name);
   if (!document.ok()) return document.status();
   if (!document->has("gateway")) return document->error("missing the gateway: section");
-  return read_gateway((*document)["gateway"]);
+  const YamlValue section = (*document)["gateway"];
+  // Alone, a gateway needs backends; under `fulcrum serve` the emulators can be its backends.
+  if (!section.has("backends")) return section.error("missing required key backends");
+  return read_gateway_section(section);
 }
 
 Result<GatewayConfig> load_gateway_config(const std::string& path) {

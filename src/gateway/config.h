@@ -110,7 +110,9 @@ struct GatewayConfig {
 // "http://host:port" (the only scheme spoken to backends); the error names what is wrong.
 Result<BackendConfig> parse_backend_url(const std::string& url);
 
-// Reads the `gateway:` section of a YAML config file.
+// Reads a `gateway:` section; `backends` may be absent (an empty list).
+Result<GatewayConfig> read_gateway_section(const YamlValue& section);
+// Reads the `gateway:` section of a YAML config file, which must list backends.
 Result<GatewayConfig> parse_gateway_config(std::string_view yaml_text,
                                            const std::string& file_name);
 Result<GatewayConfig> load_gateway_config(const std::string& path);

@@ -122,4 +122,29 @@ Result<ReloadSummary> Gateway::reload(GatewayConfig next) {
   return summary;
 }
 
+void reload_and_log(Gateway& gateway, Result<GatewayConfig> next, const std::string& file) {
+  if (!next.ok()) {
+    log_event(LogLevel::kError, "reload_rejected",
+              {{"file", file}, {"reason", next.status().message()}});
+    return;
+  }
+  auto summary = gateway.reload(std::move(*next));
+  if (!summary.ok()) {
+    log_event(LogLevel::kError, "reload_rejected",
+              {{"file", file}, {"reason", summary.status().message()}});
+    return;
+  }
+  std::string applied;
+  for (const std::string& change : summary->applied)
+    applied += (applied.empty() ? "" : "; ") + change;
+  std::string ignored;
+  for (const std::string& key : summary->needs_restart)
+    ignored += (ignored.empty() ? "" : ", ") + key;
+  log_event(LogLevel::kInfo, "reloaded",
+            {{"file", file}, {"changes", applied.empty() ? "none" : applied}});
+  if (!ignored.empty()) {
+    log_event(LogLevel::kWarn, "reload_needs_restart", {{"file", file}, {"settings", ignored}});
+  }
+}
+
 }  // namespace fulcrum

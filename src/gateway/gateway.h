@@ -61,4 +61,8 @@ class Gateway {
   std::mutex reload_mutex_;
 };
 
+// SIGHUP: applies `next` (read again from `file`) and logs what changed as a `reloaded` event, or
+// logs `reload_rejected` with the reason and changes nothing.
+void reload_and_log(Gateway& gateway, Result<GatewayConfig> next, const std::string& file);
+
 }  // namespace fulcrum

@@ -195,6 +195,19 @@ Status SchedulerService::start() {
   return {};
 }
 
+Result<size_t> SchedulerService::submit_initial_tasks(std::vector<Task> tasks) {
+  std::erase_if(tasks, [this](const Task& task) { return core_->find_task(task.id) != nullptr; });
+  if (tasks.empty()) return size_t{0};
+  const size_t count = tasks.size();
+  std::vector<int> max_attempts(count, config_.max_attempts);
+  int64_t now_ms = wall_now_ms();
+  if (auto refused = core_->submit(std::move(tasks), max_attempts, now_ms)) {
+    return invalid_argument(refused->message);
+  }
+  FULCRUM_RETURN_IF_ERROR(commit(now_ms));
+  return count;
+}
+
 void SchedulerService::stop() {
   if (stopped_) return;
   stopped_ = true;

@@ -49,6 +49,11 @@ class SchedulerService {
   const SchedulerConfig& config() const { return config_; }
   const SchedulerCore& core() const { return *core_; }
 
+  // Submits tasks from a file as one batch (`fulcrum serve`'s tasks:), skipping those whose id the
+  // store already holds, so a restart submits nothing twice. Returns how many were submitted.
+  // Call before the io_context runs or on its thread.
+  Result<size_t> submit_initial_tasks(std::vector<Task> tasks);
+
   // Tasks restored in `placed` or `running` state: requeued at start (reported in the log).
   int64_t restored_tasks() const { return restored_tasks_; }
 

@@ -155,8 +155,8 @@ TEST(CliTest, DependencyCycleIsRejected) {
       << result.output;
 }
 
-TEST(CliTest, ServeQuickstartPrintsCatalogueAndSeedPlan) {
-  CommandResult result = run_fulcrum("serve --config " + example("quickstart.yaml"));
+TEST(CliTest, ServePlanOnlyConfigPrintsCatalogueAndSeedPlan) {
+  CommandResult result = run_fulcrum("serve --config " + example("plan.yaml"));
   ASSERT_EQ(result.exit_code, 0) << result.output;
   EXPECT_TRUE(contains(result.output, "Routing policies")) << result.output;
   // Waves of the seed DAG: {T2, T4}, then {T1, T3}, then {T5}.
@@ -171,6 +171,27 @@ TEST(CliTest, ServeQuickstartPrintsCatalogueAndSeedPlan) {
   EXPECT_LT(result.output.find("T1 ", wave2), wave3);
   EXPECT_NE(result.output.find("T5 ", wave3), std::string::npos);
   EXPECT_TRUE(contains(result.output, "Estimated makespan: 90 min")) << result.output;
+}
+
+TEST(CliTest, ServeCheckOnQuickstartNamesEveryBodyAndPlansTheSeedTasks) {
+  CommandResult result = run_fulcrum("serve --check --config " + example("quickstart.yaml"));
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_TRUE(contains(result.output, "emulators: 4 x " + example("emulator/llama-3.1-8b-h100.yaml")))
+      << result.output;
+  EXPECT_TRUE(contains(result.output, "gateway: prefix_aware, 0 configured backends"))
+      << result.output;
+  EXPECT_TRUE(contains(result.output, "scheduler: placement least_loaded, queue priority"))
+      << result.output;
+  EXPECT_TRUE(contains(result.output, "Estimated makespan: 90 min")) << result.output;
+}
+
+TEST(CliTest, ServeRejectsAGatewayPolicyItDoesNotKnowWithItsLine) {
+  TempFile config("serve.yaml", "gateway:\n  policy: {policy: fastest}\n");
+  CommandResult result = run_fulcrum("serve --config " + config.path());
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_TRUE(contains(result.output, config.path() + ":2: gateway.policy: unknown routing policy "
+                                                      "\"fastest\""))
+      << result.output;
 }
 
 TEST(CliTest, ServeRejectsAnUnknownRoutingPolicyWithItsLine) {

@@ -205,25 +205,5 @@ TEST(SeedExampleTest, ClusterAndTasksLoad) {
   EXPECT_EQ((*tasks)[4].depends_on, (std::vector<std::string>{"T1", "T4"}));
 }
 
-TEST(ServeConfigTest, ResolvesPathsAndPolicies) {
-  auto config = parse_serve_config(R"(cluster: seed-cluster.yaml
-tasks: /abs/tasks.yaml
-placement: {policy: best_fit, params: {seed: 9}}
-)",
-                                   "/etc/fulcrum/serve.yaml");
-  ASSERT_TRUE(config.ok()) << config.error_message();
-  EXPECT_EQ(config->cluster_file, "/etc/fulcrum/seed-cluster.yaml");
-  EXPECT_EQ(config->tasks_file, "/abs/tasks.yaml");
-  EXPECT_EQ(config->placement.name, "best_fit");
-  EXPECT_EQ(*config->placement.params.get_int("seed", 0), 9);
-  EXPECT_EQ(config->placement.origin, "/etc/fulcrum/serve.yaml:3: placement");
-  EXPECT_EQ(config->routing.name, "round_robin");
-}
-
-TEST(ServeConfigTest, MissingFileIsNamed) {
-  auto config = load_serve_config("/nonexistent/fulcrum.yaml");
-  EXPECT_EQ(config.error_message(), "/nonexistent/fulcrum.yaml: no such file");
-}
-
 }  // namespace
 }  // namespace fulcrum
