@@ -1,5 +1,6 @@
-// The proxy exchange, one coroutine per client connection:
-//   idle (no buffers) -> read head -> pick -> connect or reuse -> send -> response head -> relay
+// The proxy exchange of one client connection: while idle it holds no buffer and no coroutine (a
+// readiness wait only); readable bytes start a coroutine that serves requests until it is idle:
+//   idle -> read head -> pick -> connect or reuse -> send -> response head -> relay -> idle
 // Retries go to another backend while nothing has reached the client and the whole request is
 // still in the buffer; timeouts are deadlines checked by the worker's tick, which cancels I/O.
 #include "gateway/session.h"
@@ -13,6 +14,8 @@
 #include <cstring>
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
@@ -143,21 +146,46 @@ void ClientSession::release_exchange() {
   if (exchange_) worker_.release_exchange(std::move(exchange_));
 }
 
-asio::awaitable<void> ClientSession::run() {
-  auto self = shared_from_this();
-  for (;;) {
-    if (!exchange_ || exchange_->client_filled == 0) {
-      release_exchange();
-      if (worker_.shutting_down()) break;
-      idle_ = true;
-      set_deadline(Phase::kIdle, worker_.config().timeouts.idle_ms);
-      auto [error] = co_await client_.async_wait(tcp::socket::wait_read, kNoThrow);
-      idle_ = false;
-      if (error || worker_.shutting_down()) break;
-      exchange_ = worker_.acquire_exchange();
-    }
-    if (co_await serve_request() == Next::kClose) break;
+void ClientSession::start() { wait_for_request(); }
+
+// An idle connection holds no coroutine frame and no buffer: only this object and one pending
+// readiness wait whose handler holds a reference to it. Readable bytes (or end of stream) start
+// the coroutine that serves requests until the connection is idle again.
+void ClientSession::wait_for_request() {
+  if (worker_.shutting_down()) {
+    close_client();
+    return;
   }
+  idle_ = true;
+  set_deadline(Phase::kIdle, worker_.config().timeouts.idle_ms);
+  client_.async_wait(tcp::socket::wait_read,
+                     [self = shared_from_this()](const boost::system::error_code& error) {
+                       self->idle_ = false;
+                       if (error || self->worker_.shutting_down()) {
+                         self->close_client();
+                         return;
+                       }
+                       self->exchange_ = self->worker_.acquire_exchange();
+                       asio::co_spawn(self->client_.get_executor(), self->serve_until_idle(),
+                                      asio::detached);
+                     });
+}
+
+asio::awaitable<void> ClientSession::serve_until_idle() {
+  auto self = shared_from_this();
+  do {
+    const Next next = co_await serve_request();
+    if (next == Next::kClose) {
+      close_client();
+      co_return;
+    }
+  } while (exchange_ && exchange_->client_filled > 0);  // a pipelined request is buffered
+  release_exchange();
+  wait_for_request();
+}
+
+void ClientSession::close_client() {
+  release_exchange();
   boost::system::error_code ignored;
   client_.shutdown(tcp::socket::shutdown_both, ignored);
   client_.close(ignored);

@@ -72,7 +72,8 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   ClientSession(Worker& worker, boost::asio::ip::tcp::socket socket);
   ~ClientSession();
 
-  boost::asio::awaitable<void> run();
+  // Serves the connection until it closes; the worker calls it once after accepting.
+  void start();
   // Called by the worker's clock tick: past the deadline, cancels pending I/O.
   void expire_if_due(int64_t now_ns);
   // Wakes an idle connection so it closes (shutdown).
@@ -83,6 +84,9 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   enum class Next : uint8_t { kKeepAlive, kClose };
   struct Attempt;
 
+  void wait_for_request();
+  boost::asio::awaitable<void> serve_until_idle();
+  void close_client();
   boost::asio::awaitable<Next> serve_request();
   boost::asio::awaitable<Next> read_head();
   // Reads the rest of the request body into the (grown) buffer and parses it as JSON for routing;

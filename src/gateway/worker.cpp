@@ -125,8 +125,7 @@ asio::awaitable<void> Worker::accept_loop(tcp::acceptor& acceptor) {
     boost::system::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
     bump(stats_.connections_accepted);
-    auto session = std::make_shared<ClientSession>(*this, std::move(socket));
-    asio::co_spawn(context_, session->run(), asio::detached);
+    std::make_shared<ClientSession>(*this, std::move(socket))->start();
   }
 }
 
