@@ -14,6 +14,7 @@
 #include <cstring>
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_allocator.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/connect.hpp>
@@ -32,6 +33,8 @@ namespace {
 
 constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 constexpr size_t kMaxExcluded = 16;
+// A keep-alive connection without a request for this long gives its buffers back (is parked).
+constexpr int64_t kParkAfterNs = 200'000'000;
 
 std::string_view error_code_for(int status) {
   switch (status) {
@@ -63,6 +66,22 @@ void append_json_string(http::OutputBuffer& out, std::string_view text) {
   }
   out.append('"');
 }
+
+// Plain malloc at the exact size. asio swaps std::allocator for its recycling allocator, which
+// hands out cached blocks of any larger size; a distinct type keeps the swap from happening.
+template <typename T>
+struct ExactAllocator {
+  using value_type = T;
+  ExactAllocator() = default;
+  template <typename U>
+  ExactAllocator(const ExactAllocator<U>&) {}  // NOLINT(google-explicit-constructor)
+  T* allocate(size_t count) { return static_cast<T*>(::operator new(count * sizeof(T))); }
+  void deallocate(T* pointer, size_t) { ::operator delete(pointer); }
+  template <typename U>
+  bool operator==(const ExactAllocator<U>&) const {
+    return true;
+  }
+};
 
 bool is_retryable_status(int status) { return status == 502 || status == 503; }
 
@@ -120,6 +139,12 @@ void ClientSession::start_total_deadline() {
 }
 
 void ClientSession::expire_if_due(int64_t now_ns) {
+  if (hot_idle_since_ns_ != 0 && now_ns - hot_idle_since_ns_ >= kParkAfterNs) {
+    hot_idle_since_ns_ = 0;
+    park_requested_ = true;
+    boost::system::error_code ignored;
+    client_.cancel(ignored);
+  }
   const bool phase_due = deadline_ns_ != 0 && now_ns >= deadline_ns_;
   const bool total_due = total_deadline_ns_ != 0 && now_ns >= total_deadline_ns_;
   if (!phase_due && !total_due) return;
@@ -158,28 +183,58 @@ void ClientSession::wait_for_request() {
   }
   idle_ = true;
   set_deadline(Phase::kIdle, worker_.config().timeouts.idle_ms);
+  // The wait's memory comes from malloc at its exact size: asio's default recycles cached blocks,
+  // which after a busy period are coroutine frames several times larger than the wait. (It holds
+  // the connection's memory for as long as the connection is parked.)
+  auto on_readable = [self = shared_from_this()](const boost::system::error_code& error) {
+    self->idle_ = false;
+    if (error || self->worker_.shutting_down()) {
+      self->close_client();
+      return;
+    }
+    self->exchange_ = self->worker_.acquire_exchange();
+    asio::co_spawn(self->client_.get_executor(), self->serve_until_idle(), asio::detached);
+  };
   client_.async_wait(tcp::socket::wait_read,
-                     [self = shared_from_this()](const boost::system::error_code& error) {
-                       self->idle_ = false;
-                       if (error || self->worker_.shutting_down()) {
-                         self->close_client();
-                         return;
-                       }
-                       self->exchange_ = self->worker_.acquire_exchange();
-                       asio::co_spawn(self->client_.get_executor(), self->serve_until_idle(),
-                                      asio::detached);
-                     });
+                     asio::bind_allocator(ExactAllocator<void>(), std::move(on_readable)));
 }
 
+// Between requests the connection first waits with its buffer, reading the next request straight
+// into it (no extra system call: the reactor already watches the socket). After kParkAfter
+// without a request the worker's tick parks it: the read is cancelled, the buffer returns to the
+// pool and wait_for_request() takes over.
 asio::awaitable<void> ClientSession::serve_until_idle() {
   auto self = shared_from_this();
-  do {
-    const Next next = co_await serve_request();
-    if (next == Next::kClose) {
+  for (;;) {
+    do {
+      const Next next = co_await serve_request();
+      if (next == Next::kClose) {
+        close_client();
+        co_return;
+      }
+    } while (exchange_ && exchange_->client_filled > 0);  // a pipelined request is buffered
+    if (worker_.shutting_down()) break;
+    idle_ = true;
+    park_requested_ = false;
+    set_deadline(Phase::kIdle, worker_.config().timeouts.idle_ms);
+    hot_idle_since_ns_ = worker_.now_ns();
+    Exchange& exchange = *exchange_;
+    auto [error, bytes] = co_await client_.async_read_some(
+        asio::buffer(exchange.client_buffer.get(), exchange.client_capacity), kNoThrow);
+    idle_ = false;
+    hot_idle_since_ns_ = 0;
+    if (!error) {
+      exchange.client_filled = bytes;
+      continue;
+    }
+    const bool parked = error == asio::error::operation_aborted && park_requested_ &&
+                        !expired(Phase::kIdle) && !worker_.shutting_down();
+    if (!parked) {
       close_client();
       co_return;
     }
-  } while (exchange_ && exchange_->client_filled > 0);  // a pipelined request is buffered
+    break;
+  }
   release_exchange();
   wait_for_request();
 }

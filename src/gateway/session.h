@@ -131,7 +131,9 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   Phase deadline_phase_ = Phase::kNone;
   Phase expired_phase_ = Phase::kNone;
   bool total_expired_ = false;
+  int64_t hot_idle_since_ns_ = 0;  // waiting for a request with its buffer since; 0: not
   bool idle_ = false;
+  bool park_requested_ = false;  // the tick cancelled the buffered wait to park the connection
   bool client_closing_ = false;
   bool streaming_body_ = false;  // the request body is larger than the buffer: no replay
   std::array<char, 48> client_address_{};

@@ -1,5 +1,7 @@
 #include "gateway/worker.h"
 
+#include <malloc.h>
+
 #include <algorithm>
 #include <chrono>
 
@@ -24,6 +26,8 @@ constexpr auto kTickInterval = std::chrono::milliseconds(100);
 constexpr uint64_t kRetryBudgetFloor = 10;
 // Buffers kept for reuse; more would only pin memory after a burst.
 constexpr size_t kMaxPooledExchanges = 32;
+constexpr uint64_t kTrimAfterFreedExchanges = 64;  // 2 MiB of 16 KiB buffers
+constexpr int64_t kTrimIntervalNs = 250'000'000;
 
 }  // namespace
 
@@ -136,6 +140,7 @@ asio::awaitable<void> Worker::tick_loop() {
     if (error) co_return;
     expire_deadlines();
     close_stale_upstreams();
+    trim_heap_after_burst();
     access_log_.flush();
     if (shutting_down_ && sessions_.empty()) co_return;
   }
@@ -294,7 +299,20 @@ void Worker::release_exchange(std::unique_ptr<Exchange> exchange) {
   const bool current_size = exchange->capacity == static_cast<size_t>(config_->limits.header_bytes);
   if (current_size && free_exchanges_.size() < kMaxPooledExchanges) {
     free_exchanges_.push_back(std::move(exchange));
+  } else {
+    ++exchanges_freed_since_trim_;
   }
+}
+
+// Buffers freed after a burst sit between live connection objects on the heap, so the allocator
+// cannot shrink it by itself; malloc_trim hands their whole pages back to the kernel (as HAProxy
+// does after releasing pools). At most once per kTrimIntervalNs, and only after a burst.
+void Worker::trim_heap_after_burst() {
+  const int64_t now = now_ns();
+  if (exchanges_freed_since_trim_ < kTrimAfterFreedExchanges || now < next_trim_ns_) return;
+  exchanges_freed_since_trim_ = 0;
+  next_trim_ns_ = now + kTrimIntervalNs;
+  ::malloc_trim(0);
 }
 
 void Worker::add_session(ClientSession* session) {

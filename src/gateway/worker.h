@@ -90,6 +90,7 @@ class Worker {
   void fill_reported_load(const Backend& backend, int64_t now_ns, LoadReport& load) const;
   void expire_deadlines();
   void close_stale_upstreams();
+  void trim_heap_after_burst();
 
   const int index_;
   std::shared_ptr<const GatewayConfig> config_;
@@ -110,6 +111,8 @@ class Worker {
   // Pooled keep-alive connections, indexed by Backend::id.
   std::vector<std::vector<std::unique_ptr<Upstream>>> idle_upstreams_;
   std::vector<std::unique_ptr<Exchange>> free_exchanges_;
+  uint64_t exchanges_freed_since_trim_ = 0;
+  int64_t next_trim_ns_ = 0;
   std::vector<ClientSession*> sessions_;
   uint64_t request_counter_ = 0;
 };

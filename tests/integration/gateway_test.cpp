@@ -188,6 +188,28 @@ TEST_F(ProxyTest, KeepAliveClientReusesOnePooledUpstreamConnection) {
   EXPECT_EQ(stats->connections, 2u);
 }
 
+// A connection idle past the park delay (200 ms) gives its buffers back and waits without them;
+// its next request is served just the same, and so is a pipelined pair after it.
+TEST_F(ProxyTest, ParkedKeepAliveConnectionServesItsNextRequests) {
+  auto connection = RawConnection::open(gateway_->port());
+  ASSERT_TRUE(connection);
+  for (int round = 0; round < 3; ++round) {
+    ASSERT_TRUE(connection->send(get_request("/echo?round=" + std::to_string(round))));
+    auto response = connection->read_response();
+    ASSERT_TRUE(response.has_value()) << "round " << round;
+    EXPECT_EQ(response->status, 200);
+    std::this_thread::sleep_for(450ms);  // parked by one of the 100 ms ticks after 200 ms
+  }
+  ASSERT_TRUE(connection->send(get_request("/echo?p=1") + get_request("/echo?p=2")));
+  auto first = connection->read_response();
+  auto second = connection->read_response();
+  ASSERT_TRUE(first.has_value() && second.has_value());
+  EXPECT_EQ(first->status, 200);
+  EXPECT_EQ(second->status, 200);
+  EXPECT_NE(first->body.find("/echo?p=1"), std::string::npos) << first->body;
+  EXPECT_NE(second->body.find("/echo?p=2"), std::string::npos) << second->body;
+}
+
 TEST_F(ProxyTest, ForwardsClientIdentityAndDropsHopByHopFields) {
   auto connection = RawConnection::open(gateway_->port());
   ASSERT_TRUE(connection);
