@@ -5,7 +5,7 @@ JOBS ?= $(shell nproc)
 CONFIG ?= examples/quickstart.yaml
 CMAKE_GEN := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
 
-.PHONY: all deps build build-asan run test test-unit test-asan bench bench-gateway fmt fmt-check tidy clean
+.PHONY: all deps build build-asan run test test-unit test-asan bench bench-gateway bench-llm studies fmt fmt-check tidy clean
 
 all: build
 
@@ -43,6 +43,17 @@ bench: deps build
 bench-gateway: deps build
 	@bash scripts/install-deps.sh bench
 	bash bench/gateway_vs_peers.sh all
+
+# The LLM routing benchmark: emulated replicas behind the gateway, every routing policy on a slice
+# of the Mooncake trace (bench/llm_routing.sh).
+bench-llm: deps build
+	bash bench/llm_routing.sh
+
+# The simulator studies of docs/performance.md: tables, CSVs and PNGs regenerated from the traces
+# in ../shared/data (each bench/studies_*.sh writes its own section).
+studies: deps build
+	@bash scripts/install-deps.sh bench
+	@set -e; for study in bench/studies_*.sh; do echo "== $$study"; bash "$$study"; done
 
 fmt:
 	find src tests bench -name '*.cpp' -o -name '*.h' | xargs clang-format -i

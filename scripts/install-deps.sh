@@ -2,7 +2,8 @@
 # Installs the Debian 12 packages Fulcrum needs. Idempotent: when everything is present it only
 # checks, and it runs `apt-get update` only when something is missing.
 #   scripts/install-deps.sh          build and test dependencies
-#   scripts/install-deps.sh bench    also the peers the benchmarks run (HAProxy, nginx, wrk)
+#   scripts/install-deps.sh bench    also the peers the benchmarks run (HAProxy, nginx, wrk) and
+#                                    matplotlib for the plots of the studies
 set -euo pipefail
 
 packages=(
@@ -13,7 +14,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 if [[ ${1:-} == bench ]]; then
-  packages+=(haproxy nginx-light wrk bc python3 curl util-linux)
+  packages+=(haproxy nginx-light wrk bc python3 python3-matplotlib curl util-linux)
 fi
 
 missing=()
