@@ -17,29 +17,15 @@ namespace fulcrum::integration {
 namespace {
 
 // Fast steps so that the tests take milliseconds; block_size 4 makes short prompts cacheable.
-constexpr std::string_view kProfile = R"(model: tiny-model
-hardware: none
-engine:
-  block_size: 4
-  num_gpu_blocks: 512
-  max_num_seqs: 8
-  max_num_batched_tokens: 256
-  max_model_len: 1024
-timing:
-  step_overhead_ms: 0.5
-  prefill_us_per_token: 10
-  decode_us_per_sequence: 20
-  attention_ns_per_context_token: 1
-)";
+const std::string kProfile = std::string(FULCRUM_SOURCE_DIR) + "/tests/data/tiny-emulator.yaml";
 
 class EmulatorProcess {
  public:
   bool start() {
-    std::string profile = dir_.write_file("tiny.yaml", std::string(kProfile));
     log_path_ = dir_.write_file("emulate.log", "");
     port_ = find_free_port();
     process_ = ChildProcess::start(
-        {FULCRUM_BINARY, "emulate", "--port", std::to_string(port_), "--profile", profile},
+        {FULCRUM_BINARY, "emulate", "--port", std::to_string(port_), "--profile", kProfile},
         log_path_);
     if (!process_) return false;
     auto deadline = std::chrono::steady_clock::now() + 10s;

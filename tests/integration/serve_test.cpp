@@ -16,20 +16,7 @@
 namespace fulcrum::integration {
 namespace {
 
-constexpr std::string_view kProfile = R"(model: tiny-model
-hardware: none
-engine:
-  block_size: 4
-  num_gpu_blocks: 512
-  max_num_seqs: 8
-  max_num_batched_tokens: 256
-  max_model_len: 1024
-timing:
-  step_overhead_ms: 0.5
-  prefill_us_per_token: 10
-  decode_us_per_sequence: 20
-  attention_ns_per_context_token: 1
-)";
+const std::string kProfile = std::string(FULCRUM_SOURCE_DIR) + "/tests/data/tiny-emulator.yaml";
 
 constexpr std::string_view kCluster = R"(nodes:
   - {id: n1, cpu: 8, memory: 32Gi, gpus: 2, gpu_model: A100}
@@ -50,7 +37,7 @@ struct Ports {
 
 std::string serve_config(const Ports& ports, std::string_view policy) {
   return "cluster: cluster.yaml\ntasks: tasks.yaml\n"
-         "emulators: {profile: tiny.yaml, replicas: 3, base_port: 0}\n"
+         "emulators: {profile: " + kProfile + ", replicas: 3, base_port: 0}\n"
          "gateway:\n"
          "  listen: {address: 127.0.0.1, port: " + std::to_string(ports.gateway) + "}\n"
          "  workers: 1\n"
@@ -94,6 +81,11 @@ std::string post(std::string_view path, std::string_view body) {
          std::to_string(body.size()) + "\r\n\r\n" + std::string(body);
 }
 
+std::optional<HttpResponse> one_token_completion(uint16_t port) {
+  return fetch_once(port, post("/v1/completions",
+                               R"({"model": "tiny-model", "prompt": "hi", "max_tokens": 1})"));
+}
+
 std::vector<std::string> event_data(std::string_view body) {
   std::vector<std::string> data;
   size_t at = 0;
@@ -130,7 +122,6 @@ std::map<std::string, std::string> wait_for_final_states(uint16_t port) {
 class ServeTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_.write_file("tiny.yaml", std::string(kProfile));
     dir_.write_file("cluster.yaml", std::string(kCluster));
     dir_.write_file("tasks.yaml", std::string(kTasks));
     config_path_ = dir_.write_file("serve.yaml", serve_config(ports_, "least_connections"));
@@ -173,9 +164,7 @@ TEST_F(ServeTest, StreamsTokensThroughTheGatewayAndRunsTheTasks) {
   // Requests spread over the three replicas; an unknown model is refused by the gateway itself.
   std::set<std::string> backends;
   for (int i = 0; i < 6; ++i) {
-    auto response = fetch_once(ports_.gateway, post("/v1/completions",
-                                                    R"({"model": "tiny-model", "prompt": "hi",
-                                                        "max_tokens": 1})"));
+    auto response = one_token_completion(ports_.gateway);
     ASSERT_TRUE(response);
     backends.insert(response->header("X-Fulcrum-Backend"));
   }
@@ -217,9 +206,7 @@ TEST_F(ServeTest, SighupReloadsTheGatewayPolicyAndKeepsTheEmulators) {
   // Round robin over the same three emulators: three requests, three replicas.
   std::set<std::string> backends;
   for (int i = 0; i < 3; ++i) {
-    auto response = fetch_once(ports_.gateway, post("/v1/completions",
-                                                    R"({"model": "tiny-model", "prompt": "hi",
-                                                        "max_tokens": 1})"));
+    auto response = one_token_completion(ports_.gateway);
     ASSERT_TRUE(response);
     EXPECT_EQ(response->status, 200);
     backends.insert(response->header("X-Fulcrum-Backend"));
@@ -231,9 +218,8 @@ TEST_F(ServeTest, AnEmulatorPortInUseIsReportedAndNothingKeepsRunning) {
   // A second serve on the same file finds the emulator's port taken by the first.
   uint16_t taken = find_free_port();
   TempDir other;
-  other.write_file("tiny.yaml", std::string(kProfile));
-  std::string busy_config =
-      "emulators: {profile: tiny.yaml, replicas: 1, base_port: " + std::to_string(taken) + "}\n";
+  std::string busy_config = "emulators: {profile: " + kProfile +
+                            ", replicas: 1, base_port: " + std::to_string(taken) + "}\n";
   std::string path = other.write_file("a.yaml", busy_config);
   ServeProcess first(other, path);
   ASSERT_TRUE(first.start()) << first.output();
