@@ -65,7 +65,7 @@ std::optional<size_t> Cluster::find(std::string_view node_id) const {
 bool Cluster::can_host(size_t node_index, const Task& task) const {
   const Node& node = nodes_[node_index];
   if (!node.schedulable()) return false;
-  if (task.needs_gpu() && !task.gpu_model.empty() && node.gpu_model != task.gpu_model) {
+  if (task.needs_gpu() && !task.accepts_gpu_model(node.gpu_model)) {
     return false;
   }
   return node.has_room_for(task.demand);
@@ -73,12 +73,22 @@ bool Cluster::can_host(size_t node_index, const Task& task) const {
 
 std::optional<Assignment> Cluster::allocate(size_t node_index, const Task& task, int replica) {
   if (!can_host(node_index, task)) return std::nullopt;
+  auto devices = nodes_[node_index].gpus.choose(task.demand.gpu_milli);
+  if (!devices) return std::nullopt;
+  return allocate_on(node_index, task, std::move(*devices), replica);
+}
+
+std::optional<Assignment> Cluster::allocate_on(size_t node_index, const Task& task,
+                                               std::vector<int> gpu_devices, int replica) {
+  if (!can_host(node_index, task)) return std::nullopt;
   Node& node = nodes_[node_index];
-  auto devices = node.gpus.choose(task.demand.gpu_milli);
-  if (!devices || !node.gpus.allocate(*devices, task.demand.gpu_milli)) return std::nullopt;
+  if (!node.gpus.fits_on(gpu_devices, task.demand.gpu_milli) ||
+      !node.gpus.allocate(gpu_devices, task.demand.gpu_milli)) {
+    return std::nullopt;
+  }
   node.allocated += task.demand;
   record_change(node_index);
-  return Assignment{task.id, replica, node_index, node.id, std::move(*devices), task.demand};
+  return Assignment{task.id, replica, node_index, node.id, std::move(gpu_devices), task.demand};
 }
 
 void Cluster::release(const Assignment& assignment) {

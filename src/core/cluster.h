@@ -46,8 +46,13 @@ class Cluster {
 
   // The node is up, has the GPU model the task asks for, and has room for one replica.
   bool can_host(size_t node_index, const Task& task) const;
-  // Places one replica of `task`; nullopt and no change when can_host is false.
+  // Places one replica of `task` on the devices GpuDevices::choose picks; nullopt and no change
+  // when can_host is false.
   std::optional<Assignment> allocate(size_t node_index, const Task& task, int replica = 0);
+  // The same on the given GPU devices (a placer's own choice); nullopt and no change when
+  // can_host is false or the devices are not a valid placement of the demand (fits_on).
+  std::optional<Assignment> allocate_on(size_t node_index, const Task& task,
+                                        std::vector<int> gpu_devices, int replica = 0);
   void release(const Assignment& assignment);
   void set_state(size_t node_index, NodeState state);
 

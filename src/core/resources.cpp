@@ -144,6 +144,21 @@ std::optional<std::vector<int>> GpuDevices::choose(int64_t gpu_milli) const {
   return devices;
 }
 
+bool GpuDevices::fits_on(const std::vector<int>& devices, int64_t gpu_milli) const {
+  if (gpu_milli <= 0) return devices.empty();
+  if (!is_valid_gpu_demand(gpu_milli)) return false;
+  GpuShape shape = GpuShape::of(gpu_milli);
+  int64_t wanted = shape.whole > 0 ? shape.whole : 1;
+  if (static_cast<int64_t>(devices.size()) != wanted) return false;
+  int64_t each = per_device_milli(devices, gpu_milli);
+  std::vector<bool> taken(static_cast<size_t>(count()), false);
+  for (int device : devices) {
+    if (device < 0 || device >= count() || taken[device] || free_milli(device) < each) return false;
+    taken[device] = true;
+  }
+  return true;
+}
+
 int64_t GpuDevices::per_device_milli(const std::vector<int>& devices, int64_t gpu_milli) const {
   return devices.size() <= 1 ? gpu_milli : kGpuMilliPerDevice;
 }

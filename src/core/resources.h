@@ -67,6 +67,9 @@ class GpuDevices {
   // Devices a demand would get: the lowest-indexed free devices for whole GPUs, the fullest device
   // that still fits for a share (best fit keeps whole devices free for whole-GPU tasks).
   std::optional<std::vector<int>> choose(int64_t gpu_milli) const;
+  // `devices` is a valid placement of gpu_milli: one device with room for a share, or `whole`
+  // distinct free devices for whole GPUs (what a placer that picks devices itself must return).
+  bool fits_on(const std::vector<int>& devices, int64_t gpu_milli) const;
   // Takes `gpu_milli` on `devices` (as returned by choose); false and no change if it does not fit.
   bool allocate(const std::vector<int>& devices, int64_t gpu_milli);
   void release(const std::vector<int>& devices, int64_t gpu_milli);

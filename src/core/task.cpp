@@ -21,6 +21,17 @@ std::optional<TaskType> parse_task_type(std::string_view name) {
   return std::nullopt;
 }
 
+bool gpu_model_accepts(std::string_view wanted, std::string_view node_model) {
+  if (wanted.empty() || wanted == node_model) return true;
+  while (!wanted.empty()) {
+    size_t bar = wanted.find('|');
+    if (wanted.substr(0, bar) == node_model) return true;
+    if (bar == std::string_view::npos) break;
+    wanted.remove_prefix(bar + 1);
+  }
+  return false;
+}
+
 namespace {
 
 using IndexById = std::unordered_map<std::string_view, size_t>;

@@ -19,13 +19,17 @@ enum class TaskType { kTraining, kInference, kData };
 std::string_view task_type_name(TaskType type);
 std::optional<TaskType> parse_task_type(std::string_view name);
 
+// True when a GPU-model constraint `wanted` admits `node_model`: `wanted` is empty (any model), one
+// model, or alternatives separated by '|' ("V100M16|V100M32", as the Alibaba GPU trace writes them).
+bool gpu_model_accepts(std::string_view wanted, std::string_view node_model);
+
 struct Task {
   std::string id;
   TaskType type = TaskType::kData;
   int priority = 0;  // higher runs first
   int64_t estimated_duration_ms = 0;
   ResourceVector demand;  // per replica; gpu_milli is whole GPUs x 1000 or a share below 1000
-  std::string gpu_model;  // required GPU model; empty accepts any
+  std::string gpu_model;  // required GPU model, or alternatives "V100M16|V100M32"; empty accepts any
   std::vector<std::string> depends_on;
   int replicas = 1;  // > 1: a gang, placed all replicas or none
   std::string command;
@@ -34,6 +38,10 @@ struct Task {
   std::map<std::string, double> speed;
 
   bool needs_gpu() const { return demand.gpu_milli > 0; }
+  // The node's GPU model satisfies this task's constraint (gpu_model_accepts).
+  bool accepts_gpu_model(std::string_view node_model) const {
+    return gpu_model_accepts(gpu_model, node_model);
+  }
 };
 
 // Checks ids are unique, dependencies name tasks in the set, and there is no cycle. The error

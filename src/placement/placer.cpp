@@ -10,6 +10,11 @@ std::optional<size_t> Placer::choose_for_replica(const Cluster& cluster, const T
   return choose_node(cluster, task, NodePool::kGpu);
 }
 
+std::optional<std::vector<int>> Placer::choose_gpu_devices(const Cluster& cluster,
+                                                           size_t node_index, const Task& task) {
+  return cluster.node(node_index).gpus.choose(task.demand.gpu_milli);
+}
+
 Placement Placer::place(Cluster& cluster, std::span<const Task> tasks) {
   Placement placement;
   for (const Task& task : tasks) {
@@ -17,7 +22,9 @@ Placement Placer::place(Cluster& cluster, std::span<const Task> tasks) {
     for (int replica = 0; replica < std::max(task.replicas, 1); ++replica) {
       auto node_index = choose_for_replica(cluster, task);
       if (!node_index) break;
-      auto assignment = cluster.allocate(*node_index, task, replica);
+      auto devices = choose_gpu_devices(cluster, *node_index, task);
+      if (!devices) break;
+      auto assignment = cluster.allocate_on(*node_index, task, std::move(*devices), replica);
       if (!assignment) break;
       gang.push_back(std::move(*assignment));
     }

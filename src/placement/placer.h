@@ -15,6 +15,7 @@
 
 #include "core/cluster.h"
 #include "core/task.h"
+#include "placement/workload_profile.h"
 
 namespace fulcrum {
 
@@ -45,10 +46,19 @@ class Placer {
   // committing). Returns what went where and why the rest did not.
   Placement place(Cluster& cluster, std::span<const Task> tasks);
 
+  // The task shapes to expect (for example a trace's pod list). Placers that weigh future tasks
+  // (fgd and its variants) score with it; the others ignore it.
+  virtual void set_target_workload(const WorkloadProfile& /*profile*/) {}
+
  protected:
   // A node of `pool` where cluster.can_host(node, task) holds, or nullopt if there is none.
   virtual std::optional<size_t> choose_node(const Cluster& cluster, const Task& task,
                                             NodePool pool) = 0;
+  // The GPU devices of the chosen node for one replica; the default is GpuDevices::choose (whole
+  // GPUs: the lowest free indices; a share: the fullest device that fits). Placers that choose
+  // devices themselves override it and must return a placement GpuDevices::fits_on accepts.
+  virtual std::optional<std::vector<int>> choose_gpu_devices(const Cluster& cluster,
+                                                             size_t node_index, const Task& task);
 
  private:
   std::optional<size_t> choose_for_replica(const Cluster& cluster, const Task& task);

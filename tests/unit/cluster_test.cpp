@@ -151,5 +151,19 @@ TEST(ClusterTest, JournalIsBoundedAndOldSequencesAskForARebuild) {
   EXPECT_EQ(recent->size(), 10u);
 }
 
+TEST(ClusterTest, AllocateOnTakesTheGivenDevicesOrNothing) {
+  Cluster cluster = testing::cluster_of({testing::gpu_node("g", 8, 32, 3, "A100")});
+  Task share = testing::make_task("share", 1000, 1, 300);
+  auto assignment = cluster.allocate_on(0, share, {2});
+  ASSERT_TRUE(assignment.has_value());
+  EXPECT_EQ(assignment->gpu_devices, std::vector<int>{2});
+  EXPECT_EQ(cluster.node(0).gpus.used_milli(2), 300);
+  // Device 2 is partly used, so two whole GPUs cannot include it; nothing changes.
+  uint64_t sequence = cluster.change_sequence();
+  EXPECT_FALSE(cluster.allocate_on(0, testing::make_task("two", 0, 0, 2000), {1, 2}).has_value());
+  EXPECT_EQ(cluster.change_sequence(), sequence);
+  EXPECT_EQ(cluster.node(0).allocated.gpu_milli, 300);
+}
+
 }  // namespace
 }  // namespace fulcrum

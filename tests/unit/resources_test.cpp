@@ -229,5 +229,20 @@ TEST(FormatTest, GpuMilli) {
   EXPECT_EQ(format_gpu_milli(4000), "4");
 }
 
+TEST(GpuDevicesTest, FitsOnChecksCountDistinctnessAndRoom) {
+  GpuDevices devices(3);
+  ASSERT_TRUE(devices.allocate({0}, 600));
+  EXPECT_TRUE(devices.fits_on({0}, 400));       // a share on the device with 400 free
+  EXPECT_FALSE(devices.fits_on({0}, 401));      // one milli-unit too many
+  EXPECT_FALSE(devices.fits_on({0, 1}, 300));   // a share takes exactly one device
+  EXPECT_TRUE(devices.fits_on({1, 2}, 2000));   // two whole free devices
+  EXPECT_FALSE(devices.fits_on({0, 1}, 2000));  // device 0 is partly used
+  EXPECT_FALSE(devices.fits_on({1, 1}, 2000));  // the same device twice
+  EXPECT_FALSE(devices.fits_on({1}, 2000));     // too few devices
+  EXPECT_FALSE(devices.fits_on({3}, 100));      // no such device
+  EXPECT_TRUE(devices.fits_on({}, 0));
+  EXPECT_FALSE(devices.fits_on({1}, 0));
+}
+
 }  // namespace
 }  // namespace fulcrum
