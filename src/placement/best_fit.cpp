@@ -37,17 +37,8 @@ double BestFitPlacer::leftover_share(const Node& node, const ResourceVector& dem
 
 std::optional<size_t> BestFitPlacer::choose_node(const Cluster& cluster, const Task& task,
                                                  NodePool pool) {
-  std::optional<size_t> best;
-  double best_leftover = 0;
-  for (size_t node_index = 0; node_index < cluster.size(); ++node_index) {
-    if (!can_take(cluster, node_index, task, pool)) continue;
-    double leftover = leftover_share(cluster.node(node_index), task.demand);
-    if (!best || leftover < best_leftover) {
-      best = node_index;
-      best_leftover = leftover;
-    }
-  }
-  return best;
+  return lowest_scoring_node(
+      cluster, task, pool, [&task](const Node& node) { return leftover_share(node, task.demand); });
 }
 
 PlacerEntry best_fit_entry() {

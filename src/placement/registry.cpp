@@ -1,7 +1,11 @@
 #include "placement/registry.h"
 
 #include "placement/best_fit.h"
+#include "placement/dot_product.h"
+#include "placement/fgd.h"
+#include "placement/fgd_packing.h"
 #include "placement/first_fit.h"
+#include "placement/gpu_packing.h"
 #include "placement/least_loaded.h"
 #include "placement/weighted_rr_placer.h"
 
@@ -13,6 +17,10 @@ const std::vector<PlacerEntry>& placer_registry() {
       best_fit_entry(),
       least_loaded_entry(),
       weighted_rr_placer_entry(),
+      dot_product_entry(),
+      gpu_packing_entry(),
+      fgd_entry(),
+      fgd_packing_entry(),
   };
   return entries;
 }

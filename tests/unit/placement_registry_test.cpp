@@ -19,7 +19,8 @@ TEST(PlacementRegistryTest, ListsEveryPlacerOnce) {
     EXPECT_FALSE(entry.description.empty()) << entry.name;
   }
   EXPECT_EQ(names, (std::vector<std::string>{"first_fit", "best_fit", "least_loaded",
-                                             "weighted_round_robin"}));
+                                             "weighted_round_robin", "dot_product", "gpu_packing",
+                                             "fgd", "fgd_packing"}));
 }
 
 TEST(PlacementRegistryTest, CreatesEachPlacerUnderItsName) {
@@ -36,7 +37,7 @@ TEST(PlacementRegistryTest, UnknownNameListsTheKnownOnes) {
   EXPECT_EQ(placer.status().code(), ErrorCode::kNotFound);
   EXPECT_EQ(placer.error_message(),
             "unknown placement policy \"worst_fit\" (known: first_fit, best_fit, least_loaded, "
-            "weighted_round_robin)");
+            "weighted_round_robin, dot_product, gpu_packing, fgd, fgd_packing)");
 }
 
 TEST(PlacementRegistryTest, ParameterErrorsNameThePolicyAndTheParameter) {
