@@ -9,6 +9,11 @@
 //   llm_loadgen --target 127.0.0.1:9000 --trace mooncake --start-s 0 --duration-s 60
 //               [--rate-scale R] [--speed X] [--max-output N] [--csv FILE]
 //
+// --trace tenants generates the llm-d benchmark's shape instead: Poisson arrivals at --rate per
+// second for --duration-s, each from a uniformly drawn one of --tenants tenants whose prompt is
+// the tenant's shared context (--context-tokens, whole 512-token blocks) then a fresh question
+// (--question-tokens), asking for --output-tokens.
+//
 // --rate-scale multiplies the trace's request rate; --speed matches the emulators' --speed: the
 // experiment runs X times faster and reported times are multiplied back by X (modeled seconds).
 #include <algorithm>
@@ -80,6 +85,13 @@ struct Options {
   int64_t max_output = 0;  // 0: the trace's output lengths
   int64_t max_requests = 0;
   std::string csv_file;
+  // --trace tenants
+  int64_t tenants = 150;
+  int64_t context_tokens = 6144;
+  int64_t question_tokens = 1200;
+  int64_t output_tokens = 1000;
+  double rate = 1;
+  uint64_t seed = 1;
 };
 
 // One token of the tokenizer stand-in: a space and four letters.
@@ -173,6 +185,29 @@ fulcrum::Result<std::vector<TraceRequest>> read_azure(const std::string& path,
     request.arrival_s = time_s - options.start_s;
     request.input_tokens = std::stoll(line.substr(comma + 1, second_comma - comma - 1));
     request.output_tokens = std::stoll(line.substr(second_comma + 1));
+    requests.push_back(std::move(request));
+  }
+  return requests;
+}
+
+// Tenant t's context is the hash blocks kTenantBlockBase + t * 1024 + k, far from Mooncake's ids.
+std::vector<TraceRequest> generate_tenants(const Options& options) {
+  constexpr uint64_t kTenantBlockBase = uint64_t{1} << 40;
+  const int64_t context_blocks =
+      (options.context_tokens + kMooncakeBlockTokens - 1) / kMooncakeBlockTokens;
+  fulcrum::Rng rng(options.seed);
+  std::vector<TraceRequest> requests;
+  for (double time_s = 0;;) {
+    time_s += -std::log(1.0 - rng.uniform01()) / options.rate;
+    if (time_s >= options.duration_s) break;
+    TraceRequest request;
+    request.arrival_s = time_s;
+    const uint64_t tenant = rng.uniform(static_cast<uint64_t>(options.tenants));
+    for (int64_t block = 0; block < context_blocks; ++block) {
+      request.hash_ids.push_back(kTenantBlockBase + tenant * 1024 + static_cast<uint64_t>(block));
+    }
+    request.input_tokens = context_blocks * kMooncakeBlockTokens + options.question_tokens;
+    request.output_tokens = options.output_tokens;
     requests.push_back(std::move(request));
   }
   return requests;
@@ -316,7 +351,10 @@ int run(const Options& options) {
                ? "../shared/data/azure-llm-2023/AzureLLMInferenceTrace_conv.csv"
                : "../shared/data/mooncake-fast25/conversation_trace.jsonl";
   }
-  auto trace = options.trace == "azure" ? read_azure(path, options) : read_mooncake(path, options);
+  auto trace = options.trace == "tenants"
+                   ? fulcrum::Result<std::vector<TraceRequest>>(generate_tenants(options))
+               : options.trace == "azure" ? read_azure(path, options)
+                                          : read_mooncake(path, options);
   if (!trace.ok()) {
     std::cerr << "error: " << trace.error_message() << '\n';
     return 2;
@@ -343,8 +381,8 @@ int run(const Options& options) {
     const TraceRequest& request = requests[index];
     int64_t max_tokens = std::max<int64_t>(1, request.output_tokens);
     if (options.max_output > 0) max_tokens = std::min(max_tokens, options.max_output);
-    std::string bytes =
-        request_bytes(options, options.target, prompt_text(request, index), max_tokens);
+    std::string bytes = request_bytes(
+        options, options.target, prompt_text(request, index + (options.seed << 32)), max_tokens);
     auto at = start + std::chrono::duration_cast<Clock::duration>(
                           std::chrono::duration<double>(request.arrival_s * time_factor));
     asio::co_spawn(
@@ -394,11 +432,12 @@ int run(const Options& options) {
       throughput, hit_rate, static_cast<long long>(cached_tokens),
       static_cast<long long>(prompt_tokens));
   std::printf(
-      "SUMMARY ok=%zu failed=%lld ttft_p50=%.4f ttft_p90=%.4f ttft_p99=%.4f tpot_p50=%.4f "
+      "SUMMARY requests=%zu makespan_s=%.2f ok=%zu failed=%lld ttft_p50=%.4f ttft_p90=%.4f "
+      "ttft_p99=%.4f tpot_p50=%.4f "
       "tpot_p99=%.4f e2e_p99=%.4f tokens_per_s=%.1f hit_rate=%.4f\n",
-      ttft.size(), static_cast<long long>(failed), percentile(ttft, 0.5), percentile(ttft, 0.9),
-      percentile(ttft, 0.99), percentile(tpot, 0.5), percentile(tpot, 0.99), percentile(e2e, 0.99),
-      throughput, hit_rate);
+      outcomes.size(), makespan_s, ttft.size(), static_cast<long long>(failed),
+      percentile(ttft, 0.5), percentile(ttft, 0.9), percentile(ttft, 0.99), percentile(tpot, 0.5),
+      percentile(tpot, 0.99), percentile(e2e, 0.99), throughput, hit_rate);
   if (!options.csv_file.empty()) {
     std::ofstream csv(options.csv_file);
     csv << "index,arrival_s,ok,status,prompt_tokens,cached_tokens,output_tokens,ttft_s,tpot_s,e2e_"
@@ -421,8 +460,8 @@ int main(int argc, char** argv) {
   CLI::App app("Open-loop OpenAI streaming load generator replaying an LLM trace");
   app.add_option("--target", options.target, "IP:PORT of the gateway or emulator")
       ->capture_default_str();
-  app.add_option("--trace", options.trace, "mooncake or azure")
-      ->check(CLI::IsMember({"mooncake", "azure"}))
+  app.add_option("--trace", options.trace, "mooncake, azure, or tenants (generated)")
+      ->check(CLI::IsMember({"mooncake", "azure", "tenants"}))
       ->capture_default_str();
   app.add_option("--trace-file", options.trace_file, "Trace path (default: ../shared/data/...)");
   app.add_option("--model", options.model, "Model name to send (default: none)");
@@ -439,6 +478,24 @@ int main(int argc, char** argv) {
   app.add_option("--max-output", options.max_output, "Cap output tokens per request (0: none)");
   app.add_option("--max-requests", options.max_requests, "Replay at most this many requests");
   app.add_option("--csv", options.csv_file, "Write one row per request here");
+  app.add_option("--tenants", options.tenants, "tenants: how many share contexts")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--context-tokens", options.context_tokens,
+                 "tenants: shared context per tenant (rounded up to 512-token blocks)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--question-tokens", options.question_tokens, "tenants: fresh tokens per request")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  app.add_option("--output-tokens", options.output_tokens, "tenants: max_tokens per request")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--rate", options.rate, "tenants: requests per modeled second (Poisson)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--seed", options.seed, "tenants: arrivals, tenants and questions")
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   return run(options);
 }

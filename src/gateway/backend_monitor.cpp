@@ -191,6 +191,10 @@ void BackendMonitor::record_scrape(Backend& backend, const std::string& expositi
   backend.reported_kv_cache_usage.store(load.kv_cache_usage.value_or(0), kRelaxed);
   backend.reported_kv_blocks_total.store(load.kv_blocks_total.value_or(0), kRelaxed);
   ScrapeState& state = scrape_states_[backend.id];
+  if (load.prefix_queries && load.prefix_hits) {
+    backend.reported_prefix_queries.store(*load.prefix_queries, kRelaxed);
+    backend.reported_prefix_hits.store(*load.prefix_hits, kRelaxed);
+  }
   if (load.prefix_hit_rate) {
     backend.reported_prefix_hit_rate.store(*load.prefix_hit_rate, kRelaxed);
   } else if (load.prefix_queries && load.prefix_hits) {

@@ -74,6 +74,9 @@ struct Backend {
   std::atomic<double> reported_kv_cache_usage{0};
   std::atomic<double> reported_kv_blocks_total{0};
   std::atomic<double> reported_prefix_hit_rate{0};
+  // The server's own prefix-cache counters (vLLM counts tokens), as last scraped.
+  std::atomic<double> reported_prefix_queries{0};
+  std::atomic<double> reported_prefix_hits{0};
   std::atomic<int64_t> reported_at_ns{0};
   std::atomic<uint64_t> scrape_failures{0};
   // On cache lines of their own: every response writes them, every pick reads the fields above.

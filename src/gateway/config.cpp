@@ -261,9 +261,9 @@ Status read_admin(const YamlValue& value, AdminConfig& admin) {
 }  // namespace
 
 Result<GatewayConfig> read_gateway_section(const YamlValue& value) {
-  FULCRUM_RETURN_IF_ERROR(
-      value.expect_map({"listen", "workers", "policy", "backends", "timeouts", "limits", "retries",
-                        "health_check", "scrape", "passive_health", "admin", "access_log"}));
+  FULCRUM_RETURN_IF_ERROR(value.expect_map(
+      {"listen", "workers", "policy", "backends", "timeouts", "limits", "retries", "health_check",
+       "scrape", "passive_health", "admin", "access_log", "log_decisions"}));
   GatewayConfig config;
   if (value.has("listen"))
     FULCRUM_ASSIGN_OR_RETURN(config.listeners, read_listeners(value["listen"]));
@@ -295,6 +295,9 @@ Result<GatewayConfig> read_gateway_section(const YamlValue& value) {
   FULCRUM_RETURN_IF_ERROR(read_passive_health(value["passive_health"], config.passive_health));
   FULCRUM_RETURN_IF_ERROR(read_admin(value["admin"], config.admin));
   FULCRUM_RETURN_IF_ERROR(read_access_log(value["access_log"], config.access_log));
+  if (value.has("log_decisions")) {
+    FULCRUM_ASSIGN_OR_RETURN(config.log_decisions, value["log_decisions"].as_bool());
+  }
   return config;
 }
 

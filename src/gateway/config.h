@@ -105,6 +105,8 @@ struct GatewayConfig {
   PassiveHealthConfig passive_health;
   AdminConfig admin;
   AccessLogConfig access_log;
+  // Every routing decision (each candidate's score) as a `routing_decision` event in the log.
+  bool log_decisions = false;
 };
 
 // "http://host:port" (the only scheme spoken to backends); the error names what is wrong.

@@ -33,7 +33,7 @@ struct Counter {
   const std::atomic<uint64_t> GatewayStats::*field;
 };
 
-constexpr std::array<Counter, 9> kCounters = {{
+constexpr std::array<Counter, 11> kCounters = {{
     {"fulcrum_gateway_requests_total", "Requests whose head the gateway read.",
      &GatewayStats::requests},
     {"fulcrum_gateway_retries_total", "Requests sent again to another backend.",
@@ -54,6 +54,12 @@ constexpr std::array<Counter, 9> kCounters = {{
     {"fulcrum_gateway_connections_refused_total",
      "Client connections closed at once because limits.connections were open.",
      &GatewayStats::connections_refused},
+    {"fulcrum_gateway_prefix_query_blocks_total",
+     "Whole 64-byte prompt blocks of the requests routed by content.",
+     &GatewayStats::prefix_query_blocks},
+    {"fulcrum_gateway_prefix_predicted_blocks_total",
+     "Of those, the leading blocks the picker expected the chosen backend to hold in its cache.",
+     &GatewayStats::prefix_predicted_blocks},
 }};
 
 void append_counters(PrometheusText& out, const GatewayStats& stats) {
@@ -71,6 +77,10 @@ void append_counters(PrometheusText& out, const GatewayStats& stats) {
   out.family("fulcrum_gateway_connections_open", "gauge", "Client connections open now.");
   out.sample("fulcrum_gateway_connections_open", {},
              static_cast<double>(load(stats.connections_open)));
+  out.family("fulcrum_gateway_prefix_index_bytes", "gauge",
+             "Estimated bytes held by the prefix indexes of the workers' pickers, summed.");
+  out.sample("fulcrum_gateway_prefix_index_bytes", {},
+             static_cast<double>(stats.prefix_index_bytes.load(std::memory_order_relaxed)));
 }
 
 // One gauge family with a sample per backend.
@@ -152,6 +162,16 @@ void append_backends(PrometheusText& out, const BackendList& backends, int64_t n
       out, backends, "fulcrum_gateway_backend_reported_kv_cache_usage", "gauge",
       "KV-cache use (0..1) of the backend, as it last reported.",
       [](const Backend& backend) { return backend.reported_kv_cache_usage.load(kRelaxed); });
+  append_backend_gauge(
+      out, backends, "fulcrum_gateway_backend_prefix_cache_queries_total", "counter",
+      "The backend's own prefix-cache queries counter (vllm:prefix_cache_queries_total; vLLM "
+      "counts tokens), as last scraped.",
+      [](const Backend& backend) { return backend.reported_prefix_queries.load(kRelaxed); });
+  append_backend_gauge(
+      out, backends, "fulcrum_gateway_backend_prefix_cache_hits_total", "counter",
+      "The backend's own prefix-cache hits counter (vllm:prefix_cache_hits_total), as last "
+      "scraped.",
+      [](const Backend& backend) { return backend.reported_prefix_hits.load(kRelaxed); });
 
   constexpr std::string_view kLatency = "fulcrum_gateway_backend_response_seconds";
   out.family(kLatency, "histogram",

@@ -23,6 +23,7 @@
 
 #include "core/hash.h"
 #include "core/log.h"
+#include "http/server.h"
 
 namespace fulcrum {
 
@@ -84,6 +85,17 @@ struct ExactAllocator {
 };
 
 bool is_retryable_status(int status) { return status == 502 || status == 503; }
+
+// X-Fulcrum-Debug: 1 with the admin API's bearer token; never without a configured token.
+bool debug_authorized(const http::RequestHead& request, std::string_view admin_token) {
+  const http::Header* debug = request.find("X-Fulcrum-Debug");
+  const http::Header* authorization = request.find("Authorization");
+  return debug != nullptr && debug->value == "1" && authorization != nullptr &&
+         http::bearer_matches(authorization->value, admin_token);
+}
+
+// An authorized debug request's admin token stays in the gateway.
+constexpr std::array<std::string_view, 2> kDebugFields = {"X-Fulcrum-Debug", "Authorization"};
 
 // The OpenAI-style endpoints whose JSON bodies routing by content reads.
 bool is_inspected_route(const http::RequestHead& request) {
@@ -324,6 +336,8 @@ void ClientSession::begin_request() {
   exchange.bytes_to_client = 0;
   exchange.attempts = 0;
   exchange.request_number = worker_.next_request_number();
+  exchange.debug = debug_authorized(exchange.request, worker_.config().admin.token);
+  exchange.decision.clear();
   total_deadline_ns_ = 0;
   total_expired_ = false;
   const http::Header* client_request_id = exchange.request.find("X-Request-Id");
@@ -489,7 +503,8 @@ asio::awaitable<ClientSession::Next> ClientSession::forward(bool replayable) {
     Attempt attempt;
     attempt.request_is_head = exchange_->request.method == "HEAD";
     std::string reason;
-    attempt.backend = worker_.pick_backend(view, {excluded.data(), excluded_count}, reason);
+    attempt.backend = worker_.pick_backend(view, {excluded.data(), excluded_count}, reason,
+                                           exchange_->debug ? &exchange_->decision : nullptr);
     attempt.request_id = view.request_id;
     if (!attempt.backend) co_return co_await respond_error(503, reason);
     ++exchange_->attempts;
@@ -588,7 +603,10 @@ asio::awaitable<bool> ClientSession::send_request(Attempt& attempt) {
     added[added_count++] = {"X-Request-Id", exchange.generated_request_id_view()};
   }
   exchange.out.clear();
-  http::append_forwarded_request(exchange.out, request, {false, {added.data(), added_count}});
+  std::span<const std::string_view> dropped;
+  if (exchange.debug) dropped = kDebugFields;
+  http::append_forwarded_request(exchange.out, request,
+                                 {false, {added.data(), added_count}, dropped});
   std::string_view body = exchange.client_bytes().substr(
       request.head_bytes, request_bytes_ - std::min(request_bytes_, request.head_bytes));
   active_upstream_ = attempt.upstream.get();
@@ -715,15 +733,16 @@ asio::awaitable<ClientSession::Next> ClientSession::relay_response(Attempt& atte
   const http::BodyFraming framing = response.framing;
   if (framing == http::BodyFraming::kUntilClose || worker_.shutting_down()) client_closing_ = true;
   const std::string& backend_name = attempt.backend->config.name;
-  std::array<http::Header, 2> added{http::Header{"X-Fulcrum-Backend", backend_name}};
+  std::array<http::Header, 3> added{http::Header{"X-Fulcrum-Backend", backend_name}};
   size_t added_count = 1;
+  if (!exchange.decision.empty()) added[added_count++] = {"X-Fulcrum-Decision", exchange.decision};
   if (client_closing_) {
     added[added_count++] = {"Connection", "close"};
   } else if (exchange.request.version.minor == 0) {
     added[added_count++] = {"Connection", "keep-alive"};
   }
   exchange.out.clear();
-  http::append_forwarded_response(exchange.out, response, {false, {added.data(), added_count}});
+  http::append_forwarded_response(exchange.out, response, {false, {added.data(), added_count}, {}});
   worker_.stats().count_response(response.status_code);
   attempt.backend->count_response(response.status_code);
   attempt.backend->response_latency.record(worker_.now_ns() - attempt.started_ns);

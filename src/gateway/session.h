@@ -49,6 +49,8 @@ struct Exchange {
 
   uint64_t request_number = 0;  // the picker's request id
   InspectedRequest inspected;   // filled when the policy or model routing reads the body
+  bool debug = false;           // X-Fulcrum-Debug with the admin token: explain the decision
+  std::string decision;         // the last pick's explanation, sent as X-Fulcrum-Decision
 
   // Makes client_buffer hold at least `bytes`, keeping its contents (views into it go stale).
   void grow_client_buffer(size_t bytes) {

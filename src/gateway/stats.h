@@ -19,6 +19,12 @@ struct GatewayStats {
   std::atomic<uint64_t> upstream_aborted{0};  // backend died mid-response
   std::atomic<uint64_t> ejections{0};
   std::atomic<uint64_t> bad_requests{0};
+  // Prompt blocks (RequestView::prefix_blocks) of the picks made, and how many of them the chosen
+  // backend was expected to hold (CandidateScore::matched_blocks): the predicted prefix hits.
+  std::atomic<uint64_t> prefix_query_blocks{0};
+  std::atomic<uint64_t> prefix_predicted_blocks{0};
+  // Sum over the workers' pickers of Picker::prefix_index_bytes(); each worker adds its changes.
+  std::atomic<int64_t> prefix_index_bytes{0};
 
   void count_response(int status) {
     int index = status / 100;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -12,6 +13,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "core/log.h"
+#include "core/resources.h"
 #include "gateway/session.h"
 
 namespace fulcrum {
@@ -196,7 +198,7 @@ void Worker::fill_reported_load(const Backend& backend, int64_t now_ns, LoadRepo
 
 std::shared_ptr<Backend> Worker::pick_backend(const RequestView& request,
                                               std::span<const uint32_t> excluded,
-                                              std::string& reason) {
+                                              std::string& reason, std::string* decision) {
   refresh_backends();
   const int64_t now = now_ns();
   for (size_t index = 0; index < views_.size(); ++index) {
@@ -212,12 +214,78 @@ std::shared_ptr<Backend> Worker::pick_backend(const RequestView& request,
     view.in_flight = backend.in_flight.load(std::memory_order_relaxed);
     fill_reported_load(backend, now, view.load);
   }
-  PickResult picked = picker_->pick(request, views_);
+  // Pickers with a prefix index score every candidate anyway; the others add no scores.
+  scores_.clear();
+  PickResult picked = picker_->pick_explained(request, views_, scores_);
   if (!picked.ok()) {
     reason = picked.error_message();
     return nullptr;
   }
+  account_prefix_prediction(request, *picked);
+  if (decision != nullptr || config_->log_decisions) {
+    std::string described = describe_decision(*picked);
+    if (config_->log_decisions) log_decision(request, described);
+    if (decision != nullptr) *decision = std::move(described);
+  }
   return (*backends_)[*picked];
+}
+
+void Worker::account_prefix_prediction(const RequestView& request, std::size_t chosen) {
+  if (!request.prefix_blocks.empty()) {
+    stats_.prefix_query_blocks.fetch_add(request.prefix_blocks.size(), std::memory_order_relaxed);
+    const uint32_t chosen_id = views_[chosen].id;
+    for (const CandidateScore& score : scores_) {
+      if (score.backend_id != chosen_id) continue;
+      stats_.prefix_predicted_blocks.fetch_add(score.matched_blocks, std::memory_order_relaxed);
+    }
+  }
+  const std::size_t index_bytes = picker_->prefix_index_bytes();
+  if (index_bytes != counted_index_bytes_) {
+    stats_.prefix_index_bytes.fetch_add(
+        static_cast<int64_t>(index_bytes) - static_cast<int64_t>(counted_index_bytes_),
+        std::memory_order_relaxed);
+    counted_index_bytes_ = index_bytes;
+  }
+}
+
+namespace {
+
+// Header values must not carry control characters; backend names come from config.
+void append_printable(std::string& out, std::string_view text) {
+  for (char c : text) out += static_cast<unsigned char>(c) < 0x20 || c == 0x7f ? '?' : c;
+}
+
+}  // namespace
+
+std::string Worker::describe_decision(std::size_t chosen) const {
+  std::string text(picker_->name());
+  text += " -> ";
+  append_printable(text, views_[chosen].name);
+  for (const CandidateScore& score : scores_) {
+    auto view = std::find_if(views_.begin(), views_.end(), [&score](const BackendView& each) {
+      return each.id == score.backend_id;
+    });
+    text += "; ";
+    append_printable(text, view == views_.end() ? std::string_view("?") : view->name);
+    text += ' ';
+    text += format_number(std::round(score.score * 1000) / 1000);
+    text += " (";
+    append_printable(text, score.detail);
+    text += ')';
+    if (text.size() > kMaxDecisionBytes) break;
+  }
+  if (text.size() > kMaxDecisionBytes) {
+    text.resize(kMaxDecisionBytes - 3);
+    text += "...";
+  }
+  return text;
+}
+
+void Worker::log_decision(const RequestView& request, const std::string& decision) const {
+  log_event(LogLevel::kInfo, "routing_decision",
+            {log_number("request", static_cast<double>(request.request_id)),
+             {"policy", std::string(picker_->name())},
+             {"decision", decision}});
 }
 
 bool Worker::routes_by_content() {

@@ -59,8 +59,10 @@ class Worker {
   int64_t now_ns() const;
   bool shutting_down() const { return shutting_down_; }
   // Chooses a backend for the request, skipping `excluded`; nullptr with `reason` when none.
+  // With `decision`, writes there how each candidate scored (for X-Fulcrum-Decision).
   std::shared_ptr<Backend> pick_backend(const RequestView& request,
-                                        std::span<const uint32_t> excluded, std::string& reason);
+                                        std::span<const uint32_t> excluded, std::string& reason,
+                                        std::string* decision = nullptr);
   void observe(const Outcome& outcome) { picker_->observe(outcome); }
   void request_finished(uint64_t request_id, uint32_t backend_id) {
     picker_->request_finished(request_id, backend_id);
@@ -88,6 +90,11 @@ class Worker {
   void refresh_backends();
   // The backend's scraped load, marked fresh only when newer than scrape.stale_after.
   void fill_reported_load(const Backend& backend, int64_t now_ns, LoadReport& load) const;
+  // Counts the pick's predicted prefix hits and the picker's index size in the shared stats.
+  void account_prefix_prediction(const RequestView& request, std::size_t chosen);
+  // "policy -> name; name score (detail); ..." of the last pick, at most kMaxDecisionBytes.
+  std::string describe_decision(std::size_t chosen) const;
+  void log_decision(const RequestView& request, const std::string& decision) const;
   void expire_deadlines();
   void close_stale_upstreams();
   void trim_heap_after_burst();
@@ -115,6 +122,11 @@ class Worker {
   int64_t next_trim_ns_ = 0;
   std::vector<ClientSession*> sessions_;
   uint64_t request_counter_ = 0;
+  std::vector<CandidateScore> scores_;   // of the last pick, reused
+  std::size_t counted_index_bytes_ = 0;  // this worker's share of stats_.prefix_index_bytes
 };
+
+// The most bytes of an X-Fulcrum-Decision value; longer explanations end with "...".
+inline constexpr std::size_t kMaxDecisionBytes = 1024;
 
 }  // namespace fulcrum

@@ -109,13 +109,7 @@ Authorization check_bearer(const Request& request, std::string_view token) {
   if (token.empty()) return Authorization::kGranted;
   std::optional<std::string_view> value = request.header("Authorization");
   if (!value) return Authorization::kMissing;
-  constexpr std::string_view kScheme = "bearer ";
-  if (value->size() <= kScheme.size() ||
-      !equals_ignore_case(value->substr(0, kScheme.size()), kScheme)) {
-    return Authorization::kWrong;
-  }
-  std::string_view given = trim_ows(value->substr(kScheme.size()));
-  return same_secret(given, token) ? Authorization::kGranted : Authorization::kWrong;
+  return bearer_matches(*value, token) ? Authorization::kGranted : Authorization::kWrong;
 }
 
 Response unauthorized(Authorization outcome) {
@@ -174,6 +168,15 @@ std::vector<PatternSegment> parse_pattern(std::string_view pattern) {
 }
 
 }  // namespace
+
+bool bearer_matches(std::string_view authorization, std::string_view token) {
+  constexpr std::string_view kScheme = "bearer ";
+  if (token.empty() || authorization.size() <= kScheme.size() ||
+      !equals_ignore_case(authorization.substr(0, kScheme.size()), kScheme)) {
+    return false;
+  }
+  return same_secret(trim_ows(authorization.substr(kScheme.size())), token);
+}
 
 std::optional<std::string_view> Request::header(std::string_view name) const {
   for (const auto& [field_name, value] : headers) {

@@ -138,6 +138,10 @@ using StreamHandler = std::function<boost::asio::awaitable<void>(const Request&,
 // A handler that may wait (on timers, other coroutines) before it answers, or stream its answer.
 using AsyncHandler = std::function<boost::asio::awaitable<Response>(const Request&, Responder&)>;
 
+// True when `authorization`, an Authorization field value, is "Bearer TOKEN" with exactly `token`
+// (the scheme in any case; compared in constant time for equal lengths). False for an empty token.
+bool bearer_matches(std::string_view authorization, std::string_view token);
+
 struct RouteOptions {
   // The bearer token this route requires instead of the server's; "" makes the route public.
   std::optional<std::string> bearer_token;

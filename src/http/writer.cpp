@@ -237,6 +237,11 @@ void append_forwarded_fields(OutputBuffer& out, std::span<const Header> fields,
   const ConnectionOptions connection(fields);
   for (const Header& field : fields) {
     if (is_hop_by_hop(field.name, rewrite.reframe) || connection.names(field.name)) continue;
+    if (std::any_of(
+            rewrite.dropped.begin(), rewrite.dropped.end(),
+            [&field](std::string_view name) { return equals_ignore_case(field.name, name); })) {
+      continue;
+    }
     append_header(out, field.name, field.value);
   }
   for (const Header& field : rewrite.added) append_header(out, field.name, field.value);

@@ -65,7 +65,8 @@ struct ForwardRewrite {
   // The body goes out with new framing: drop Transfer-Encoding and Content-Length as well, the
   // caller adds the framing field it chose to `added`.
   bool reframe = false;
-  std::span<const Header> added;  // appended after the kept fields, in order
+  std::span<const Header> added;              // appended after the kept fields, in order
+  std::span<const std::string_view> dropped;  // field names left out (any case)
 };
 
 // Appends the received fields without the hop-by-hop ones (RFC 9110 §7.6.1: Connection,

@@ -31,7 +31,8 @@ PickResult KvCostPicker::pick_explained(const RequestView& request,
     scores.push_back({backend.id, costs[index],
                       "prefill " + std::to_string(prefill) + "/" + std::to_string(block_count) +
                           " blocks, active " + std::to_string(active) + " blocks, cost " +
-                          format_number(costs[index])});
+                          format_number(costs[index]),
+                      overlap});
   }
   std::optional<std::size_t> chosen = lowest_eligible(
       backends, rotation_.start(backends.size()), [&costs, backends](std::size_t index) {

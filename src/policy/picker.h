@@ -17,13 +17,13 @@ namespace fulcrum {
 
 // Load a backend reported about itself (scraped from its /metrics), if any.
 struct LoadReport {
-  bool fresh = false;          // false: never scraped, or the last scrape is too old to trust
-  double queue_depth = 0;      // requests waiting (vllm:num_requests_waiting)
-  double running = 0;          // requests being served (vllm:num_requests_running)
-  double kv_cache_usage = 0;   // 0..1 (vllm:kv_cache_usage_perc)
-  double cpu_utilization = 0;  // 0..1
-  double gpu_utilization = 0;  // 0..1
-  double kv_blocks_total = 0;  // KV-cache capacity in blocks when the server says (else 0)
+  bool fresh = false;                // false: never scraped, or the last scrape is too old to trust
+  double queue_depth = 0;            // requests waiting (vllm:num_requests_waiting)
+  double running = 0;                // requests being served (vllm:num_requests_running)
+  double kv_cache_usage = 0;         // 0..1 (vllm:kv_cache_usage_perc)
+  double cpu_utilization = 0;        // 0..1
+  double gpu_utilization = 0;        // 0..1
+  double kv_blocks_total = 0;        // KV-cache capacity in blocks when the server says (else 0)
   double prefix_cache_hit_rate = 0;  // 0..1 over the server's recent requests, when it says
 };
 
@@ -53,7 +53,7 @@ struct RequestView {
   uint64_t hash_key = 0;          // for hashing policies: hash of the configured key (header, ip..)
   std::string_view affinity_key;  // session / user id, when present
   std::string_view model;
-  std::string_view prompt;        // the prompt text, or the messages' contents joined
+  std::string_view prompt;  // the prompt text, or the messages' contents joined
   // prefix_blocks[i] hashes prompt bytes [0, (i+1) * kPrefixBlockBytes): equal prompts share the
   // hashes of their common whole blocks (chained, as vLLM's block hashes are).
   std::span<const uint64_t> prefix_blocks;
@@ -75,6 +75,9 @@ struct CandidateScore {
   uint32_t backend_id = 0;
   double score = 0;    // the policy's own scale; the doc of each policy says which way is better
   std::string detail;  // e.g. "prefix 12/20 blocks, queue 3, kv 0.41"
+  // Leading prompt blocks the picker expects this backend to hold (pickers with a prefix index;
+  // 0 for the others), for the gateway's predicted-versus-reported prefix hit metrics.
+  std::size_t matched_blocks = 0;
 };
 
 // The index of the chosen backend in the span, or kUnavailable naming why none was eligible.

@@ -93,7 +93,7 @@ PickResult PrefixAwarePicker::pick_explained(const RequestView& request,
     double score = block_count == 0
                        ? 0
                        : static_cast<double>(matched[index]) / static_cast<double>(block_count);
-    scores.push_back({backend.id, score, std::move(detail)});
+    scores.push_back({backend.id, score, std::move(detail), matched[index]});
   }
   return *choice.index;
 }

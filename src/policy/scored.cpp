@@ -74,7 +74,8 @@ PickResult ScoredPicker::pick_explained(const RequestView& request,
                       "queue " + format_number(queue_score) + ", kv " + format_number(kv_score) +
                           ", prefix " + std::to_string(matched) + "/" +
                           std::to_string(block_count) + ", running " +
-                          format_number(running_score) + (backend.load.fresh ? "" : ", stale")});
+                          format_number(running_score) + (backend.load.fresh ? "" : ", stale"),
+                      matched});
   }
   std::optional<std::size_t> chosen =
       lowest_eligible(backends, rotation_.start(backends.size()),

@@ -10,72 +10,24 @@
 
 #include <boost/json.hpp>
 
+#include "fixtures.h"
 #include "http_client.h"
 #include "process.h"
 
 namespace fulcrum::integration {
 namespace {
 
-// Fast steps so that the tests take milliseconds; block_size 4 makes short prompts cacheable.
-const std::string kProfile = std::string(FULCRUM_SOURCE_DIR) + "/tests/data/tiny-emulator.yaml";
-
-class EmulatorProcess {
- public:
-  bool start() {
-    log_path_ = dir_.write_file("emulate.log", "");
-    port_ = find_free_port();
-    process_ = ChildProcess::start(
-        {FULCRUM_BINARY, "emulate", "--port", std::to_string(port_), "--profile", kProfile},
-        log_path_);
-    if (!process_) return false;
-    auto deadline = std::chrono::steady_clock::now() + 10s;
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (read_file(log_path_).find("listening on") != std::string::npos) return true;
-      if (!process_->running()) return false;
-      std::this_thread::sleep_for(5ms);
-    }
-    return false;
-  }
-  uint16_t port() const { return port_; }
-  std::string log() const { return read_file(log_path_); }
-  ChildProcess& process() { return *process_; }
-
- private:
-  TempDir dir_;
-  std::string log_path_;
-  uint16_t port_ = 0;
-  std::unique_ptr<ChildProcess> process_;
-};
-
-std::string post(std::string_view path, std::string_view body) {
-  return "POST " + std::string(path) +
-         " HTTP/1.1\r\nHost: emulator\r\nContent-Type: application/json\r\nContent-Length: " +
-         std::to_string(body.size()) + "\r\n\r\n" + std::string(body);
-}
-
 boost::json::object json_of(const HttpResponse& response) {
   return boost::json::parse(response.body).as_object();
-}
-
-// The data: payloads of an event-stream body, in order.
-std::vector<std::string> event_data(std::string_view body) {
-  std::vector<std::string> data;
-  std::size_t at = 0;
-  while ((at = body.find("data: ", at)) != std::string_view::npos) {
-    std::size_t end = body.find('\n', at);
-    data.emplace_back(body.substr(at + 6, end - at - 6));
-    at = end;
-  }
-  return data;
 }
 
 class EmulatorTest : public ::testing::Test {
  protected:
   void SetUp() override { ASSERT_TRUE(emulator_.start()) << emulator_.log(); }
   std::optional<HttpResponse> call(std::string_view path, std::string_view body) {
-    return fetch_once(emulator_.port(), post(path, body));
+    return fetch_once(emulator_.port(), post_request(path, body));
   }
-  EmulatorProcess emulator_;
+  TestEmulator emulator_;
 };
 
 TEST_F(EmulatorTest, WholeCompletionHasMaxTokensAndUsage) {

@@ -30,6 +30,43 @@ uint64_t number_after(std::string_view text, std::string_view label) {
 
 }  // namespace
 
+bool TestEmulator::start(const std::vector<std::string>& extra_arguments) {
+  const std::string profile = std::string(FULCRUM_SOURCE_DIR) + "/tests/data/tiny-emulator.yaml";
+  log_path_ = dir_.write_file("emulate.log", "");
+  port_ = find_free_port();
+  std::vector<std::string> arguments = {FULCRUM_BINARY,        "emulate",   "--port",
+                                        std::to_string(port_), "--profile", profile};
+  arguments.insert(arguments.end(), extra_arguments.begin(), extra_arguments.end());
+  process_ = ChildProcess::start(arguments, log_path_);
+  if (!process_) return false;
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (read_file(log_path_).find("listening on") != std::string::npos) return true;
+    if (!process_->running()) return false;
+    std::this_thread::sleep_for(5ms);
+  }
+  return false;
+}
+
+std::string post_request(std::string_view path, std::string_view body,
+                         std::string_view extra_fields) {
+  return "POST " + std::string(path) +
+         " HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n" +
+         std::string(extra_fields) + "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" +
+         std::string(body);
+}
+
+std::vector<std::string> event_data(std::string_view body) {
+  std::vector<std::string> data;
+  std::size_t at = 0;
+  while ((at = body.find("data: ", at)) != std::string_view::npos) {
+    std::size_t end = body.find('\n', at);
+    data.emplace_back(body.substr(at + 6, end - at - 6));
+    at = end;
+  }
+  return data;
+}
+
 std::unique_ptr<ChildProcess> TestBackend::spawn(const std::string& name, uint16_t port,
                                                  const std::vector<std::string>& extra_arguments,
                                                  uint16_t& bound_port) {

@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "process.h"
@@ -71,6 +72,31 @@ std::map<std::string, int> tally_backends(uint16_t port, int requests);
 
 // The value of one series (name with its labels, as printed) in a Prometheus exposition.
 std::optional<double> metric_value(const std::string& exposition, const std::string& series);
+
+// `fulcrum emulate` on a free port with tests/data/tiny-emulator.yaml, whose steps take well under
+// a millisecond (block_size 4, so that short prompts are cacheable; model "tiny-model").
+class TestEmulator {
+ public:
+  // Waits for it to listen; false when it did not start. `extra_arguments` go to its command line
+  // (e.g. --speed 0.01 for steps a hundred times slower).
+  bool start(const std::vector<std::string>& extra_arguments = {});
+  uint16_t port() const { return port_; }
+  std::string log() const { return read_file(log_path_); }
+  ChildProcess& process() { return *process_; }
+
+ private:
+  TempDir dir_;
+  std::string log_path_;
+  uint16_t port_ = 0;
+  std::unique_ptr<ChildProcess> process_;
+};
+
+// "POST path" with a JSON body and its Content-Length.
+std::string post_request(std::string_view path, std::string_view body,
+                         std::string_view extra_fields = {});
+
+// The data: payloads of an event-stream body, in order.
+std::vector<std::string> event_data(std::string_view body);
 
 // `fulcrum gateway` with a config written to its own temp dir and a free listen port.
 class TestGateway {

@@ -18,12 +18,6 @@ namespace {
 
 using Tally = std::map<std::string, int>;
 
-std::string post(std::string_view path, std::string_view body, std::string_view extra = {}) {
-  return "POST " + std::string(path) +
-         " HTTP/1.1\r\nHost: gw\r\nContent-Type: application/json\r\n" + std::string(extra) +
-         "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + std::string(body);
-}
-
 class GatewayContentRoutingTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -63,34 +57,35 @@ class GatewayContentRoutingTest : public ::testing::Test {
 };
 
 TEST_F(GatewayContentRoutingTest, RequestsGoToTheBackendsOfTheirModel) {
-  EXPECT_EQ(tally(post("/v1/completions", R"({"model":"qwen-2.5-7b","prompt":"hi"})"), 4),
+  EXPECT_EQ(tally(post_request("/v1/completions", R"({"model":"qwen-2.5-7b","prompt":"hi"})"), 4),
             (Tally{{"qwen-1", 2}, {"qwen-2", 2}}));
-  EXPECT_EQ(tally(post("/v1/chat/completions",
-                       R"({"model":"llama-3-8b","messages":[{"role":"user","content":"hi"}]})"),
-                  3),
-            (Tally{{"llama-1", 3}}));
+  EXPECT_EQ(
+      tally(post_request("/v1/chat/completions",
+                         R"({"model":"llama-3-8b","messages":[{"role":"user","content":"hi"}]})"),
+            3),
+      (Tally{{"llama-1", 3}}));
   // Requests without a model, and other paths, use every backend.
-  EXPECT_EQ(tally(post("/v1/completions", R"({"prompt":"hi"})"), 3),
+  EXPECT_EQ(tally(post_request("/v1/completions", R"({"prompt":"hi"})"), 3),
             (Tally{{"llama-1", 1}, {"qwen-1", 1}, {"qwen-2", 1}}));
   EXPECT_EQ(tally(get_request("/v1/models"), 3),
             (Tally{{"llama-1", 1}, {"qwen-1", 1}, {"qwen-2", 1}}));
 }
 
 TEST_F(GatewayContentRoutingTest, UnknownModelIs404AndNonJsonIs400) {
-  auto unknown =
-      fetch_once(gateway_->port(), post("/v1/completions", R"({"model":"gpt-9","prompt":"x"})"));
+  auto unknown = fetch_once(gateway_->port(),
+                            post_request("/v1/completions", R"({"model":"gpt-9","prompt":"x"})"));
   ASSERT_TRUE(unknown);
   EXPECT_EQ(unknown->status, 404);
   boost::json::object error = boost::json::parse(unknown->body).as_object().at("error").as_object();
   EXPECT_EQ(error.at("code").as_string(), "model_not_found");
   EXPECT_EQ(error.at("message").as_string(), "The model `gpt-9` does not exist.");
 
-  auto not_json = fetch_once(gateway_->port(), post("/v1/completions", "prompt=hello"));
+  auto not_json = fetch_once(gateway_->port(), post_request("/v1/completions", "prompt=hello"));
   ASSERT_TRUE(not_json);
   EXPECT_EQ(not_json->status, 400);
   EXPECT_NE(not_json->body.find("request body is not JSON"), std::string::npos) << not_json->body;
   auto bad_messages =
-      fetch_once(gateway_->port(), post("/v1/chat/completions", R"({"messages":"hello"})"));
+      fetch_once(gateway_->port(), post_request("/v1/chat/completions", R"({"messages":"hello"})"));
   ASSERT_TRUE(bad_messages);
   EXPECT_EQ(bad_messages->status, 400);
   EXPECT_NE(bad_messages->body.find("\\\"messages\\\" must be an array of objects"),
@@ -104,7 +99,7 @@ TEST_F(GatewayContentRoutingTest, UnknownModelIs404AndNonJsonIs400) {
 TEST_F(GatewayContentRoutingTest, LargeChunkedAndExpectContinueBodiesArriveWhole) {
   const std::string prompt(100 * 1024, 'p');  // far beyond the 16 KiB request buffer
   const std::string large = R"({"model":"llama-3-8b","prompt":")" + prompt + "\"}";
-  auto response = fetch_once(gateway_->port(), post("/v1/completions", large));
+  auto response = fetch_once(gateway_->port(), post_request("/v1/completions", large));
   ASSERT_TRUE(response);
   EXPECT_EQ(response->status, 200);
   EXPECT_EQ(response->body,

@@ -454,6 +454,14 @@ TEST_F(ServerTest, HandlerExceptionIs500) {
   EXPECT_EQ(next->status, 200);
 }
 
+TEST(BearerMatchesTest, SchemeInAnyCaseTokenExactly) {
+  EXPECT_TRUE(bearer_matches("Bearer s3cret", "s3cret"));
+  EXPECT_TRUE(bearer_matches("bearer  s3cret ", "s3cret"));
+  EXPECT_FALSE(bearer_matches("Bearer s3cre", "s3cret"));
+  EXPECT_FALSE(bearer_matches("Basic s3cret", "s3cret"));
+  EXPECT_FALSE(bearer_matches("Bearer ", ""));  // no token configured: nothing matches
+}
+
 TEST_F(ServerTest, BearerTokenGuardsRoutesUnlessPublic) {
   ServerOptions options;
   options.bearer_token = "s3cret";

@@ -115,7 +115,7 @@ TEST(HttpWriterTest, ForwardedRequestDropsHopByHopFields) {
   const RequestHead head = parsed_request(text);
   const std::vector<Header> added = {{"X-Forwarded-For", "192.0.2.7"}, {"Via", "1.1 fulcrum"}};
   OutputBuffer out;
-  append_forwarded_request(out, head, {.reframe = false, .added = added});
+  append_forwarded_request(out, head, {.reframe = false, .added = added, .dropped = {}});
   EXPECT_EQ(out.view(),
             "POST /v1/chat HTTP/1.1\r\n"
             "Host: gw\r\n"
@@ -136,6 +136,16 @@ TEST(HttpWriterTest, FieldsNamedByManyConnectionOptionsAreAllDropped) {
   EXPECT_EQ(out.view(), "Host: gw\r\nX-Kept: c\r\n");
 }
 
+TEST(HttpWriterTest, DroppedFieldsAreLeftOutInAnyCase) {
+  const RequestHead head = parsed_request(
+      "GET / HTTP/1.1\r\nHost: gw\r\nauthorization: Bearer t\r\nX-Fulcrum-Debug: 1\r\n"
+      "X-Kept: c\r\n\r\n");
+  const std::vector<std::string_view> dropped = {"Authorization", "x-fulcrum-debug"};
+  OutputBuffer out;
+  append_forwarded_fields(out, head.fields(), {.reframe = false, .added = {}, .dropped = dropped});
+  EXPECT_EQ(out.view(), "Host: gw\r\nX-Kept: c\r\n");
+}
+
 TEST(HttpWriterTest, TransferEncodingIsKeptUnlessReframing) {
   const RequestHead head =
       parsed_request("POST / HTTP/1.1\r\nHost: gw\r\nTransfer-Encoding: chunked\r\nX-A: 1\r\n\r\n");
@@ -145,7 +155,8 @@ TEST(HttpWriterTest, TransferEncodingIsKeptUnlessReframing) {
 
   const std::vector<Header> framing = {{"Content-Length", "42"}};
   OutputBuffer reframed;
-  append_forwarded_fields(reframed, head.fields(), {.reframe = true, .added = framing});
+  append_forwarded_fields(reframed, head.fields(),
+                          {.reframe = true, .added = framing, .dropped = {}});
   EXPECT_EQ(reframed.view(), "Host: gw\r\nX-A: 1\r\nContent-Length: 42\r\n");
 }
 
@@ -154,7 +165,7 @@ TEST(HttpWriterTest, ReframingAlsoDropsContentLength) {
       parsed_request("POST / HTTP/1.1\r\nHost: gw\r\nContent-Length: 5\r\n\r\n");
   const std::vector<Header> framing = {{"Transfer-Encoding", "chunked"}};
   OutputBuffer out;
-  append_forwarded_fields(out, head.fields(), {.reframe = true, .added = framing});
+  append_forwarded_fields(out, head.fields(), {.reframe = true, .added = framing, .dropped = {}});
   EXPECT_EQ(out.view(), "Host: gw\r\nTransfer-Encoding: chunked\r\n");
 }
 
@@ -165,7 +176,7 @@ TEST(HttpWriterTest, ForwardedResponseKeepsTheReceivedReason) {
           .complete());
   const std::vector<Header> added = {{"X-Fulcrum-Backend", "replica-2"}};
   OutputBuffer out;
-  append_forwarded_response(out, head, {.reframe = false, .added = added});
+  append_forwarded_response(out, head, {.reframe = false, .added = added, .dropped = {}});
   EXPECT_EQ(out.view(),
             "HTTP/1.1 200 Fine\r\nServer: vllm\r\nX-Fulcrum-Backend: replica-2\r\n\r\n");
 

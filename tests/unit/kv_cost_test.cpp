@@ -49,7 +49,8 @@ TEST(KvCostTest, RoutesACraftedSequenceByCost) {
   EXPECT_EQ(scores[0].detail, "prefill 0/10 blocks, active 0 blocks, cost 0");
   EXPECT_EQ(scores[1].score, 12);
   EXPECT_EQ(scores[1].detail, "prefill 0/10 blocks, active 12 blocks, cost 12");
-  EXPECT_EQ(picker.active_blocks(0), 12u);  // 31 tokens round up to 2 blocks
+  EXPECT_EQ(scores[0].matched_blocks, 10u);  // the whole prompt went to a before
+  EXPECT_EQ(picker.active_blocks(0), 12u);   // 31 tokens round up to 2 blocks
 }
 
 TEST(KvCostTest, OverlapWeightTradesPrefillAgainstActiveBlocks) {

@@ -184,6 +184,8 @@ TEST(PrefixAwareTest, ExplainsEveryEligibleCandidate) {
   EXPECT_EQ(scores[1].backend_id, 2u);
   EXPECT_EQ(scores[1].score, 0);
   EXPECT_EQ(scores[1].detail, "prefix 0/4 blocks, in_flight 0 (cap 1)");
+  EXPECT_EQ(scores[0].matched_blocks, 3u);
+  EXPECT_EQ(scores[1].matched_blocks, 0u);
 }
 
 }  // namespace
