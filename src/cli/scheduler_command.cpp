@@ -34,10 +34,13 @@ int run_scheduler(const std::string& config_file) {
   });
   const SchedulerConfig& settings = (*service)->config();
   const SchedulerCore& core = (*service)->core();
+  std::string placement(core.placer_name());
+  if (settings.milp) placement = "milp (fallback " + placement + ")";
   std::cout << "fulcrum scheduler listening on " << settings.address << ":" << (*service)->port()
             << " (" << core.cluster().size() << " nodes, " << core.task_ids().size() << " tasks, "
-            << (*service)->restored_tasks() << " requeued after restart, placement "
-            << core.placer_name() << ", queue " << core.queue_name() << ")" << std::endl;
+            << (*service)->restored_tasks() << " requeued after restart, placement " << placement
+            << ", queue " << core.queue_name() << (settings.preemption ? ", preemption on" : "")
+            << ")" << std::endl;
   context.run();
   return kExitOk;
 }

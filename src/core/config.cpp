@@ -271,11 +271,16 @@ std::string resolve_relative(const std::string& path, const std::string& config_
 
 }  // namespace
 
+// The map form `{policy: NAME, params: {...}}`, or the shorthand `NAME` (no params).
 Result<PolicyChoice> read_policy_choice(const YamlValue& value, PolicyChoice fallback) {
   if (value.is_null()) return fallback;
-  FULCRUM_RETURN_IF_ERROR(value.expect_map({"policy", "params"}));
   PolicyChoice choice;
   choice.origin = value.file_name() + ":" + std::to_string(value.line()) + ": " + value.path();
+  if (value.is_scalar()) {  // the shorthand `placement: best_fit`
+    FULCRUM_ASSIGN_OR_RETURN(choice.name, value.as_string());
+    return choice;
+  }
+  FULCRUM_RETURN_IF_ERROR(value.expect_map({"policy", "params"}));
   FULCRUM_ASSIGN_OR_RETURN(choice.name, value["policy"].as_string());
   if (value.has("params")) {
     std::map<std::string, std::string> params;

@@ -23,6 +23,7 @@
 #include "http/chunked.h"
 #include "http/json.h"
 #include "http/parser.h"
+#include "http/secret.h"
 
 namespace fulcrum::http {
 
@@ -91,16 +92,6 @@ std::string_view path_and_query_of(std::string_view target) {
   if (scheme_end == std::string_view::npos) return target;
   std::size_t path_start = target.find('/', scheme_end + 3);
   return path_start == std::string_view::npos ? "/" : target.substr(path_start);
-}
-
-// Constant-time for equal lengths, so that timing does not reveal how much of a token matched.
-bool same_secret(std::string_view given, std::string_view expected) {
-  if (given.size() != expected.size()) return false;
-  unsigned char difference = 0;
-  for (std::size_t i = 0; i < given.size(); ++i) {
-    difference |= static_cast<unsigned char>(given[i] ^ expected[i]);
-  }
-  return difference == 0;
 }
 
 enum class Authorization : uint8_t { kGranted, kMissing, kWrong };

@@ -43,6 +43,12 @@ class Executor {
   // Ends the task's current run (SIGTERM, then SIGKILL after the grace period); its end is not
   // reported by poll, since the scheduler has moved the task on already.
   virtual void stop(const std::string& task_id, int64_t now_ms) = 0;
+  // stop with the given grace between SIGTERM and SIGKILL (preemption); immediate by default.
+  virtual void stop_with_grace(const std::string& task_id, int64_t now_ms, int64_t /*grace_ms*/) {
+    stop(task_id, now_ms);
+  }
+  // A stopped run of the task still has processes that have not ended.
+  virtual bool stopping(const std::string& /*task_id*/) const { return false; }
   // Tasks whose every replica has ended since the last poll.
   virtual std::vector<TaskExit> poll(int64_t now_ms) = 0;
   // Runs (or processes being stopped) still tracked.

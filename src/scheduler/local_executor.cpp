@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -159,13 +160,23 @@ Status LocalExecutor::start(const LaunchSpec& launch, int64_t now_ms) {
 }
 
 void LocalExecutor::stop(const std::string& task_id, int64_t now_ms) {
+  stop_with_grace(task_id, now_ms, options_.kill_grace_ms);
+}
+
+void LocalExecutor::stop_with_grace(const std::string& task_id, int64_t now_ms, int64_t grace_ms) {
   if (runs_.erase(task_id) == 0) return;
   for (auto& [pid, process] : processes_) {
     if (process.task_id != task_id || process.stopping) continue;
     process.stopping = true;
-    process.kill_at_ms = now_ms + options_.kill_grace_ms;
+    process.kill_at_ms = now_ms + grace_ms;
     kill(-pid, SIGTERM);
   }
+}
+
+bool LocalExecutor::stopping(const std::string& task_id) const {
+  return std::any_of(processes_.begin(), processes_.end(), [&task_id](const auto& entry) {
+    return entry.second.stopping && entry.second.task_id == task_id;
+  });
 }
 
 std::vector<TaskExit> LocalExecutor::poll(int64_t now_ms) {

@@ -39,6 +39,8 @@ class LocalExecutor final : public Executor {
   std::string_view name() const override { return "local"; }
   Status start(const LaunchSpec& launch, int64_t now_ms) override;
   void stop(const std::string& task_id, int64_t now_ms) override;
+  void stop_with_grace(const std::string& task_id, int64_t now_ms, int64_t grace_ms) override;
+  bool stopping(const std::string& task_id) const override;
   std::vector<TaskExit> poll(int64_t now_ms) override;
   size_t active() const override { return processes_.size(); }
   std::optional<std::string> log_path(const std::string& task_id,

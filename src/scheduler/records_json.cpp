@@ -448,7 +448,7 @@ json::object event_json(const Event& event) {
   object["from"] = event.from_state;
   object["to"] = event.to_state;
   object["reason"] = event.reason;
-  if (event.kind == "task") object["attempt"] = event.attempt;
+  if (event.kind == "task" || event.kind == "preempted") object["attempt"] = event.attempt;
   return object;
 }
 

@@ -8,6 +8,7 @@
 
 #include "gateway/metrics.h"
 #include "http/json.h"
+#include "http/secret.h"
 #include "scheduler/records_json.h"
 #include "scheduler/service.h"
 
@@ -25,16 +26,6 @@ constexpr int64_t kEventPage = 500;
 constexpr auto kStreamKeepAlive = std::chrono::seconds(15);
 
 int64_t wall_now_ms() { return to_millis(SystemClock().now()); }
-
-// Compares in time that depends only on the lengths, so timing does not reveal a matching prefix.
-bool same_token(std::string_view given, std::string_view expected) {
-  unsigned char difference = given.size() == expected.size() ? 0 : 1;
-  for (size_t i = 0; i < given.size(); ++i) {
-    difference |=
-        static_cast<unsigned char>(given[i] ^ expected[i % std::max<size_t>(1, expected.size())]);
-  }
-  return difference == 0 && !expected.empty();
-}
 
 std::optional<std::string_view> bearer_token(const http::Request& request) {
   auto field = request.header("Authorization");
@@ -137,6 +128,30 @@ std::string metric_line(std::string_view name, std::string_view labels, double v
   return line + " " + format_number(value) + "\n";
 }
 
+std::string milp_metrics_text(const MilpPlacementMetrics& metrics) {
+  PrometheusText out;
+  out.family("fulcrum_scheduler_milp_solve_seconds", "histogram",
+             "time to decide one batch under placement: milp");
+  out.histogram("fulcrum_scheduler_milp_solve_seconds", {},
+                MilpPlacementMetrics::kSolveSecondsBounds, metrics.solve_seconds_counts,
+                metrics.solve_seconds_sum);
+  out.family("fulcrum_scheduler_milp_gap", "gauge", "relative gap of the last batch");
+  out.sample("fulcrum_scheduler_milp_gap", {}, metrics.last_gap);
+  out.family("fulcrum_scheduler_milp_batches_total", "counter", "batches by solve status");
+  for (const auto& [status, count] : metrics.batches_by_status) {
+    out.sample("fulcrum_scheduler_milp_batches_total", {{"status", status}},
+               static_cast<double>(count));
+  }
+  out.family("fulcrum_scheduler_milp_fallbacks_total", "counter",
+             "batches the fallback heuristic placed");
+  out.sample("fulcrum_scheduler_milp_fallbacks_total", {}, static_cast<double>(metrics.fallbacks));
+  out.family("fulcrum_scheduler_milp_late_answers_total", "counter",
+             "solver answers dropped because they came after the deadline");
+  out.sample("fulcrum_scheduler_milp_late_answers_total", {},
+             static_cast<double>(metrics.late_answers));
+  return out.text();
+}
+
 }  // namespace
 
 std::optional<http::Response> SchedulerService::refuse_access(const http::Request& request,
@@ -145,8 +160,9 @@ std::optional<http::Response> SchedulerService::refuse_access(const http::Reques
     return std::nullopt;
   }
   auto given = bearer_token(request);
-  bool admin = given && same_token(*given, config_.token);
-  bool reader = given && same_token(*given, config_.read_token);
+  bool admin = given && !config_.token.empty() && http::same_secret(*given, config_.token);
+  bool reader =
+      given && !config_.read_token.empty() && http::same_secret(*given, config_.read_token);
   if (admin || (reader && access == Access::kRead)) return std::nullopt;
   if (reader) {
     return http::Response::error(403, "the read-only token cannot change anything; use the token");
@@ -440,6 +456,9 @@ http::Response SchedulerService::metrics() const {
                       static_cast<double>(counters.placements));
   text += "# TYPE fulcrum_scheduler_retries_total counter\n";
   text += metric_line("fulcrum_scheduler_retries_total", "", static_cast<double>(counters.retries));
+  text += "# TYPE fulcrum_scheduler_preemptions_total counter\n";
+  text += metric_line("fulcrum_scheduler_preemptions_total", "",
+                      static_cast<double>(counters.preemptions));
   text += "# TYPE fulcrum_scheduler_events_total counter\n";
   text += metric_line("fulcrum_scheduler_events_total", "", static_cast<double>(last_event_seq_));
   std::array<int64_t, 4> nodes_by_state{};
@@ -476,6 +495,7 @@ http::Response SchedulerService::metrics() const {
   }
   text += "# TYPE fulcrum_scheduler_queued gauge\n";
   text += metric_line("fulcrum_scheduler_queued", "", static_cast<double>(core_->queued_count()));
+  if (milp_solver_) text += milp_metrics_text(milp_metrics_);
   return http::Response::text(200, std::move(text), std::string(kPrometheusContentType));
 }
 

@@ -1,27 +1,10 @@
 #include "scheduler/scheduler_config.h"
 
-#include <filesystem>
-
 #include "scheduler/records_json.h"
 
 namespace fulcrum {
 
 namespace {
-
-std::string relative_to_config(const std::string& path, const YamlValue& value) {
-  std::filesystem::path candidate(path);
-  if (candidate.is_absolute()) return path;
-  return (std::filesystem::path(value.file_name()).parent_path() / candidate)
-      .lexically_normal()
-      .string();
-}
-
-Result<std::string> read_path(const YamlValue& value) {
-  std::string path;
-  FULCRUM_ASSIGN_OR_RETURN(path, value.as_string());
-  if (path.empty()) return value.error("expected a path, got nothing");
-  return relative_to_config(path, value);
-}
 
 Status read_listen(const YamlValue& value, SchedulerConfig& config) {
   FULCRUM_RETURN_IF_ERROR(value.expect_map({"address", "port"}));
@@ -36,7 +19,8 @@ Status read_listen(const YamlValue& value, SchedulerConfig& config) {
 
 Status read_store(const YamlValue& value, SchedulerConfig& config) {
   FULCRUM_RETURN_IF_ERROR(value.expect_map({"path", "synchronous"}));
-  if (value.has("path")) FULCRUM_ASSIGN_OR_RETURN(config.store_path, read_path(value["path"]));
+  if (value.has("path"))
+    FULCRUM_ASSIGN_OR_RETURN(config.store_path, read_config_path(value["path"]));
   if (value.has("synchronous")) {
     std::string mode;
     FULCRUM_ASSIGN_OR_RETURN(mode, value["synchronous"].as_string());
@@ -62,7 +46,8 @@ Status read_executor(const YamlValue& value, SchedulerConfig& config) {
   if (value.has("speed_factor")) {
     FULCRUM_ASSIGN_OR_RETURN(config.speed_factor, value["speed_factor"].as_double(0, 1e6));
   }
-  if (value.has("log_dir")) FULCRUM_ASSIGN_OR_RETURN(config.log_dir, read_path(value["log_dir"]));
+  if (value.has("log_dir"))
+    FULCRUM_ASSIGN_OR_RETURN(config.log_dir, read_config_path(value["log_dir"]));
   if (value.has("run_as")) FULCRUM_ASSIGN_OR_RETURN(config.run_as, value["run_as"].as_string());
   if (value.has("kill_grace")) {
     FULCRUM_ASSIGN_OR_RETURN(config.kill_grace_ms, read_duration_ms(value["kill_grace"]));
@@ -111,20 +96,38 @@ Status read_scale(const YamlValue& value, SchedulerConfig& config) {
   return {};
 }
 
+Status read_preemption(const YamlValue& value, SchedulerConfig& config) {
+  FULCRUM_RETURN_IF_ERROR(value.expect_map({"enabled", "grace"}));
+  if (value.has("enabled")) FULCRUM_ASSIGN_OR_RETURN(config.preemption, value["enabled"].as_bool());
+  if (value.has("grace")) {
+    FULCRUM_ASSIGN_OR_RETURN(config.preemption_grace_ms, read_duration_ms(value["grace"]));
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<SchedulerConfig> read_scheduler_section(const YamlValue& section) {
-  FULCRUM_RETURN_IF_ERROR(section.expect_map({"listen", "cluster", "store", "placement", "queue",
-                                              "executor", "monitor", "tasks", "auth", "scale"}));
+  FULCRUM_RETURN_IF_ERROR(
+      section.expect_map({"listen", "cluster", "store", "placement", "queue", "executor", "monitor",
+                          "tasks", "auth", "scale", "preemption"}));
   SchedulerConfig config;
   if (section.has("listen")) FULCRUM_RETURN_IF_ERROR(read_listen(section["listen"], config));
   if (section.has("cluster")) {
-    FULCRUM_ASSIGN_OR_RETURN(config.cluster_file, read_path(section["cluster"]));
+    FULCRUM_ASSIGN_OR_RETURN(config.cluster_file, read_config_path(section["cluster"]));
   }
   if (section.has("store")) FULCRUM_RETURN_IF_ERROR(read_store(section["store"], config));
   FULCRUM_ASSIGN_OR_RETURN(config.placement,
                            read_policy_choice(section["placement"], config.placement));
   FULCRUM_ASSIGN_OR_RETURN(config.queue, read_policy_choice(section["queue"], config.queue));
+  if (config.placement.name == "milp") {
+    auto milp = read_milp_placement(config.placement.params);
+    if (!milp.ok()) {
+      return invalid_argument(config.placement.origin +
+                              ": placement policy \"milp\": " + milp.error_message());
+    }
+    config.milp = std::move(*milp);
+  }
   if (section.has("executor")) FULCRUM_RETURN_IF_ERROR(read_executor(section["executor"], config));
   if (section.has("monitor")) FULCRUM_RETURN_IF_ERROR(read_monitor(section["monitor"], config));
   if (section.has("tasks")) {
@@ -138,6 +141,9 @@ Result<SchedulerConfig> read_scheduler_section(const YamlValue& section) {
   }
   if (section.has("auth")) FULCRUM_RETURN_IF_ERROR(read_auth(section["auth"], config));
   if (section.has("scale")) FULCRUM_RETURN_IF_ERROR(read_scale(section["scale"], config));
+  if (section.has("preemption")) {
+    FULCRUM_RETURN_IF_ERROR(read_preemption(section["preemption"], config));
+  }
   return config;
 }
 

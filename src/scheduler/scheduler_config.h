@@ -3,11 +3,13 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "core/config.h"
 #include "core/status.h"
 #include "core/yaml_reader.h"
+#include "scheduler/milp_placement.h"
 #include "store/store.h"
 
 namespace fulcrum {
@@ -21,6 +23,7 @@ struct SchedulerConfig {
   std::string store_path = "fulcrum-scheduler.db";
   Store::Durability durability = Store::Durability::kFull;
   PolicyChoice placement{"least_loaded", {}, ""};
+  std::optional<MilpPlacementSettings> milp;  // read from placement's params with policy milp
   PolicyChoice queue{"priority", {}, ""};
   ExecutorKind executor = ExecutorKind::kSimulated;
   double speed_factor = 1.0;  // simulated: run time = estimated duration x speed_factor
@@ -33,7 +36,9 @@ struct SchedulerConfig {
   int max_attempts = 3;
   int64_t scale_window_ms = 0;  // 0: no scale_out / scale_in advice
   double scale_low_utilization = 0.2;
-  std::string scale_hook;  // run with /bin/sh -c on scale_out, FULCRUM_SCALE_DEMAND in its env
+  std::string scale_hook;   // run with /bin/sh -c on scale_out, FULCRUM_SCALE_DEMAND in its env
+  bool preemption = false;  // higher priority may evict lower priority (docs/scheduler.md)
+  int64_t preemption_grace_ms = 30000;  // between SIGTERM and SIGKILL for an evicted task
   std::string token;       // required on mutating endpoints when set (FULCRUM_TOKEN if empty)
   std::string read_token;  // accepted on read-only endpoints
 };

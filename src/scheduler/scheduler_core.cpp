@@ -1,6 +1,7 @@
 #include "scheduler/scheduler_core.h"
 
 #include "core/yaml_reader.h"
+#include "scheduler/preemption.h"
 
 #include <algorithm>
 #include <cmath>
@@ -41,13 +42,18 @@ bool gpus_could_fit(const Node& node, const Task& task) {
   return shape.whole <= node.gpus.count();
 }
 
-// A key that is equal for tasks any placement treats alike, to skip shapes that did not fit.
+// A key that is equal for tasks any placement treats alike, to skip shapes that did not fit;
+// with preemption the priority counts too, since it decides what a task may evict.
 using Shape = std::tuple<int64_t, int64_t, int64_t, std::string, int,
-                         std::vector<std::pair<std::string, int64_t>>>;
-Shape shape_of(const Task& task) {
-  return {task.demand.cpu_millis, task.demand.memory_bytes,
-          task.demand.gpu_milli,  task.gpu_model,
-          task.replicas,          {task.demand.extended.begin(), task.demand.extended.end()}};
+                         std::vector<std::pair<std::string, int64_t>>, int>;
+Shape shape_of(const Task& task, bool with_priority) {
+  return {task.demand.cpu_millis,
+          task.demand.memory_bytes,
+          task.demand.gpu_milli,
+          task.gpu_model,
+          task.replicas,
+          {task.demand.extended.begin(), task.demand.extended.end()},
+          with_priority ? task.priority : 0};
 }
 
 }  // namespace
@@ -480,8 +486,14 @@ bool SchedulerCore::try_place(TaskRecord& record, int64_t now_ms) {
     record.waiting_reason = placement.unplaced.front().reason;
     return false;
   }
+  commit_placement(record, std::move(placement.assignments), placer_->name(), now_ms);
+  return true;
+}
+
+void SchedulerCore::commit_placement(TaskRecord& record, std::vector<Assignment> assignments,
+                                     std::string_view placed_by, int64_t now_ms) {
   record.waiting_reason.clear();
-  record.assignments = std::move(placement.assignments);
+  record.assignments = std::move(assignments);
   std::string where;
   for (const Assignment& assignment : record.assignments) {
     tasks_on_node_[assignment.node_id].insert(record.spec.id);
@@ -495,11 +507,46 @@ bool SchedulerCore::try_place(TaskRecord& record, int64_t now_ms) {
     }
   }
   queue_->remove(record.spec.id);
-  transition(record, TaskState::kPlaced,
-             "placed by " + std::string(placer_->name()) + " on " + where, now_ms);
+  transition(record, TaskState::kPlaced, "placed by " + std::string(placed_by) + " on " + where,
+             now_ms);
   outbox_.launches.push_back(record.spec.id);
   ++counters_.placements;
+}
+
+bool SchedulerCore::try_preempt(TaskRecord& record, int64_t now_ms) {
+  if (!preemption_enabled_) return false;
+  std::vector<PreemptionCandidate> candidates;
+  std::set<std::string> seen;
+  for (const auto& [node_id, task_ids] : tasks_on_node_) {
+    for (const std::string& task_id : task_ids) {
+      const TaskRecord& other = tasks_.at(task_id);
+      if (other.spec.priority >= record.spec.priority || !seen.insert(task_id).second) continue;
+      int64_t run_ms = other.state == TaskState::kRunning ? now_ms - other.started_ms : 0;
+      candidates.push_back({task_id, other.spec.priority, run_ms, other.assignments});
+    }
+  }
+  auto choice = choose_victims(cluster_, record.spec, candidates, *placer_);
+  if (!choice) return false;
+  for (const std::string& victim : choice->victims) preempt(tasks_.at(victim), record, now_ms);
+  if (!try_place(record, now_ms)) return false;  // choose_victims checked it fits: not reached
+  outbox_.launch_after[record.spec.id] = choice->victims;
   return true;
+}
+
+void SchedulerCore::preempt(TaskRecord& victim, const TaskRecord& preemptor, int64_t now_ms) {
+  Event& event = emit("preempted", now_ms);
+  event.task_id = victim.spec.id;
+  if (!victim.assignments.empty()) event.node_id = victim.assignments.front().node_id;
+  event.reason = "by " + preemptor.spec.id + " (priority " +
+                 std::to_string(preemptor.spec.priority) + " over " +
+                 std::to_string(victim.spec.priority) + ")";
+  event.attempt = victim.attempt;
+  outbox_.preempted.push_back(victim.spec.id);
+  ++counters_.preemptions;
+  // The event names the node the task leaves, so it is sent before the release.
+  transition(victim, TaskState::kQueued, "preempted by " + preemptor.spec.id, now_ms);
+  release(victim);
+  queue_->push(victim.spec, millis(now_ms));
 }
 
 size_t SchedulerCore::schedule(int64_t now_ms) {
@@ -510,15 +557,83 @@ size_t SchedulerCore::schedule(int64_t now_ms) {
   for (const std::string& task_id : queue_->ordered(millis(now_ms))) {
     TaskRecord* record = task(task_id);
     if (record == nullptr) continue;
-    Shape shape = shape_of(record->spec);
+    Shape shape = shape_of(record->spec, preemption_enabled_);
     if (did_not_fit.contains(shape)) continue;
-    if (try_place(*record, now_ms)) {
+    if (try_place(*record, now_ms) || try_preempt(*record, now_ms)) {
       ++placed;
     } else {
       did_not_fit.insert(std::move(shape));
     }
   }
   return placed;
+}
+
+// --- placement in batches -------------------------------------------------------------------
+
+std::optional<PlacementBatch> SchedulerCore::take_batch(int64_t now_ms) {
+  if (!placement_dirty_ || queue_->size() == 0) {
+    batch_window_since_ms_.reset();
+    return std::nullopt;
+  }
+  if (!batch_window_since_ms_) batch_window_since_ms_ = now_ms;
+  if (queue_->size() < batch_window_count_ && now_ms - *batch_window_since_ms_ < batch_window_ms_) {
+    return std::nullopt;
+  }
+  batch_window_since_ms_.reset();
+  placement_dirty_ = false;
+  PlacementBatch batch;
+  batch.cluster = cluster_;
+  for (const std::string& task_id : queue_->ordered(millis(now_ms))) {
+    if (batch.tasks.size() >= batch_window_count_) break;
+    batch.tasks.push_back(tasks_.at(task_id).spec);
+  }
+  return batch;
+}
+
+size_t SchedulerCore::apply_batch(std::span<const Task> tasks, const Placement& placement,
+                                  std::string_view placed_by, int64_t now_ms) {
+  std::map<std::string, std::vector<const Assignment*>> by_task;
+  for (const Assignment& assignment : placement.assignments) {
+    by_task[assignment.task_id].push_back(&assignment);
+  }
+  size_t placed = 0;
+  for (const Task& task : tasks) {
+    TaskRecord* record = this->task(task.id);
+    if (record == nullptr || record->state != TaskState::kQueued) continue;
+    auto found = by_task.find(task.id);
+    std::optional<std::vector<Assignment>> assignments;
+    if (found != by_task.end()) assignments = allocate_as_decided(record->spec, found->second);
+    if (assignments) {
+      commit_placement(*record, std::move(*assignments), placed_by, now_ms);
+      ++placed;
+      continue;
+    }
+    record->waiting_reason = "not placed by the last " + std::string(placed_by) + " batch";
+    if (try_preempt(*record, now_ms)) ++placed;
+  }
+  return placed;
+}
+
+// Allocates the replicas on the nodes the batch chose; nullopt and no change when the cluster
+// changed meanwhile so that one no longer fits.
+std::optional<std::vector<Assignment>> SchedulerCore::allocate_as_decided(
+    const Task& spec, const std::vector<const Assignment*>& decided) {
+  std::vector<Assignment> made;
+  for (const Assignment* replica : decided) {
+    auto index = cluster_.find(replica->node_id);
+    std::optional<Assignment> allocated;
+    if (index) allocated = cluster_.allocate(*index, spec, replica->replica);
+    if (!allocated) {
+      for (const Assignment& undo : made) cluster_.release(undo);
+      return std::nullopt;
+    }
+    made.push_back(std::move(*allocated));
+  }
+  if (static_cast<int>(made.size()) != std::max(spec.replicas, 1)) {
+    for (const Assignment& undo : made) cluster_.release(undo);
+    return std::nullopt;
+  }
+  return made;
 }
 
 // --- autoscaling advice --------------------------------------------------------------------

@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -29,13 +30,17 @@ struct Outbox {
   std::set<std::string> changed_tasks;
   std::set<std::string> changed_nodes;
   std::vector<std::string> removed_nodes;
-  std::vector<std::string> launches;  // tasks placed now: start their processes
-  std::vector<std::string> stops;     // tasks whose processes must stop (cancel, node lost)
+  std::vector<std::string> launches;   // tasks placed now: start their processes
+  std::vector<std::string> stops;      // tasks whose processes must stop (cancel, node lost)
+  std::vector<std::string> preempted;  // tasks whose processes must stop with the preemption grace
+  // Preemptor -> the victims whose processes must have ended before it starts.
+  std::map<std::string, std::vector<std::string>> launch_after;
   std::optional<std::string> scale_out_demand;  // set with a scale_out event, for the hook
 
   bool empty() const {
     return events.empty() && changed_tasks.empty() && changed_nodes.empty() &&
-           removed_nodes.empty() && launches.empty() && stops.empty() && !scale_out_demand;
+           removed_nodes.empty() && launches.empty() && stops.empty() && preempted.empty() &&
+           launch_after.empty() && !scale_out_demand;
   }
 };
 
@@ -52,6 +57,14 @@ struct SchedulerCounters {
   int64_t submitted = 0;
   int64_t placements = 0;
   int64_t retries = 0;
+  int64_t preemptions = 0;  // tasks evicted for a higher-priority one
+};
+
+// A batch of queued tasks for a placement solved outside the core (placement: milp), with a copy
+// of the cluster as it was when the batch was taken.
+struct PlacementBatch {
+  Cluster cluster;
+  std::vector<Task> tasks;
 };
 
 class SchedulerCore {
@@ -85,12 +98,32 @@ class SchedulerCore {
   // One placement pass over the ready queue; returns how many tasks were placed.
   size_t schedule(int64_t now_ms);
 
+  // Placement in batches (instead of schedule): once tasks have been queued for `window_ms` or
+  // `window_count` are queued, take_batch hands out up to `window_count` of them in queue order
+  // (and nothing until something changes again); apply_batch places those the answer put on
+  // nodes, as long as they are still queued and still fit, and leaves the rest queued.
+  void configure_batching(int64_t window_ms, size_t window_count) {
+    batch_window_ms_ = window_ms;
+    batch_window_count_ = window_count;
+  }
+  std::optional<PlacementBatch> take_batch(int64_t now_ms);
+  // The next schedule() considers the queue even if nothing changed (a batch was given up on).
+  void request_placement_pass() { placement_dirty_ = true; }
+  // `placement` was made for `tasks` on the batch's cluster; `placed_by` names what decided it.
+  size_t apply_batch(std::span<const Task> tasks, const Placement& placement,
+                     std::string_view placed_by, int64_t now_ms);
+
   // Autoscaling advice: with a window > 0, check_scaling emits one `scale_out` event (with the
   // queued demand) once tasks have stayed queued for the whole window, and one `scale_in` event
   // (naming the idle nodes) once the queue has been empty and the allocated share of the cluster
   // below `low_utilization` for the window. Each fires again only after its condition has ended.
   void configure_scaling(int64_t window_ms, double low_utilization);
   void check_scaling(int64_t now_ms);
+
+  // Preemption (off by default): a queued task that fits nowhere may evict running or placed tasks
+  // of strictly lower priority, chosen by choose_victims (scheduler/preemption.h). A victim is
+  // requeued without spending an attempt, with a `preempted` event naming the preemptor.
+  void configure_preemption(bool enabled) { preemption_enabled_ = enabled; }
 
   // Restoring from the store: add every node and task, then finish_restore once.
   Status restore_node(Node node, NodeRecord record);
@@ -130,6 +163,13 @@ class SchedulerCore {
   void evict_node_tasks(const std::string& node_id, const std::string& reason, bool count_attempt,
                         int64_t now_ms);
   bool try_place(TaskRecord& record, int64_t now_ms);
+  void commit_placement(TaskRecord& record, std::vector<Assignment> assignments,
+                        std::string_view placed_by, int64_t now_ms);
+  std::optional<std::vector<Assignment>> allocate_as_decided(
+      const Task& spec, const std::vector<const Assignment*>& decided);
+  // Evicts lower-priority tasks when that lets `record` fit, then places it.
+  bool try_preempt(TaskRecord& record, int64_t now_ms);
+  void preempt(TaskRecord& victim, const TaskRecord& preemptor, int64_t now_ms);
 
   std::unique_ptr<Placer> placer_;
   std::unique_ptr<ReadyQueue> queue_;
@@ -149,6 +189,10 @@ class SchedulerCore {
   std::optional<int64_t> idle_since_ms_;
   bool scale_out_sent_ = false;
   bool scale_in_sent_ = false;
+  bool preemption_enabled_ = false;
+  int64_t batch_window_ms_ = 0;
+  size_t batch_window_count_ = 1;
+  std::optional<int64_t> batch_window_since_ms_;
   bool placement_dirty_ = true;  // something changed that could let a queued task fit
   int64_t next_event_seq_ = 1;
   SchedulerCounters counters_;

@@ -11,6 +11,7 @@
 #include "http/json.h"
 #include "placement/registry.h"
 #include "scheduler/local_executor.h"
+#include "scheduler/milp_placement.h"
 #include "scheduler/records_json.h"
 #include "scheduler/simulated_executor.h"
 
@@ -60,14 +61,17 @@ Result<std::unique_ptr<SchedulerService>> SchedulerService::create(
   std::unique_ptr<SchedulerService> service(
       new SchedulerService(std::move(config), context));  // NOLINT: private constructor
   const SchedulerConfig& settings = service->config_;
-  auto placer = make_placer(settings.placement.name, settings.placement.params);
-  if (!placer.ok())
-    return invalid_argument(settings.placement.origin + ": " + placer.error_message());
+  auto placer = service->make_scheduler_placer();
+  if (!placer.ok()) return placer.status();
   auto queue = make_ready_queue(settings.queue.name, settings.queue.params);
   if (!queue.ok()) return invalid_argument(settings.queue.origin + ": " + queue.error_message());
   service->core_ = std::make_unique<SchedulerCore>(std::move(*placer), std::move(*queue),
                                                    settings.heartbeat_timeout_ms);
   service->core_->configure_scaling(settings.scale_window_ms, settings.scale_low_utilization);
+  service->core_->configure_preemption(settings.preemption);
+  if (service->milp_solver_) {
+    service->core_->configure_batching(settings.milp->window_ms, settings.milp->window_count);
+  }
   FULCRUM_ASSIGN_OR_RETURN(service->executor_, make_executor(settings));
   FULCRUM_ASSIGN_OR_RETURN(service->store_, Store::open(settings.store_path, settings.durability));
   int64_t now_ms = wall_now_ms();
@@ -78,6 +82,20 @@ Result<std::unique_ptr<SchedulerService>> SchedulerService::create(
 }
 
 SchedulerService::~SchedulerService() { stop(); }
+
+// The core's placer: the configured policy, or with `placement: milp` its fallback heuristic
+// (which also places while a solve runs late); the MILP itself runs in milp_solver_.
+Result<std::unique_ptr<Placer>> SchedulerService::make_scheduler_placer() {
+  const PolicyChoice& placement = config_.placement;
+  if (placement.name != "milp") {
+    auto placer = make_placer(placement.name, placement.params);
+    if (!placer.ok()) return invalid_argument(placement.origin + ": " + placer.error_message());
+    return placer;
+  }
+  if (!config_.milp) return invalid_argument(placement.origin + ": milp settings were not read");
+  milp_solver_ = std::make_unique<BackgroundBatchSolver>(config_.milp->batch);
+  return make_placer(config_.milp->batch.fallback_placer);
+}
 
 Status SchedulerService::restore(int64_t now_ms) {
   std::vector<StoredNode> nodes;
@@ -152,7 +170,33 @@ Status SchedulerService::commit(int64_t now_ms) {
       run_scale_hook(*outbox.scale_out_demand);
     }
     for (const std::string& task_id : outbox.stops) executor_->stop(task_id, now_ms);
-    for (const std::string& task_id : outbox.launches) launch(task_id, now_ms);
+    for (const std::string& task_id : outbox.preempted) {
+      executor_->stop_with_grace(task_id, now_ms, config_.preemption_grace_ms);
+    }
+    for (auto& [task_id, victims] : outbox.launch_after) {
+      deferred_launches_[task_id] = std::move(victims);
+    }
+    for (const std::string& task_id : outbox.launches) {
+      if (!deferred_launches_.contains(task_id)) launch(task_id, now_ms);
+    }
+    launch_deferred(now_ms);
+  }
+}
+
+// A preemptor starts once its victims' processes have ended (after their grace at the latest).
+void SchedulerService::launch_deferred(int64_t now_ms) {
+  for (auto entry = deferred_launches_.begin(); entry != deferred_launches_.end();) {
+    const auto& [task_id, victims] = *entry;
+    bool waiting = std::any_of(victims.begin(), victims.end(), [this](const std::string& victim) {
+      return executor_->stopping(victim);
+    });
+    if (waiting) {
+      ++entry;
+      continue;
+    }
+    std::string ready = task_id;
+    entry = deferred_launches_.erase(entry);
+    launch(ready, now_ms);
   }
 }
 
@@ -243,13 +287,56 @@ void SchedulerService::arm_monitor() {
   });
 }
 
+// placement: milp. A batch's answer is applied when it comes; an overdue solve (solve_overdue) is
+// left to finish in the background (its answer is dropped) while the fallback heuristic places
+// what is queued, so the loop never waits for the solver.
+void SchedulerService::place_in_batches(int64_t now_ms) {
+  if (auto finished = milp_solver_->take_finished()) {
+    milp_metrics_.record(finished->decision);
+    if (batch_abandoned_) {
+      ++milp_metrics_.late_answers;
+    } else {
+      if (finished->decision.fallback_reason) {
+        std::cerr << "fulcrum scheduler: batch of " << finished->tasks.size() << " tasks placed by "
+                  << finished->decision.placed_by << ": " << *finished->decision.fallback_reason
+                  << '\n';
+      }
+      std::string placed_by = finished->decision.fallback_reason
+                                  ? finished->decision.placed_by + " (milp fallback)"
+                                  : finished->decision.placed_by;
+      core_->apply_batch(finished->tasks, finished->decision.placement, placed_by, now_ms);
+    }
+    batch_abandoned_ = false;
+  }
+  if (milp_solver_->busy()) {
+    if (!batch_abandoned_ && solve_overdue(batch_started_ms_, now_ms, milp_solver_->options())) {
+      batch_abandoned_ = true;
+      ++milp_metrics_.fallbacks;
+      std::cerr << "fulcrum scheduler: the milp solve of a batch ran past its time limit; "
+                << milp_solver_->options().fallback_placer << " places the queued tasks\n";
+      core_->request_placement_pass();
+    }
+    if (batch_abandoned_) core_->schedule(now_ms);
+    return;
+  }
+  if (auto batch = core_->take_batch(now_ms)) {
+    batch_started_ms_ = now_ms;
+    milp_solver_->start(std::move(*batch));
+  }
+}
+
 void SchedulerService::tick() {
   int64_t now_ms = wall_now_ms();
   for (const TaskExit& exit : executor_->poll(now_ms)) {
     core_->task_finished(exit.task_id, exit.attempt, exit.exit_code, exit.reason, now_ms);
   }
+  launch_deferred(now_ms);
   core_->check_heartbeats(now_ms);
-  core_->schedule(now_ms);
+  if (milp_solver_) {
+    place_in_batches(now_ms);
+  } else {
+    core_->schedule(now_ms);
+  }
   core_->check_scaling(now_ms);
   reap_hooks();
   if (Status committed = commit(now_ms); !committed.ok()) {

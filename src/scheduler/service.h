@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -22,6 +23,7 @@
 
 #include "http/server.h"
 #include "scheduler/executor.h"
+#include "scheduler/milp_placement.h"
 #include "scheduler/scheduler_config.h"
 #include "scheduler/scheduler_core.h"
 #include "store/store.h"
@@ -67,6 +69,9 @@ class SchedulerService {
   // more. An error means the store refused the write.
   Status commit(int64_t now_ms);
   void launch(const std::string& task_id, int64_t now_ms);
+  void launch_deferred(int64_t now_ms);
+  Result<std::unique_ptr<Placer>> make_scheduler_placer();
+  void place_in_batches(int64_t now_ms);
   void run_scale_hook(const std::string& demand);
   void reap_hooks();
   void arm_monitor();
@@ -105,6 +110,13 @@ class SchedulerService {
   // Open event streams, woken after each commit; shared with their coroutines.
   std::shared_ptr<std::set<http::EventStream*>> streams_;
   std::vector<pid_t> hook_processes_;
+  // Preempting tasks placed but not started yet -> the victims whose processes must end first.
+  std::map<std::string, std::vector<std::string>> deferred_launches_;
+  // placement: milp.
+  std::unique_ptr<BackgroundBatchSolver> milp_solver_;
+  int64_t batch_started_ms_ = 0;
+  bool batch_abandoned_ = false;
+  MilpPlacementMetrics milp_metrics_;
   bool stopped_ = false;
   int64_t restored_tasks_ = 0;
   int64_t last_event_seq_ = 0;

@@ -87,8 +87,25 @@ TEST(CliTest, PoliciesListsEveryPolicyWithADescription) {
   }
   EXPECT_TRUE(contains(result.output, "Routing policies"));
   EXPECT_TRUE(contains(result.output, "Placement policies"));
+  size_t planners = result.output.find("Planners (fulcrum plan --solver):\n");
+  ASSERT_NE(planners, std::string::npos) << result.output;
+  for (const char* name : {"greedy", "heft", "anneal", "milp"}) {
+    EXPECT_NE(result.output.find(std::string("\n  ") + name + " ", planners), std::string::npos)
+        << name;
+  }
+  // milp is also the scheduler's batch placement mode, listed with the placers.
+  EXPECT_LT(result.output.find("\n  milp "), planners);
+  EXPECT_TRUE(contains(result.output,
+                       "  fulcrum plan --objective              makespan, weighted_completion, "
+                       "and balance or energy placed wave by wave\n"))
+      << result.output;
+  EXPECT_TRUE(contains(result.output,
+                       "  placement: milp, params: {objective}   placed_work, balance, energy, "
+                       "throughput\n"))
+      << result.output;
   CommandResult with_params = run_fulcrum("policies --params");
   EXPECT_TRUE(contains(with_params.output, "load_factor (default 1.25)")) << with_params.output;
+  EXPECT_TRUE(contains(with_params.output, "window_count (default 64)")) << with_params.output;
 }
 
 TEST(CliTest, PlaceSeedExampleReportsTheTaskThatDoesNotFit) {

@@ -20,7 +20,10 @@ namespace json = boost::json;
 using namespace std::chrono_literals;
 
 const std::string kExamples =
-    (std::filesystem::path(__FILE__).parent_path().parent_path().parent_path() / "examples")
+    // Absolute: __FILE__ may be relative (ccache's base_dir), and configs resolve against their folder.
+    std::filesystem::absolute(
+        std::filesystem::path(__FILE__).parent_path().parent_path().parent_path() / "examples")
+        .lexically_normal()
         .string();
 
 std::string run_as_line() { return geteuid() == 0 ? "    run_as: nobody\n" : ""; }

@@ -60,5 +60,60 @@ TEST(SchedulerConfigTest, DefaultsAreTheEmbeddedOnes) {
   EXPECT_TRUE(config->token.empty());
 }
 
+TEST(SchedulerConfigTest, PoliciesMayBeNamedAlone) {
+  auto config =
+      parse_scheduler_config("scheduler:\n  placement: best_fit\n  queue: fifo\n", "s.yaml");
+  ASSERT_TRUE(config.ok()) << config.status().to_string();
+  EXPECT_EQ(config->placement.name, "best_fit");
+  EXPECT_TRUE(config->placement.params.values().empty());
+  EXPECT_EQ(config->placement.origin, "s.yaml:2: scheduler.placement");
+  EXPECT_EQ(config->queue.name, "fifo");
+}
+
+TEST(SchedulerConfigTest, PreemptionAndMilpPlacement) {
+  auto config = parse_scheduler_config(R"(scheduler:
+  preemption: {enabled: true, grace: 2s}
+  placement:
+    policy: milp
+    params: {window: 1s, window_count: 8, time_limit: 0.5, objective: balance, fallback: first_fit}
+)",
+                                       "s.yaml");
+  ASSERT_TRUE(config.ok()) << config.status().to_string();
+  EXPECT_TRUE(config->preemption);
+  EXPECT_EQ(config->preemption_grace_ms, 2000);
+  ASSERT_TRUE(config->milp.has_value());
+  EXPECT_EQ(config->milp->window_ms, 1000);
+  EXPECT_EQ(config->milp->window_count, 8u);
+  EXPECT_DOUBLE_EQ(config->milp->batch.milp.time_limit_seconds, 0.5);
+  EXPECT_EQ(config->milp->batch.objective, BatchObjective::kBalance);
+  EXPECT_EQ(config->milp->batch.fallback_placer, "first_fit");
+  auto defaults = parse_scheduler_config("scheduler: {}\n", "s.yaml");
+  EXPECT_FALSE(defaults->preemption);
+  EXPECT_FALSE(defaults->milp.has_value());
+}
+
+TEST(SchedulerConfigTest, MilpErrorsNameTheLineAndParameter) {
+  auto bad_limit = parse_scheduler_config(
+      "scheduler:\n  placement: {policy: milp, params: {time_limit: 0}}\n", "s.yaml");
+  ASSERT_FALSE(bad_limit.ok());
+  EXPECT_EQ(bad_limit.error_message(),
+            "s.yaml:2: scheduler.placement: placement policy \"milp\": parameter \"time_limit\": "
+            "expected a number in [0.001, 3600], got \"0\"");
+  auto bad_fallback = parse_scheduler_config(
+      "scheduler:\n  placement: {policy: milp, params: {fallback: milp}}\n", "s.yaml");
+  ASSERT_FALSE(bad_fallback.ok());
+  EXPECT_EQ(bad_fallback.error_message().rfind(
+                "s.yaml:2: scheduler.placement: placement policy \"milp\": fallback: unknown "
+                "placement policy \"milp\"",
+                0),
+            0u)
+      << bad_fallback.error_message();
+  auto bad_grace =
+      parse_scheduler_config("scheduler:\n  preemption: {enabled: true, grace: soon}\n", "s.yaml");
+  ASSERT_FALSE(bad_grace.ok());
+  EXPECT_EQ(bad_grace.error_message().rfind("s.yaml:2: scheduler.preemption.grace: ", 0), 0u)
+      << bad_grace.error_message();
+}
+
 }  // namespace
 }  // namespace fulcrum

@@ -317,5 +317,100 @@ TEST_F(SchedulerCoreTest, ScaleInNamesIdleNodesOnceLoadStayedLow) {
             "allocated 8% below 50% for 1 s; nodes that could be emptied: idle-1, idle-2");
 }
 
+Task prioritized(Task task, int priority) {
+  task.priority = priority;
+  return task;
+}
+
+TEST_F(SchedulerCoreTest, WithoutPreemptionAHigherPriorityTaskWaits) {
+  add(cpu_node("n1", 8, 32));
+  ASSERT_FALSE(submit({prioritized(make_task("L", 8000, 1), 1)}));
+  step();
+  ASSERT_FALSE(submit({prioritized(make_task("H", 4000, 1), 9)}));
+  Outbox outbox = step();
+  EXPECT_TRUE(outbox.preempted.empty());
+  EXPECT_EQ(state("H"), TaskState::kQueued);
+  EXPECT_EQ(state("L"), TaskState::kRunning);
+}
+
+TEST_F(SchedulerCoreTest, PreemptionEvictsTheLeastWorkAndRequeuesWithoutSpendingAnAttempt) {
+  core_->configure_preemption(true);
+  add(cpu_node("n1", 8, 32));
+  ASSERT_FALSE(submit({prioritized(make_task("L1", 4000, 1), 1)}));
+  step();  // L1 runs from 1000 ms
+  now_ = 5000;
+  ASSERT_FALSE(submit({prioritized(make_task("L2", 4000, 1), 1)}));
+  step();  // L2 runs from 5000 ms: at 10000 ms it has done 5 s, L1 9 s
+  now_ = 10000;
+  ASSERT_FALSE(submit({prioritized(make_task("H", 4000, 1), 5)}));
+  core_->take_outbox();
+  core_->schedule(now_);
+  Outbox outbox = core_->take_outbox();
+  EXPECT_EQ(outbox.preempted, std::vector<std::string>{"L2"});
+  EXPECT_EQ(outbox.launches, std::vector<std::string>{"H"});
+  EXPECT_EQ(outbox.launch_after.at("H"), std::vector<std::string>{"L2"});
+  std::vector<Event> preempted = events_of_kind(outbox, "preempted");
+  ASSERT_EQ(preempted.size(), 1u);
+  EXPECT_EQ(preempted[0].task_id, "L2");
+  EXPECT_EQ(preempted[0].node_id, "n1");
+  EXPECT_EQ(preempted[0].reason, "by H (priority 5 over 1)");
+  EXPECT_EQ(preempted[0].time_ms, 10000);
+  EXPECT_EQ(state("L2"), TaskState::kQueued);
+  EXPECT_EQ(record("L2").reason, "preempted by H");
+  EXPECT_EQ(record("L2").attempt, 1);
+  EXPECT_EQ(state("H"), TaskState::kPlaced);
+  EXPECT_EQ(node_of("H"), "n1");
+  EXPECT_EQ(state("L1"), TaskState::kRunning);
+  EXPECT_EQ(core_->counters().preemptions, 1);
+  EXPECT_EQ(core_->counters().retries, 0);
+  // No cycle: the victim cannot evict the preemptor back, so it waits for room.
+  core_->task_started("H", 1, now_);
+  now_ = 11000;
+  step();
+  EXPECT_EQ(state("L2"), TaskState::kQueued);
+  core_->task_finished("L1", 1, 0, "exit code 0", now_);
+  step();
+  EXPECT_EQ(state("L2"), TaskState::kRunning);
+  EXPECT_EQ(record("L2").attempt, 1);
+}
+
+TEST_F(SchedulerCoreTest, PreemptedGangIsPlacedWholeAfterTheEvictions) {
+  core_->configure_preemption(true);
+  add(cpu_node("n1", 4, 16));
+  add(cpu_node("n2", 4, 16));
+  add(cpu_node("n3", 4, 16));
+  ASSERT_FALSE(submit({prioritized(make_task("X", 4000, 1), 0)}));
+  step();
+  now_ = 2000;
+  ASSERT_FALSE(submit({prioritized(make_task("Y", 4000, 1), 0)}));
+  step();
+  now_ = 3000;
+  ASSERT_FALSE(submit({prioritized(make_task("Z", 4000, 1), 0)}));
+  step();
+  // At 4000 ms: X ran 3 s, Y 2 s, Z 1 s; a gang of 2 evicts Z and Y.
+  now_ = 4000;
+  ASSERT_FALSE(submit({prioritized(make_task("G", 4000, 1, 0, "", 2), 3)}));
+  core_->take_outbox();
+  Outbox outbox = step();
+  EXPECT_EQ(outbox.preempted, (std::vector<std::string>{"Z", "Y"}));
+  EXPECT_EQ(state("G"), TaskState::kRunning);
+  ASSERT_EQ(record("G").assignments.size(), 2u);
+  EXPECT_EQ(record("G").assignments[0].node_id, "n2");
+  EXPECT_EQ(record("G").assignments[1].node_id, "n3");
+  EXPECT_EQ(state("X"), TaskState::kRunning);
+}
+
+TEST_F(SchedulerCoreTest, PreemptionNeverEvictsEqualPriority) {
+  core_->configure_preemption(true);
+  add(cpu_node("n1", 8, 32));
+  ASSERT_FALSE(submit({prioritized(make_task("A", 8000, 1), 4)}));
+  step();
+  ASSERT_FALSE(submit({prioritized(make_task("B", 8000, 1), 4)}));
+  Outbox outbox = step();
+  EXPECT_TRUE(outbox.preempted.empty());
+  EXPECT_EQ(state("A"), TaskState::kRunning);
+  EXPECT_EQ(state("B"), TaskState::kQueued);
+}
+
 }  // namespace
 }  // namespace fulcrum
