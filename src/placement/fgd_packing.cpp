@@ -1,7 +1,7 @@
 // fgd_packing: fgd's fragmentation delta, coarsened to buckets of `tolerance_milli` GPU
 // milli-units, then packing. Over nodes n that can host and device choices g, minimise
-//   ( floor(delta_F(n, g) / tolerance),  free_gpu_milli(n) - demand_gpu_milli,  delta_F(n, g) )
-// lexicographically, ties to the earlier node. fgd alone follows differences of a few milli-units
+//   ( floor(delta_F(n, g) / tolerance),  free_gpu_milli(n) - demand_gpu_milli )
+// lexicographically, ties to the earlier node, then the lower device. fgd alone follows differences of a few milli-units
 // in expected fragmentation and so spreads tasks over idle nodes; among choices that fragment
 // about as much, filling the busiest node keeps whole nodes free for multi-GPU tasks. On the
 // Alibaba openb trace this leaves less GPU capacity unallocated at saturation than fgd
@@ -16,7 +16,7 @@ FragmentationPlacer::Score FgdPackingPlacer::score(const Node& node, const Task&
                                                    const DeviceChoice& choice) {
   double bucket = std::floor(choice.fragmentation_delta / tolerance_milli_);
   auto free_after = static_cast<double>(node.gpus.total_free_milli() - task.demand.gpu_milli);
-  return {bucket, free_after, choice.fragmentation_delta};
+  return {bucket, free_after, 0};
 }
 
 PlacerEntry fgd_packing_entry() {
