@@ -1,5 +1,7 @@
 #include "core/cluster.h"
 
+#include "core/node_fit.h"
+
 #include <algorithm>
 #include <atomic>
 #include <utility>
@@ -62,13 +64,16 @@ std::optional<size_t> Cluster::find(std::string_view node_id) const {
   return it->second;
 }
 
-bool Cluster::can_host(size_t node_index, const Task& task) const {
-  const Node& node = nodes_[node_index];
+bool node_can_host(const Node& node, const Task& task) {
   if (!node.schedulable()) return false;
   if (task.needs_gpu() && !task.accepts_gpu_model(node.gpu_model)) {
     return false;
   }
   return node.has_room_for(task.demand);
+}
+
+bool Cluster::can_host(size_t node_index, const Task& task) const {
+  return node_can_host(nodes_[node_index], task);
 }
 
 std::optional<Assignment> Cluster::allocate(size_t node_index, const Task& task, int replica) {

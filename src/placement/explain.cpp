@@ -40,7 +40,7 @@ std::string state_counts(const std::vector<const Node*>& nodes) {
 bool is_right_kind(const Node& node, const Task& task) {
   if (!task.needs_gpu()) return true;
   if (!node.has_gpus()) return false;
-  return task.gpu_model.empty() || node.gpu_model == task.gpu_model;
+  return task.accepts_gpu_model(node.gpu_model);
 }
 
 std::string kind_name(const Task& task) {

@@ -55,6 +55,8 @@ const LeastLoadedPlacer::LoadIndex* LeastLoadedPlacer::index_for(const Task& tas
                                                                  NodePool pool) const {
   if (pool == NodePool::kCpuOnly) return &cpu_only_;
   if (!task.needs_gpu() || task.gpu_model.empty()) return &all_gpu_;
+  // Alternatives ("A|B") scan all GPU nodes; can_host filters the models.
+  if (task.gpu_model.find('|') != std::string::npos) return &all_gpu_;
   auto it = by_gpu_model_.find(task.gpu_model);
   return it == by_gpu_model_.end() ? nullptr : &it->second;
 }

@@ -167,7 +167,7 @@ Status check_plannable(const PlanProblem& problem) {
       for (size_t node = 0; node < problem.node_count(); ++node) {
         const Node& candidate = problem.node(node);
         model_exists |= candidate.schedulable() && (!spec.needs_gpu() || candidate.has_gpus()) &&
-                        (spec.gpu_model.empty() || candidate.gpu_model == spec.gpu_model);
+                        spec.accepts_gpu_model(candidate.gpu_model);
       }
       std::string family = model_exists ? "capacity" : "gpu model";
       std::string detail = model_exists ? "no node has " + spec.demand.to_string() + " free"

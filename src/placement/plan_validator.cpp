@@ -64,8 +64,8 @@ Status check_nodes_and_durations(const Cluster& cluster, std::span<const Task> t
       return violation("gpu model", task.id + " is on node " + node.id + ", which is " +
                                         std::string(node_state_name(node.state)));
     }
-    bool model_ok = (!task.needs_gpu() || node.has_gpus()) &&
-                    (task.gpu_model.empty() || task.gpu_model == node.gpu_model);
+    bool model_ok =
+        (!task.needs_gpu() || node.has_gpus()) && task.accepts_gpu_model(node.gpu_model);
     if (!model_ok) {
       return violation("gpu model", task.id + " needs GPU model \"" + task.gpu_model + "\", node " +
                                         node.id + " has \"" + node.gpu_model + "\"");

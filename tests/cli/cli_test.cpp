@@ -9,53 +9,15 @@
 #include <fstream>
 #include <string>
 
+#include "cli_support.h"
+
 namespace {
 
-struct CommandResult {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr together
-};
-
-CommandResult run_fulcrum(const std::string& arguments) {
-  std::string command = std::string(FULCRUM_BINARY) + " " + arguments + " 2>&1";
-  CommandResult result;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return result;
-  std::array<char, 4096> buffer{};
-  size_t count = 0;
-  while ((count = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) {
-    result.output.append(buffer.data(), count);
-  }
-  int status = pclose(pipe);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
-}
-
-std::string example(const std::string& name) {
-  return std::string(FULCRUM_SOURCE_DIR) + "/examples/" + name;
-}
-
-// A file in a fresh temporary folder, removed with the test.
-class TempFile {
- public:
-  TempFile(const std::string& name, const std::string& content) {
-    folder_ = std::filesystem::temp_directory_path() /
-              ("fulcrum-cli-" + std::to_string(::getpid()) + "-" + name);
-    std::filesystem::create_directories(folder_);
-    path_ = (folder_ / name).string();
-    std::ofstream(path_) << content;
-  }
-  ~TempFile() { std::filesystem::remove_all(folder_); }
-  const std::string& path() const { return path_; }
-
- private:
-  std::filesystem::path folder_;
-  std::string path_;
-};
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
+using fulcrum::testing::CommandResult;
+using fulcrum::testing::contains;
+using fulcrum::testing::example;
+using fulcrum::testing::run_fulcrum;
+using fulcrum::testing::TempFile;
 
 TEST(CliTest, VersionAndHelp) {
   CommandResult version = run_fulcrum("--version");

@@ -52,6 +52,17 @@ TEST(LeastLoadedTest, UsesTheIndexOfTheAskedGpuModel) {
   EXPECT_EQ(place_one(placer, cluster, make_task("absent", 0, 0, 1000, "H100")), "");
 }
 
+TEST(LeastLoadedTest, ModelAlternativesConsiderEveryListedModel) {
+  Cluster cluster =
+      cluster_of({gpu_node("v100", 8, 32, 4, "V100"), gpu_node("a100", 8, 32, 4, "A100"),
+                  gpu_node("t4", 8, 32, 4, "T4")});
+  ASSERT_TRUE(cluster.allocate(1, make_task("busy", 0, 0, 3000)).has_value());
+  ASSERT_TRUE(cluster.allocate(0, make_task("busier", 0, 0, 1000)).has_value());
+  LeastLoadedPlacer placer;
+  EXPECT_EQ(place_one(placer, cluster, make_task("either", 0, 0, 1000, "A100|V100")), "v100");
+  EXPECT_EQ(place_one(placer, cluster, make_task("none", 0, 0, 1000, "H100|L4")), "");
+}
+
 TEST(LeastLoadedTest, FollowsChangesMadeBetweenPlacements) {
   Cluster cluster = cluster_of({cpu_node("a", 8, 32), cpu_node("b", 8, 32)});
   LeastLoadedPlacer placer;

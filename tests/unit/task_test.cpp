@@ -22,6 +22,20 @@ TEST(TaskTypeTest, NamesRoundTrip) {
   EXPECT_FALSE(parse_task_type("batch").has_value());
 }
 
+TEST(TaskTest, GpuModelConstraintAcceptsAnyOfItsAlternatives) {
+  EXPECT_TRUE(gpu_model_accepts("", "T4"));
+  EXPECT_TRUE(gpu_model_accepts("T4", "T4"));
+  EXPECT_FALSE(gpu_model_accepts("T4", "T40"));
+  EXPECT_TRUE(gpu_model_accepts("V100M16|V100M32", "V100M32"));
+  EXPECT_TRUE(gpu_model_accepts("V100M16|V100M32", "V100M16"));
+  EXPECT_FALSE(gpu_model_accepts("V100M16|V100M32", "V100M"));
+  EXPECT_FALSE(gpu_model_accepts("V100M16|V100M32", ""));
+  Task task;
+  task.gpu_model = "G2|P100|T4";
+  EXPECT_TRUE(task.accepts_gpu_model("P100"));
+  EXPECT_FALSE(task.accepts_gpu_model("A10"));
+}
+
 TEST(TaskTest, NeedsGpuWhenItAsksForGpuUnits) {
   Task task;
   EXPECT_FALSE(task.needs_gpu());

@@ -1,0 +1,335 @@
+// `fulcrum sim`: the simulator. `fulcrum sim cluster` replays a job trace (the Alibaba GPU trace
+// 2023 or a synthetic one) on a cluster with every queue + placement combination asked for, side
+// by side, and prints a table; --csv writes per-run CSV files and --plots draws them.
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+
+#include "cli/commands.h"
+#include "cli/table.h"
+#include "core/config.h"
+#include "sim/alibaba_trace.h"
+#include "sim/cluster_replay.h"
+#include "sim/replay_report.h"
+#include "sim/synthetic.h"
+
+namespace fulcrum {
+
+namespace {
+
+constexpr const char* kAlibabaDir = "../shared/data/alibaba-gpu-v2023/csv/";
+
+struct SimClusterOptions {
+  std::string mode = "replay";
+  std::string trace = "alibaba";
+  std::string nodes_file = std::string(kAlibabaDir) + "openb_node_list_all_node.csv";
+  std::string cluster_file;
+  std::string pods_file = std::string(kAlibabaDir) + "openb_pod_list_default.csv";
+  std::string columns;
+  std::string node_columns;
+  std::string queues = "fifo";
+  std::string placements = "first_fit";
+  std::vector<std::string> placement_params;
+  std::vector<std::string> queue_params;
+  int64_t limit = 0;
+  double node_sample = 1.0;
+  uint64_t seed = 1;
+  double fail_rate = 0;
+  std::string fail_at;
+  double repair_s = 3600;
+  double sample_s = 0;
+  std::string csv_dir;
+  std::string plots_dir;
+  std::string on_error = "stop";
+  // synthetic
+  int64_t jobs = 1000;
+  double rate = 0.05;
+  std::string arrivals = "poisson";
+  std::string duration = "exponential:3600";
+  std::string dag = "none";
+  int dag_size = 4;
+};
+
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> items;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t comma = text.find(',', start);
+    if (comma == std::string::npos) comma = text.size();
+    if (comma > start) items.push_back(text.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return items;
+}
+
+void report_skipped(const std::string& what, const sim::ReadStats& stats) {
+  if (stats.skipped == 0) return;
+  std::cerr << "warning: " << what << ": skipped " << stats.skipped << " malformed lines, e.g.\n";
+  for (const std::string& message : stats.skipped_messages) std::cerr << "  " << message << '\n';
+}
+
+Result<Cluster> load_cluster(const SimClusterOptions& options, sim::OnError on_error) {
+  if (!options.cluster_file.empty()) return load_cluster_file(options.cluster_file);
+  sim::ReaderOptions reader;
+  reader.on_error = on_error;
+  auto columns = sim::parse_column_map(options.node_columns);
+  if (!columns.ok()) return columns.status();
+  reader.columns = *columns;
+  sim::ReadStats stats;
+  auto cluster = sim::load_alibaba_cluster(options.nodes_file, reader, &stats);
+  if (cluster.ok()) report_skipped(options.nodes_file, stats);
+  return cluster;
+}
+
+Result<std::vector<sim::SimJob>> load_jobs(const SimClusterOptions& options,
+                                           sim::OnError on_error) {
+  if (options.trace == "synthetic") {
+    sim::SyntheticJobOptions synthetic;
+    synthetic.seed = options.seed;
+    synthetic.jobs = options.limit > 0 ? options.limit : options.jobs;
+    synthetic.arrivals.rate_per_s = options.rate;
+    FULCRUM_ASSIGN_OR_RETURN(synthetic.arrivals.process,
+                             sim::parse_arrival_process(options.arrivals));
+    FULCRUM_ASSIGN_OR_RETURN(synthetic.duration_s, sim::Distribution::parse(options.duration));
+    FULCRUM_ASSIGN_OR_RETURN(synthetic.dag, sim::parse_dag_shape(options.dag));
+    synthetic.dag_size = options.dag_size;
+    return sim::generate_jobs(synthetic);
+  }
+  if (options.trace != "alibaba") {
+    return invalid_argument("--trace: expected alibaba or synthetic, got \"" + options.trace +
+                            "\"");
+  }
+  sim::ReaderOptions reader;
+  reader.on_error = on_error;
+  FULCRUM_ASSIGN_OR_RETURN(reader.columns, sim::parse_column_map(options.columns));
+  sim::ReadStats stats;
+  auto jobs = sim::load_alibaba_jobs(options.pods_file, reader, options.limit, &stats);
+  if (!jobs.ok()) return jobs.status();
+  report_skipped(options.pods_file, stats);
+  for (const sim::SimJob& job : *jobs) {
+    if (!job.has_times) {
+      return invalid_argument(options.pods_file + ": pod " + job.task.id +
+                              " has no creation/deletion time; time replay needs them");
+    }
+  }
+  return jobs;
+}
+
+// A progress bar on stderr, drawn only when stderr is a terminal.
+class ProgressBar {
+ public:
+  explicit ProgressBar(std::string label) : label_(std::move(label)), enabled_(isatty(2) == 1) {}
+  ~ProgressBar() {
+    if (enabled_ && drawn_) std::cerr << "\r\033[K" << std::flush;
+  }
+  void update(int64_t done, int64_t total) {
+    if (!enabled_ || total <= 0) return;
+    constexpr int kWidth = 30;
+    int filled = static_cast<int>(kWidth * done / total);
+    std::cerr << "\r[" << std::string(static_cast<size_t>(filled), '=')
+              << std::string(static_cast<size_t>(kWidth - filled), ' ') << "] " << label_ << ' '
+              << done << '/' << total << " jobs" << std::flush;
+    drawn_ = true;
+  }
+
+ private:
+  std::string label_;
+  bool enabled_;
+  bool drawn_ = false;
+};
+
+void print_results(const std::vector<sim::ReplayResult>& results, std::ostream& out) {
+  TextTable table({"QUEUE", "PLACEMENT", "JOBS", "DONE", "AVG JCT", "P99 JCT", "AVG WAIT",
+                   "P99 WAIT", "MAKESPAN", "GPU UTIL", "CPU UTIL", "PREEMPT", "FAILURES",
+                   "REQUEUES"});
+  for (const sim::ReplayResult& result : results) {
+    const sim::ReplaySummary& summary = result.summary;
+    table.add_row({result.policy.queue, result.policy.placement, std::to_string(summary.jobs),
+                   std::to_string(summary.finished), sim::human_duration(summary.avg_jct_s),
+                   sim::human_duration(summary.p99_jct_s), sim::human_duration(summary.avg_wait_s),
+                   sim::human_duration(summary.p99_wait_s), sim::human_duration(summary.makespan_s),
+                   sim::fixed(summary.gpu_util * 100, 1) + "%",
+                   sim::fixed(summary.cpu_util * 100, 1) + "%", std::to_string(summary.preemptions),
+                   std::to_string(summary.failures), std::to_string(summary.requeues)});
+  }
+  table.print(out);
+  for (const sim::ReplayResult& result : results) {
+    if (result.summary.unplaceable + result.summary.unfinished == 0) continue;
+    out << result.policy.label() << ": " << result.summary.unplaceable
+        << " jobs can never be placed on this cluster, " << result.summary.unfinished
+        << " unfinished\n";
+  }
+}
+
+// tools/sim_plots.py next to the binary's source tree, or under the working directory.
+std::string plots_script() {
+  if (const char* tools = std::getenv("FULCRUM_TOOLS")) return std::string(tools) + "/sim_plots.py";
+  std::error_code error;
+  std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", error);
+  for (const std::filesystem::path& base :
+       {exe.parent_path().parent_path(), std::filesystem::current_path(error)}) {
+    std::filesystem::path script = base / "tools" / "sim_plots.py";
+    if (std::filesystem::exists(script, error)) return script.string();
+  }
+  return "tools/sim_plots.py";
+}
+
+int draw_plots(const std::string& csv_dir, const std::string& plots_dir) {
+  // Debian's python3 has python3-matplotlib; a python3 earlier on PATH may not.
+  std::string python = std::filesystem::exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+  std::string command =
+      python + " '" + plots_script() + "' cluster '" + csv_dir + "' '" + plots_dir + "'";
+  int status = std::system(command.c_str());
+  if (status != 0) {
+    std::cerr << "error: plotting failed (" << command << ")\n";
+    return kExitError;
+  }
+  std::cout << "plots written to " << plots_dir << '\n';
+  return kExitOk;
+}
+
+Result<sim::ReplayOptions> replay_options(const SimClusterOptions& options) {
+  sim::ReplayOptions replay;
+  replay.seed = options.seed;
+  replay.failures.rate_per_node_day = options.fail_rate;
+  if (options.fail_rate < 0) return invalid_argument("--fail-rate: must be >= 0");
+  FULCRUM_ASSIGN_OR_RETURN(replay.failures.schedule, sim::parse_failure_schedule(options.fail_at));
+  replay.failures.repair_time = Nanos(std::llround(options.repair_s * 1e9));
+  replay.sample_interval = Nanos(std::llround(options.sample_s * 1e9));
+  FULCRUM_ASSIGN_OR_RETURN(replay.policy.placement_params,
+                           parse_param_flags(options.placement_params));
+  FULCRUM_ASSIGN_OR_RETURN(replay.policy.queue_params, parse_param_flags(options.queue_params));
+  return replay;
+}
+
+int run_sim_cluster(const SimClusterOptions& options) {
+  if (options.mode != "replay") {
+    return report_bad_input(
+        invalid_argument("--mode: expected replay, got \"" + options.mode + "\""));
+  }
+  auto on_error = sim::parse_on_error(options.on_error);
+  if (!on_error.ok()) return report_bad_input(on_error.status());
+  if (options.node_sample <= 0 || options.node_sample > 1) {
+    return report_bad_input(invalid_argument("--node-sample: must be in (0, 1]"));
+  }
+  auto base = replay_options(options);
+  if (!base.ok()) return report_bad_input(base.status());
+  auto cluster = load_cluster(options, *on_error);
+  if (!cluster.ok()) return report_bad_input(cluster.status());
+  Cluster nodes = sim::sample_nodes(*cluster, options.node_sample);
+  auto jobs = load_jobs(options, *on_error);
+  if (!jobs.ok()) return report_bad_input(jobs.status());
+
+  std::vector<sim::ReplayResult> results;
+  for (const std::string& queue : split_list(options.queues)) {
+    for (const std::string& placement : split_list(options.placements)) {
+      sim::ReplayOptions replay = *base;
+      replay.policy.queue = queue;
+      replay.policy.placement = placement;
+      ProgressBar bar(replay.policy.label());
+      replay.progress = [&bar](int64_t done, int64_t total) { bar.update(done, total); };
+      auto result = sim::replay_cluster(nodes, *jobs, replay);
+      if (!result.ok()) return report_bad_input(result.status());
+      results.push_back(std::move(*result));
+    }
+  }
+  std::cout << "cluster: " << nodes.size() << " nodes; jobs: " << jobs->size() << "\n\n";
+  print_results(results, std::cout);
+
+  std::string csv_dir = options.csv_dir;
+  if (csv_dir.empty() && !options.plots_dir.empty()) csv_dir = options.plots_dir + "/csv";
+  if (!csv_dir.empty()) {
+    Status written = sim::write_replay_csv(results, csv_dir);
+    if (!written.ok()) {
+      std::cerr << "error: " << written.message() << '\n';
+      return kExitError;
+    }
+  }
+  if (!options.plots_dir.empty()) return draw_plots(csv_dir, options.plots_dir);
+  return kExitOk;
+}
+
+std::string queue_help() {
+  std::string names;
+  for (const std::string& name : sim::replay_queue_names()) {
+    names += (names.empty() ? "" : " | ") + name;
+  }
+  return "Queue policies, comma-separated: " + names;
+}
+
+void add_sim_cluster_command(CLI::App& sim, int& exit_code) {
+  auto options = std::make_shared<SimClusterOptions>();
+  auto* command = sim.add_subcommand(
+      "cluster",
+      "Replay a job trace in virtual time with queue + placement policies side by side and report "
+      "JCT, queueing delay, makespan, utilization, preemptions and failures.");
+  command->add_option("--mode", options->mode, "replay (time replay of arrivals and durations)")
+      ->capture_default_str();
+  command->add_option("--trace", options->trace, "alibaba | synthetic")->capture_default_str();
+  command->add_option("--nodes", options->nodes_file, "Node list CSV of the Alibaba trace")
+      ->capture_default_str();
+  command->add_option("--cluster", options->cluster_file,
+                      "Cluster YAML (the config format) instead of --nodes");
+  command->add_option("--pods", options->pods_file, "Pod list CSV of the Alibaba trace")
+      ->capture_default_str();
+  command->add_option("--columns", options->columns,
+                      "Pod column mapping: field=header,... for another trace of the same kind");
+  command->add_option("--node-columns", options->node_columns, "Node column mapping");
+  command->add_option("--queue", options->queues, queue_help())->capture_default_str();
+  command
+      ->add_option("--placement", options->placements,
+                   "Placement policies, comma-separated (see fulcrum policies)")
+      ->capture_default_str();
+  command->add_option("--param", options->placement_params, "Placement parameter key=value");
+  command->add_option("--queue-param", options->queue_params,
+                      "Queue parameter key=value (priority: aging_per_minute; las: thresholds)");
+  command->add_option("--limit", options->limit, "Replay only the first N jobs");
+  command
+      ->add_option("--node-sample", options->node_sample,
+                   "Keep this evenly spread share of the nodes (0-1], to load the cluster")
+      ->capture_default_str();
+  command->add_option("--seed", options->seed, "Seed of synthetic jobs and random failures")
+      ->capture_default_str();
+  command->add_option("--fail-rate", options->fail_rate, "Random node failures per node per day");
+  command->add_option("--fail-at", options->fail_at, "Node failures SECONDS:NODE,...");
+  command->add_option("--repair-s", options->repair_s, "Seconds a failed node stays down")
+      ->capture_default_str();
+  command->add_option("--sample-s", options->sample_s,
+                      "Seconds between utilization samples (default: arrival span / 500)");
+  command->add_option("--csv", options->csv_dir, "Write summary.csv and per-run CSV files here");
+  command->add_option("--plots", options->plots_dir, "Draw PNG plots here (python3-matplotlib)");
+  command->add_option("--on-error", options->on_error, "Malformed trace lines: skip | stop")
+      ->capture_default_str();
+  command->add_option("--jobs", options->jobs, "synthetic: number of jobs")->capture_default_str();
+  command->add_option("--rate", options->rate, "synthetic: arrivals per second")
+      ->capture_default_str();
+  command->add_option("--arrivals", options->arrivals, "synthetic: poisson | bursty")
+      ->capture_default_str();
+  command
+      ->add_option("--duration", options->duration,
+                   "synthetic: duration distribution in seconds (constant:V, uniform:A:B, "
+                   "exponential:MEAN, lognormal:MEDIAN:SIGMA)")
+      ->capture_default_str();
+  command->add_option("--dag", options->dag, "synthetic: none | chain | fanout")
+      ->capture_default_str();
+  command->add_option("--dag-size", options->dag_size, "synthetic: jobs per DAG")
+      ->capture_default_str();
+  command->callback([options, &exit_code] { exit_code = run_sim_cluster(*options); });
+}
+
+void add_sim_command(CLI::App& app, int& exit_code) {
+  auto* sim = app.add_subcommand(
+      "sim", "Simulator: replay traces in virtual time through the live decision code.");
+  sim->require_subcommand(1);
+  add_sim_cluster_command(*sim, exit_code);
+}
+
+const CommandRegistration kRegistration{60, add_sim_command};
+
+}  // namespace
+
+}  // namespace fulcrum

@@ -1,0 +1,38 @@
+// One placement pass over queued tasks, shared by the scheduler and the simulator: tasks are
+// offered to the placer one at a time in queue order, and a task whose demand shape already failed
+// in this pass is not offered again (during a pass the cluster only fills up, so it would fail
+// again).
+#pragma once
+
+#include <cstdint>
+#include <set>
+#include <string>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include "core/cluster.h"
+#include "core/task.h"
+#include "placement/placer.h"
+
+namespace fulcrum {
+
+class PlacementPass {
+ public:
+  // True when a task placed alike already failed in this pass.
+  bool known_not_to_fit(const Task& task) const { return did_not_fit_.contains(shape_of(task)); }
+  // Offers `task` to `placer` on `cluster`; a failure remembers the task's shape.
+  Placement offer(Placer& placer, Cluster& cluster, const Task& task);
+  // Marks the shape of `task` as not fitting for the rest of the pass.
+  void mark_not_fitting(const Task& task) { did_not_fit_.insert(shape_of(task)); }
+
+ private:
+  // Equal for tasks any placement treats alike.
+  using Shape = std::tuple<int64_t, int64_t, int64_t, std::string, int,
+                           std::vector<std::pair<std::string, int64_t>>>;
+  static Shape shape_of(const Task& task);
+
+  std::set<Shape> did_not_fit_;
+};
+
+}  // namespace fulcrum

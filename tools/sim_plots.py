@@ -1,0 +1,85 @@
+#!/usr/bin/env python3
+"""PNG plots of simulator runs, drawn from the CSV files `fulcrum sim` writes.
+
+    sim_plots.py cluster CSV_DIR OUT_DIR
+
+cluster: CSV_DIR holds summary.csv and one folder per policy (QUEUE+PLACEMENT) with jobs.csv and
+util.csv. Draws jct_cdf.png (job completion time CDF per policy), utilization.png (GPU
+utilization over time) and queue_length.png (queued jobs over time).
+"""
+import csv
+import os
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+
+def read_rows(path):
+    with open(path, newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def policies(csv_dir):
+    labels = []
+    for row in read_rows(os.path.join(csv_dir, "summary.csv")):
+        labels.append(row["queue"] + "+" + row["placement"])
+    return labels
+
+
+def save(figure, path):
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+    print("wrote", path)
+
+
+def plot_cluster(csv_dir, out_dir):
+    labels = policies(csv_dir)
+    os.makedirs(out_dir, exist_ok=True)
+
+    figure, axes = plt.subplots(figsize=(8, 5))
+    for label in labels:
+        jobs = read_rows(os.path.join(csv_dir, label, "jobs.csv"))
+        jct_h = sorted(float(job["jct_s"]) / 3600 for job in jobs if job["state"] == "finished")
+        if not jct_h:
+            continue
+        fractions = [(index + 1) / len(jct_h) for index in range(len(jct_h))]
+        axes.step(jct_h, fractions, where="post", label=label)
+    axes.set_xscale("log")
+    axes.set_xlabel("job completion time (hours, log scale)")
+    axes.set_ylabel("fraction of jobs")
+    axes.set_title("JCT CDF per policy")
+    axes.grid(True, which="both", alpha=0.3)
+    axes.legend(fontsize="small")
+    save(figure, os.path.join(out_dir, "jct_cdf.png"))
+
+    for column, name, ylabel, scale in (
+        ("gpu_util", "utilization.png", "GPU allocated (%)", 100.0),
+        ("queued", "queue_length.png", "queued jobs", 1.0),
+    ):
+        figure, axes = plt.subplots(figsize=(8, 4.5))
+        for label in labels:
+            samples = read_rows(os.path.join(csv_dir, label, "util.csv"))
+            hours = [float(sample["time_s"]) / 3600 for sample in samples]
+            values = [float(sample[column]) * scale for sample in samples]
+            axes.plot(hours, values, label=label, linewidth=0.9)
+        axes.set_xlabel("trace time (hours)")
+        axes.set_ylabel(ylabel)
+        axes.grid(True, alpha=0.3)
+        axes.legend(fontsize="small")
+        save(figure, os.path.join(out_dir, name))
+
+
+def main(argv):
+    if len(argv) != 4 or argv[1] not in ("cluster",):
+        sys.stderr.write(__doc__)
+        return 2
+    plot_cluster(argv[2], argv[3])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
