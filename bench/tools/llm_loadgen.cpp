@@ -41,6 +41,7 @@
 
 #include "core/random.h"
 #include "core/status.h"
+#include "emulator/trace_prompt.h"
 #include "http/chunked.h"
 #include "http/json.h"
 #include "http/parser.h"
@@ -52,7 +53,6 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
-constexpr int64_t kMooncakeBlockTokens = 512;
 
 struct TraceRequest {
   double arrival_s = 0;  // from the start of the slice
@@ -93,33 +93,6 @@ struct Options {
   double rate = 1;
   uint64_t seed = 1;
 };
-
-// One token of the tokenizer stand-in: a space and four letters.
-void append_word(std::string& text, uint64_t seed) {
-  text += ' ';
-  for (int letter = 0; letter < 4; ++letter) {
-    text += static_cast<char>('a' + (seed % 26));
-    seed /= 26;
-  }
-}
-
-std::string prompt_text(const TraceRequest& request, uint64_t request_seed) {
-  std::string text;
-  text.reserve(static_cast<std::size_t>(request.input_tokens) * 5);
-  int64_t written = 0;
-  for (uint64_t hash_id : request.hash_ids) {
-    for (int64_t offset = 0; offset < kMooncakeBlockTokens && written < request.input_tokens;
-         ++offset, ++written) {
-      append_word(text,
-                  fulcrum::mix64(fulcrum::mix64(hash_id + 1) ^ static_cast<uint64_t>(offset)));
-    }
-  }
-  for (; written < request.input_tokens; ++written) {
-    append_word(text,
-                fulcrum::mix64(fulcrum::mix64(request_seed) ^ static_cast<uint64_t>(written)));
-  }
-  return text;
-}
 
 bool in_slice(double time_s, const Options& options) {
   return time_s >= options.start_s && time_s < options.start_s + options.duration_s;
@@ -194,7 +167,8 @@ fulcrum::Result<std::vector<TraceRequest>> read_azure(const std::string& path,
 std::vector<TraceRequest> generate_tenants(const Options& options) {
   constexpr uint64_t kTenantBlockBase = uint64_t{1} << 40;
   const int64_t context_blocks =
-      (options.context_tokens + kMooncakeBlockTokens - 1) / kMooncakeBlockTokens;
+      (options.context_tokens + fulcrum::emulator::kTraceBlockTokens - 1) /
+      fulcrum::emulator::kTraceBlockTokens;
   fulcrum::Rng rng(options.seed);
   std::vector<TraceRequest> requests;
   for (double time_s = 0;;) {
@@ -206,7 +180,8 @@ std::vector<TraceRequest> generate_tenants(const Options& options) {
     for (int64_t block = 0; block < context_blocks; ++block) {
       request.hash_ids.push_back(kTenantBlockBase + tenant * 1024 + static_cast<uint64_t>(block));
     }
-    request.input_tokens = context_blocks * kMooncakeBlockTokens + options.question_tokens;
+    request.input_tokens =
+        context_blocks * fulcrum::emulator::kTraceBlockTokens + options.question_tokens;
     request.output_tokens = options.output_tokens;
     requests.push_back(std::move(request));
   }
@@ -381,8 +356,11 @@ int run(const Options& options) {
     const TraceRequest& request = requests[index];
     int64_t max_tokens = std::max<int64_t>(1, request.output_tokens);
     if (options.max_output > 0) max_tokens = std::min(max_tokens, options.max_output);
-    std::string bytes = request_bytes(
-        options, options.target, prompt_text(request, index + (options.seed << 32)), max_tokens);
+    std::string bytes =
+        request_bytes(options, options.target,
+                      fulcrum::emulator::trace_prompt_text(request.hash_ids, request.input_tokens,
+                                                           index + (options.seed << 32)),
+                      max_tokens);
     auto at = start + std::chrono::duration_cast<Clock::duration>(
                           std::chrono::duration<double>(request.arrival_s * time_factor));
     asio::co_spawn(
