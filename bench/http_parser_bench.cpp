@@ -120,7 +120,7 @@ void BM_WriteForwardedRequest(benchmark::State& state) {
   out.reserve(1024);
   for (auto _ : state) {
     out.clear();
-    append_forwarded_request(out, head, {.reframe = false, .added = added});
+    append_forwarded_request(out, head, {.reframe = false, .added = added, .dropped = {}});
     benchmark::DoNotOptimize(out.view().data());
   }
 }

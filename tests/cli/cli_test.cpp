@@ -36,7 +36,7 @@ TEST(CliTest, UnknownSubcommandIsABadInput) {
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_EQ(result.output,
             "error: unknown command \"frobnicate\" (commands: policies, place, serve, gateway, "
-            "scheduler, submit, tasks, nodes, cancel, logs, plan, emulate)\n");
+            "scheduler, submit, tasks, nodes, cancel, logs, plan, emulate, sim)\n");
 }
 
 TEST(CliTest, PoliciesListsEveryPolicyWithADescription) {

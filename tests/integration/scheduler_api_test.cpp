@@ -19,12 +19,7 @@ namespace {
 namespace json = boost::json;
 using namespace std::chrono_literals;
 
-const std::string kExamples =
-    // Absolute: __FILE__ may be relative (ccache's base_dir), and configs resolve against their folder.
-    std::filesystem::absolute(
-        std::filesystem::path(__FILE__).parent_path().parent_path().parent_path() / "examples")
-        .lexically_normal()
-        .string();
+const std::string kExamples = std::string(FULCRUM_SOURCE_DIR) + "/examples";
 
 std::string run_as_line() { return geteuid() == 0 ? "    run_as: nobody\n" : ""; }
 
