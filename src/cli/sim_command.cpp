@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "cli/commands.h"
+#include "cli/sim_saturation.h"
 #include "cli/table.h"
 #include "core/config.h"
 #include "sim/alibaba_trace.h"
@@ -38,6 +39,8 @@ struct SimClusterOptions {
   int64_t limit = 0;
   double node_sample = 1.0;
   uint64_t seed = 1;
+  int seeds = 1;               // saturation: runs with seed .. seed + seeds - 1
+  double arrival_ratio = 1.3;  // saturation: arrivals stop at this times the GPU capacity
   double fail_rate = 0;
   std::string fail_at;
   double repair_s = 3600;
@@ -207,9 +210,21 @@ Result<sim::ReplayOptions> replay_options(const SimClusterOptions& options) {
 }
 
 int run_sim_cluster(const SimClusterOptions& options) {
+  if (options.mode == "saturation") {
+    SaturationCommandOptions saturation;
+    saturation.nodes_file = options.nodes_file;
+    saturation.pods_file = options.pods_file;
+    saturation.placements = split_list(options.placements);
+    saturation.seed = options.seed;
+    saturation.seeds = options.seeds;
+    saturation.arrival_ratio = options.arrival_ratio;
+    saturation.csv_dir = options.csv_dir;
+    saturation.plots_dir = options.plots_dir;
+    return run_saturation_command(saturation, std::cout, std::cerr);
+  }
   if (options.mode != "replay") {
-    return report_bad_input(
-        invalid_argument("--mode: expected replay, got \"" + options.mode + "\""));
+    return report_bad_input(invalid_argument("--mode: expected replay or saturation, got \"" +
+                                             options.mode + "\""));
   }
   auto on_error = sim::parse_on_error(options.on_error);
   if (!on_error.ok()) return report_bad_input(on_error.status());
@@ -267,7 +282,16 @@ void add_sim_cluster_command(CLI::App& sim, int& exit_code) {
       "cluster",
       "Replay a job trace in virtual time with queue + placement policies side by side and report "
       "JCT, queueing delay, makespan, utilization, preemptions and failures.");
-  command->add_option("--mode", options->mode, "replay (time replay of arrivals and durations)")
+  command
+      ->add_option("--mode", options->mode,
+                   "replay (arrivals and durations from the trace) | saturation (the FGD paper's "
+                   "method: sampled pods arrive with no departures until the cluster is full)")
+      ->capture_default_str();
+  command->add_option("--seeds", options->seeds, "saturation: runs per policy, seeds seed..")
+      ->capture_default_str();
+  command
+      ->add_option("--arrival-ratio", options->arrival_ratio,
+                   "saturation: stop when arrived GPU demand reaches this times the capacity")
       ->capture_default_str();
   command->add_option("--trace", options->trace, "alibaba | synthetic")->capture_default_str();
   command->add_option("--nodes", options->nodes_file, "Node list CSV of the Alibaba trace")
