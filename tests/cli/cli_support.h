@@ -17,8 +17,10 @@ struct CommandResult {
   std::string output;  // stdout and stderr together
 };
 
+// Runs from the project root, as a user does: defaults such as ../shared/data resolve from there.
 inline CommandResult run_fulcrum(const std::string& arguments) {
-  std::string command = std::string(FULCRUM_BINARY) + " " + arguments + " 2>&1";
+  std::string command = "cd '" + std::string(FULCRUM_SOURCE_DIR) + "' && " +
+                        std::string(FULCRUM_BINARY) + " " + arguments + " 2>&1";
   CommandResult result;
   FILE* pipe = popen(command.c_str(), "r");
   if (pipe == nullptr) return result;
