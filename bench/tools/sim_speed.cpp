@@ -37,18 +37,6 @@ struct Stopwatch {
   }
 };
 
-std::vector<std::string> split(const std::string& text) {
-  std::vector<std::string> items;
-  size_t start = 0;
-  while (start <= text.size()) {
-    size_t comma = text.find(',', start);
-    if (comma == std::string::npos) comma = text.size();
-    if (comma > start) items.push_back(text.substr(start, comma - start));
-    start = comma + 1;
-  }
-  return items;
-}
-
 void engine_speed(int64_t events, int64_t pending) {
   fulcrum::Rng rng(1);
   fulcrum::sim::Simulation simulation;
@@ -131,8 +119,8 @@ int main(int argc, char** argv) {
   std::vector<fulcrum::sim::SimJob> replayed = repeated_trace(*trace, jobs);
   std::printf("replay: %zu jobs (Alibaba 2023 pod list repeated) on %zu nodes\n", replayed.size(),
               nodes.size());
-  for (const std::string& queue : split(queues)) {
-    for (const std::string& placement : split(placements)) {
+  for (const std::string& queue : fulcrum::sim::split_policy_list(queues)) {
+    for (const std::string& placement : fulcrum::sim::split_policy_list(placements)) {
       fulcrum::sim::ReplayOptions options;
       options.policy.queue = queue;
       options.policy.placement = placement;

@@ -57,18 +57,6 @@ struct SimClusterOptions {
   int dag_size = 4;
 };
 
-std::vector<std::string> split_list(const std::string& text) {
-  std::vector<std::string> items;
-  size_t start = 0;
-  while (start <= text.size()) {
-    size_t comma = text.find(',', start);
-    if (comma == std::string::npos) comma = text.size();
-    if (comma > start) items.push_back(text.substr(start, comma - start));
-    start = comma + 1;
-  }
-  return items;
-}
-
 void report_skipped(const std::string& what, const sim::ReadStats& stats) {
   if (stats.skipped == 0) return;
   std::cerr << "warning: " << what << ": skipped " << stats.skipped << " malformed lines, e.g.\n";
@@ -214,7 +202,7 @@ int run_sim_cluster(const SimClusterOptions& options) {
     SaturationCommandOptions saturation;
     saturation.nodes_file = options.nodes_file;
     saturation.pods_file = options.pods_file;
-    saturation.placements = split_list(options.placements);
+    saturation.placements = sim::split_policy_list(options.placements);
     saturation.seed = options.seed;
     saturation.seeds = options.seeds;
     saturation.arrival_ratio = options.arrival_ratio;
@@ -240,8 +228,8 @@ int run_sim_cluster(const SimClusterOptions& options) {
   if (!jobs.ok()) return report_bad_input(jobs.status());
 
   std::vector<sim::ReplayResult> results;
-  for (const std::string& queue : split_list(options.queues)) {
-    for (const std::string& placement : split_list(options.placements)) {
+  for (const std::string& queue : sim::split_policy_list(options.queues)) {
+    for (const std::string& placement : sim::split_policy_list(options.placements)) {
       sim::ReplayOptions replay = *base;
       replay.policy.queue = queue;
       replay.policy.placement = placement;

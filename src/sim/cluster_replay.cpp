@@ -613,6 +613,18 @@ bool ClusterReplay::preempt_for(size_t job) {
 
 }  // namespace
 
+std::vector<std::string> split_policy_list(const std::string& text) {
+  std::vector<std::string> items;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t comma = text.find(',', start);
+    if (comma == std::string::npos) comma = text.size();
+    if (comma > start) items.push_back(text.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return items;
+}
+
 const std::vector<std::string>& replay_queue_names() {
   static const std::vector<std::string> names = {"fifo", "priority", "sef", "easy_backfill", "las"};
   return names;

@@ -51,6 +51,8 @@ struct ReplayPolicy {
 
 // The queue names `sim cluster` accepts, in the order the help lists them.
 const std::vector<std::string>& replay_queue_names();
+// "fifo,las" -> {"fifo", "las"}: a comma-separated list of policy names, empty items dropped.
+std::vector<std::string> split_policy_list(const std::string& text);
 
 struct ReplayOptions {
   ReplayPolicy policy;
