@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 
 namespace fulcrum::testing {
@@ -55,6 +56,20 @@ class TempFile {
   std::filesystem::path folder_;
   std::string path_;
 };
+
+// The whole text of a file; empty when it cannot be read.
+inline std::string read_text_file(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// An empty temporary folder path, unique to this process and `name`; the test removes it.
+inline std::filesystem::path fresh_temp_dir(const std::string& name) {
+  auto dir = std::filesystem::temp_directory_path() /
+             ("fulcrum-cli-" + std::to_string(::getpid()) + "-" + name);
+  std::filesystem::remove_all(dir);
+  return dir;
+}
 
 inline bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
