@@ -4,12 +4,11 @@
 #include <unistd.h>
 
 #include <cmath>
-#include <cstdlib>
-#include <filesystem>
 #include <iostream>
 #include <memory>
 
 #include "cli/commands.h"
+#include "cli/plot_script.h"
 #include "cli/sim_saturation.h"
 #include "cli/table.h"
 #include "core/config.h"
@@ -156,27 +155,10 @@ void print_results(const std::vector<sim::ReplayResult>& results, std::ostream& 
   }
 }
 
-// tools/sim_plots.py next to the binary's source tree, or under the working directory.
-std::string plots_script() {
-  if (const char* tools = std::getenv("FULCRUM_TOOLS")) return std::string(tools) + "/sim_plots.py";
-  std::error_code error;
-  std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", error);
-  for (const std::filesystem::path& base :
-       {exe.parent_path().parent_path(), std::filesystem::current_path(error)}) {
-    std::filesystem::path script = base / "tools" / "sim_plots.py";
-    if (std::filesystem::exists(script, error)) return script.string();
-  }
-  return "tools/sim_plots.py";
-}
-
 int draw_plots(const std::string& csv_dir, const std::string& plots_dir) {
-  // Debian's python3 has python3-matplotlib; a python3 earlier on PATH may not.
-  std::string python = std::filesystem::exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
-  std::string command =
-      python + " '" + plots_script() + "' cluster '" + csv_dir + "' '" + plots_dir + "'";
-  int status = std::system(command.c_str());
-  if (status != 0) {
-    std::cerr << "error: plotting failed (" << command << ")\n";
+  Status drawn = run_plot_script("sim_plots.py", {"cluster", csv_dir, plots_dir});
+  if (!drawn.ok()) {
+    std::cerr << "error: " << drawn.message() << '\n';
     return kExitError;
   }
   std::cout << "plots written to " << plots_dir << '\n';

@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "cli/commands.h"
+#include "cli/plot_script.h"
 #include "cli/table.h"
 #include "placement/registry.h"
 #include "sim/alibaba_trace.h"
@@ -174,37 +175,8 @@ Status write_csv(const std::vector<PolicyRuns>& policies, uint64_t first_seed,
   return Status::ok_status();
 }
 
-// tools/plot_saturation.py: under $FULCRUM_TOOLS_DIR, else beside the build directory of this
-// binary (build/fulcrum -> tools/), else relative to the working directory.
-std::string plot_script_path() {
-  const std::string script = "plot_saturation.py";
-  if (const char* dir = std::getenv("FULCRUM_TOOLS_DIR"); dir != nullptr && *dir != '\0') {
-    return std::string(dir) + "/" + script;
-  }
-  std::error_code error;
-  std::filesystem::path binary = std::filesystem::read_symlink("/proc/self/exe", error);
-  if (!error) {
-    std::filesystem::path beside = binary.parent_path().parent_path() / "tools" / script;
-    if (std::filesystem::exists(beside, error)) return beside.string();
-  }
-  return "tools/" + script;
-}
-
-// The Debian python3 (where python3-matplotlib installs) unless $FULCRUM_PYTHON names another.
-std::string python_path() {
-  if (const char* python = std::getenv("FULCRUM_PYTHON"); python != nullptr && *python != '\0') {
-    return python;
-  }
-  std::error_code error;
-  return std::filesystem::exists("/usr/bin/python3", error) ? "/usr/bin/python3" : "python3";
-}
-
 Status draw_plots(const std::string& csv_dir, const std::string& plots_dir) {
-  std::string command = python_path() + " '" + plot_script_path() + "' '" + csv_dir +
-                        "/saturation_curve.csv' '" + plots_dir + "'";
-  int status = std::system(command.c_str());
-  if (status != 0) return Status(ErrorCode::kInternal, "plotting failed: " + command);
-  return Status::ok_status();
+  return run_plot_script("plot_saturation.py", {csv_dir + "/saturation_curve.csv", plots_dir});
 }
 
 }  // namespace

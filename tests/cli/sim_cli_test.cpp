@@ -1,6 +1,7 @@
 // `fulcrum sim cluster` run as a user runs it.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -118,6 +119,38 @@ TEST(SimCliTest, UnknownPolicyIsNamed) {
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_TRUE(contains(result.output, "error: unknown placement policy \"worst_fit\""))
       << result.output;
+}
+
+// --plots through the shared plot-script runner (cli/plot_script.h): the PNGs when python3 has
+// matplotlib, and an error naming what is missing otherwise.
+TEST(SimCliTest, PlotsAreDrawnOrTheMissingPieceIsNamed) {
+  TempFile nodes("nodes.csv", kNodes);
+  TempFile pods("pods.csv", kPods);
+  auto out = temp_dir("plots");
+  std::string arguments = "sim cluster --nodes " + nodes.path() + " --pods " + pods.path() +
+                          " --plots " + out.string();
+  bool has_matplotlib = std::system("/usr/bin/python3 -c 'import matplotlib' 2>/dev/null") == 0;
+  if (has_matplotlib) {
+    CommandResult drawn = run_fulcrum(arguments);
+    ASSERT_EQ(drawn.exit_code, 0) << drawn.output;
+    EXPECT_TRUE(contains(drawn.output, "plots written to " + out.string())) << drawn.output;
+    EXPECT_TRUE(std::filesystem::exists(out / "csv" / "summary.csv"));
+  }
+  ::setenv("FULCRUM_PYTHON", "/nonexistent/python3", 1);
+  CommandResult no_python = run_fulcrum(arguments);
+  ::unsetenv("FULCRUM_PYTHON");
+  EXPECT_EQ(no_python.exit_code, 1);
+  EXPECT_TRUE(contains(no_python.output,
+                       "error: plots need python3, and '/nonexistent/python3' did not run"))
+      << no_python.output;
+  ::setenv("FULCRUM_TOOLS_DIR", "/nonexistent/tools", 1);
+  CommandResult no_script = run_fulcrum(arguments);
+  ::unsetenv("FULCRUM_TOOLS_DIR");
+  EXPECT_EQ(no_script.exit_code, 1);
+  EXPECT_TRUE(contains(no_script.output,
+                       "error: plot script /nonexistent/tools/sim_plots.py not found"))
+      << no_script.output;
+  std::filesystem::remove_all(out);
 }
 
 }  // namespace
