@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "cli/commands.h"
+#include "cli/plot_script.h"
 #include "cli/table.h"
 #include "core/yaml_reader.h"
 #include "emulator/profile.h"
@@ -231,12 +232,6 @@ Status write_csvs(const std::string& dir, const std::vector<sim::RouteRun>& runs
   return write_file(std::filesystem::path(dir) / "route_autoscale.csv", autoscale.str());
 }
 
-std::string shell_quote(const std::string& text) {
-  std::string quoted = "'";
-  for (char c : text) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return quoted + "'";
-}
-
 Status draw_plots(const std::string& plots_dir, const std::string& csv_dir,
                   const std::vector<sim::RouteRun>& runs, const std::string& title) {
   std::error_code error;
@@ -250,12 +245,8 @@ Status draw_plots(const std::string& plots_dir, const std::string& csv_dir,
     FULCRUM_RETURN_IF_ERROR(write_file(csv, requests.str()));
   }
   const std::filesystem::path png = std::filesystem::path(plots_dir) / "route_ttft_cdf.png";
-  const std::string command = "python3 " + shell_quote("tools/plot_route.py") + " " +
-                              shell_quote(csv.string()) + " " + shell_quote(png.string()) +
-                              " --title " + shell_quote(title);
-  if (std::system(command.c_str()) != 0) {
-    return unavailable("--plots: " + command + " failed (is python3-matplotlib installed?)");
-  }
+  FULCRUM_RETURN_IF_ERROR(
+      run_plot_script("plot_route.py", {csv.string(), png.string(), "--title", title}));
   std::cout << "wrote " << png.string() << '\n';
   return Status::ok_status();
 }

@@ -1,6 +1,7 @@
 // `fulcrum sim route` run as a user runs it.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <string>
 
@@ -41,6 +42,26 @@ TEST(SimRouteCliTest, ReplaysATinyTraceWithTwoPoliciesSideBySide) {
   EXPECT_TRUE(contains(summary, "\nround_robin,4,0,")) << summary;
   EXPECT_TRUE(contains(summary, "\nprefix_aware,4,0,")) << summary;
   std::filesystem::remove_all(csv);
+}
+
+// --plots through the CLI's plot-script runner: the TTFT CDF PNG when python3 has matplotlib, an
+// error naming what is missing otherwise.
+TEST(SimRouteCliTest, PlotsTheTtftCdfPerPolicy) {
+  TempFile trace("plots.jsonl", kTrace);
+  auto out = fresh_temp_dir("route-plots");
+  CommandResult result = run_fulcrum("sim route --file " + trace.path() +
+                                     " --replicas 2 --policy round_robin,least_load --plots " +
+                                     out.string());
+  if (std::system("/usr/bin/python3 -c 'import matplotlib' 2>/dev/null") == 0) {
+    ASSERT_EQ(result.exit_code, 0) << result.output;
+    EXPECT_TRUE(contains(result.output, "wrote " + (out / "route_ttft_cdf.png").string()))
+        << result.output;
+    EXPECT_GT(std::filesystem::file_size(out / "route_ttft_cdf.png"), 1000u);
+  } else {
+    EXPECT_EQ(result.exit_code, 1) << result.output;
+    EXPECT_TRUE(contains(result.output, "matplotlib")) << result.output;
+  }
+  std::filesystem::remove_all(out);
 }
 
 TEST(SimRouteCliTest, SameSeedSameCsvBytes) {
