@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fulcrum's gateway against HAProxy and nginx, measured in the same run on this machine.
 #
-#   bench/gateway_vs_peers.sh [throughput|idle|all]
+#   bench/gateway_vs_peers.sh [throughput|idle|accept|all]
 #
 # Throughput: two nginx backends (1 worker each, tiny body); HAProxy (nbthread 1, leastconn,
 # keep-alive to backends), nginx as proxy (1 worker, least_conn, upstream keepalive) and Fulcrum
@@ -10,6 +10,9 @@
 # figure as the limit. Idle: opens IDLE_CONNECTIONS keep-alive connections to each proxy and reports
 # the RSS each one grew by (8,000 by default: with an open-file limit of 20,000, HAProxy reserves
 # two descriptors per connection and cannot be given maxconn 10,000).
+# Accept: two Fulcrum gateways with `workers: 2`, one per accept mode (SO_REUSEPORT sockets per
+# worker, or one listening socket shared by both workers), unpinned, wrk -t2 -c$((2 * 32)) against
+# each in turn; prints req/s and how the worker threads split the CPU (the busier one's share).
 set -euo pipefail
 
 mode=${1:-all}
@@ -39,7 +42,8 @@ proxy_core=0
 load_core=$((cores > 1 ? 1 : 0))
 
 backend_ports=(19001 19002)
-declare -A proxy_port=([direct]=19001 [haproxy]=19100 [nginx]=19101 [fulcrum]=19102)
+declare -A proxy_port=([direct]=19001 [haproxy]=19100 [nginx]=19101 [fulcrum]=19102
+                       [reuseport]=19103 [shared]=19104)
 declare -A proxy_pid
 
 # The settings every nginx here shares: one process in the foreground, no logging, long keep-alive.
@@ -129,19 +133,23 @@ CONF
   pids+=($!)
 }
 
+# start_fulcrum [NAME WORKERS ACCEPT CORES]: the Fulcrum gateway under test (by default the one
+# pinned to the proxy core with one worker).
 start_fulcrum() {
-  cat > "$work/fulcrum.yaml" <<CONF
+  local name=${1:-fulcrum} workers=${2:-1} accept=${3:-reuseport} cores=${4:-$proxy_core}
+  cat > "$work/$name.yaml" <<CONF
 gateway:
-  listen: 127.0.0.1:${proxy_port[fulcrum]}
-  workers: 1
+  listen: 127.0.0.1:${proxy_port[$name]}
+  workers: $workers
+  accept: $accept
   policy: {policy: least_connections}
   limits: {connections: 40000}
   backends:
     - http://127.0.0.1:${backend_ports[0]}
     - http://127.0.0.1:${backend_ports[1]}
 CONF
-  taskset -c "$proxy_core" "$fulcrum" gateway --config "$work/fulcrum.yaml" 2>"$work/fulcrum.log" &
-  proxy_pid[fulcrum]=$!
+  taskset -c "$cores" "$fulcrum" gateway --config "$work/$name.yaml" 2>"$work/$name.log" &
+  proxy_pid[$name]=$!
   pids+=($!)
 }
 
@@ -200,6 +208,50 @@ throughput() {
     "$(echo "${total_p99[fulcrum]} / ${total_p99[nginx]}" | bc -l)"
 }
 
+# "TID TICKS" for every thread of process $1 (user + system clock ticks).
+thread_ticks() {
+  for stat in /proc/"$1"/task/*/stat; do
+    awk '{ sub(/^.*\) /, ""); print FILENAME, $12 + $13 }' "$stat" 2>/dev/null
+  done
+}
+
+accept_modes() {
+  local all_cores="0-$((cores - 1))" name
+  start_fulcrum reuseport 2 reuseport "$all_cores"
+  start_fulcrum shared 2 shared "$all_cores"
+  wait_for_port "${proxy_port[reuseport]}"
+  wait_for_port "${proxy_port[shared]}"
+  declare -A total_rps total_share
+  for name in reuseport shared; do total_rps[$name]=0; total_share[$name]=0; done
+  for round in $(seq 1 "$ROUNDS"); do
+    for name in reuseport shared; do
+      thread_ticks "${proxy_pid[$name]}" | sort > "$work/ticks-before"
+      local rps p50 p99 share
+      read -r rps p50 p99 < <(wrk -t2 -c$((2 * CONNECTIONS)) -d"${DURATION}s" --latency \
+        "http://127.0.0.1:${proxy_port[$name]}/" | awk '
+          function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
+          /Requests\/sec/ { rps = $2 }
+          $1 == "50%" { p50 = ms($2) }
+          $1 == "99%" { p99 = ms($2) }
+          END { printf "%.0f %.3f %.3f\n", rps, p50, p99 }')
+      thread_ticks "${proxy_pid[$name]}" | sort > "$work/ticks-after"
+      # The two busiest threads are the workers; the busier one's share of their CPU.
+      share=$(join "$work/ticks-before" "$work/ticks-after" | awk '{ print $3 - $2 }' |
+        sort -rn | head -2 | awk '{ t[NR] = $1 } END { s = t[1] + t[2]; printf "%.3f\n", (s > 0 ? t[1] / s : 0) }')
+      echo "round $round $name: $rps req/s, p50 $p50 ms, p99 $p99 ms, busier worker $share of worker CPU" >&2
+      total_rps[$name]=$(echo "${total_rps[$name]} + $rps" | bc -l)
+      total_share[$name]=$(echo "${total_share[$name]} + $share" | bc -l)
+    done
+  done
+  echo
+  printf "%-10s %12s %22s\n" accept "req/s" "busier worker share"
+  for name in reuseport shared; do
+    printf "%-10s %12.0f %22.3f\n" "$name" "$(echo "${total_rps[$name]} / $ROUNDS" | bc -l)" \
+      "$(echo "${total_share[$name]} / $ROUNDS" | bc -l)"
+  done
+  printf "shared/reuseport rps: %.2f\n" "$(echo "${total_rps[shared]} / ${total_rps[reuseport]}" | bc -l)"
+}
+
 idle() {
   echo
   printf "%-10s %14s %14s %18s\n" proxy "RSS before KiB" "RSS after KiB" "bytes/connection"
@@ -226,6 +278,7 @@ echo "proxy on core $proxy_core; wrk and backends on core $load_core; ${DURATION
 case $mode in
   throughput) throughput ;;
   idle) idle ;;
-  all) throughput; idle ;;
-  *) echo "usage: $0 [throughput|idle|all]" >&2; exit 2 ;;
+  accept) accept_modes ;;
+  all) throughput; idle; accept_modes ;;
+  *) echo "usage: $0 [throughput|idle|accept|all]" >&2; exit 2 ;;
 esac

@@ -262,12 +262,23 @@ Status read_admin(const YamlValue& value, AdminConfig& admin) {
 
 Result<GatewayConfig> read_gateway_section(const YamlValue& value) {
   FULCRUM_RETURN_IF_ERROR(value.expect_map(
-      {"listen", "workers", "policy", "backends", "timeouts", "limits", "retries", "health_check",
+      {"listen", "workers", "accept", "policy", "backends", "timeouts", "limits", "retries", "health_check",
        "scrape", "passive_health", "admin", "access_log", "log_decisions"}));
   GatewayConfig config;
   if (value.has("listen"))
     FULCRUM_ASSIGN_OR_RETURN(config.listeners, read_listeners(value["listen"]));
   FULCRUM_RETURN_IF_ERROR(read_int_into(value, "workers", 0, 1024, config.workers));
+  if (value.has("accept")) {
+    std::string accept;
+    FULCRUM_ASSIGN_OR_RETURN(accept, value["accept"].as_string());
+    if (accept == "reuseport") {
+      config.accept = GatewayConfig::AcceptMode::kReusePort;
+    } else if (accept == "shared") {
+      config.accept = GatewayConfig::AcceptMode::kShared;
+    } else {
+      return value["accept"].error("accept must be reuseport or shared, not \"" + accept + "\"");
+    }
+  }
   FULCRUM_ASSIGN_OR_RETURN(config.policy, read_policy_choice(value["policy"], config.policy));
   if (auto picker = make_picker(config.policy.name, config.policy.params); !picker.ok()) {
     return value["policy"].error(picker.error_message());

@@ -95,6 +95,11 @@ struct AdminConfig {
 struct GatewayConfig {
   std::vector<ListenAddress> listeners{ListenAddress{}};
   int workers = 0;  // 0: one per core
+  // How workers share a listener: each its own socket bound with SO_REUSEPORT (the kernel spreads
+  // connections by hash), or one socket whose descriptor every worker waits on (the first worker
+  // ready accepts).
+  enum class AcceptMode { kReusePort, kShared };
+  AcceptMode accept = AcceptMode::kReusePort;
   PolicyChoice policy{"round_robin", {}, ""};
   std::vector<BackendConfig> backends;
   GatewayTimeouts timeouts;

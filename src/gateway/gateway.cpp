@@ -28,6 +28,7 @@ std::vector<std::string> restart_only_changes(const GatewayConfig& now, const Ga
   std::vector<std::string> changes;
   if (!same_listeners(now.listeners, next.listeners)) changes.push_back("listen");
   if (now.workers != next.workers) changes.push_back("workers");
+  if (now.accept != next.accept) changes.push_back("accept");
   const AdminConfig& a = now.admin;
   const AdminConfig& b = next.admin;
   if (a.enabled != b.enabled || a.listen.address != b.listen.address ||
@@ -56,7 +57,11 @@ Status Gateway::start() {
     auto picker = make_worker_picker(config->policy, index);
     if (!picker.ok()) return picker.status();
     auto worker = std::make_unique<Worker>(index, config, registry_, stats_, std::move(*picker));
-    if (Status listening = worker->listen(config->listeners); !listening.ok()) return listening;
+    const bool shared = config->accept == GatewayConfig::AcceptMode::kShared;
+    Status listening = shared && index > 0
+                           ? worker->share_listeners(*workers_.front())
+                           : worker->listen(config->listeners, /*reuse_port=*/!shared);
+    if (!listening.ok()) return listening;
     if (Status opened = worker->open_access_log(); !opened.ok()) return opened;
     workers_.push_back(std::move(worker));
   }

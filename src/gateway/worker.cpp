@@ -1,10 +1,13 @@
 #include "gateway/worker.h"
 
+#include <fcntl.h>
 #include <malloc.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -49,7 +52,7 @@ int64_t Worker::now_ns() const {
       .count();
 }
 
-Status Worker::listen(const std::vector<ListenAddress>& listeners) {
+Status Worker::listen(const std::vector<ListenAddress>& listeners, bool reuse_port) {
   for (const ListenAddress& listen : listeners) {
     boost::system::error_code error;
     auto address = asio::ip::make_address(listen.address, error);
@@ -59,7 +62,7 @@ Status Worker::listen(const std::vector<ListenAddress>& listeners) {
     auto acceptor = std::make_unique<tcp::acceptor>(context_);
     acceptor->open(endpoint.protocol(), error);
     if (!error) acceptor->set_option(tcp::acceptor::reuse_address(true), error);
-    if (!error) {
+    if (!error && reuse_port) {
       int enable = 1;
       if (::setsockopt(acceptor->native_handle(), SOL_SOCKET, SO_REUSEPORT, &enable,
                        sizeof enable) != 0) {
@@ -72,6 +75,25 @@ Status Worker::listen(const std::vector<ListenAddress>& listeners) {
       return Status(ErrorCode::kUnavailable, "cannot listen on " + listen.address + ":" +
                                                  std::to_string(listen.port) + ": " +
                                                  error.message());
+    }
+    acceptors_.push_back(std::move(acceptor));
+  }
+  return Status::ok_status();
+}
+
+Status Worker::share_listeners(const Worker& first) {
+  for (const auto& listening : first.acceptors_) {
+    const int duplicate = ::fcntl(listening->native_handle(), F_DUPFD_CLOEXEC, 0);
+    if (duplicate < 0) {
+      return Status(ErrorCode::kUnavailable,
+                    std::string("cannot share a listening socket: ") + std::strerror(errno));
+    }
+    auto acceptor = std::make_unique<tcp::acceptor>(context_);
+    boost::system::error_code error;
+    acceptor->assign(listening->local_endpoint().protocol(), duplicate, error);
+    if (error) {
+      ::close(duplicate);
+      return Status(ErrorCode::kUnavailable, "cannot share a listening socket: " + error.message());
     }
     acceptors_.push_back(std::move(acceptor));
   }

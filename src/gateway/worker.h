@@ -39,7 +39,11 @@ class Worker {
          GatewayStats& stats, std::unique_ptr<Picker> picker);
   ~Worker();
 
-  Status listen(const std::vector<ListenAddress>& listeners);
+  // Binds every listener on a socket of this worker's own; `reuse_port` lets the other workers
+  // bind the same addresses (accept: reuseport).
+  Status listen(const std::vector<ListenAddress>& listeners, bool reuse_port);
+  // accept: shared — waits on duplicates of `first`'s listening sockets instead of binding.
+  Status share_listeners(const Worker& first);
   Status open_access_log();
   // Reload: requests that start from now on use `config`; a non-null `picker` replaces the
   // routing policy. The access log is reopened (log rotation). Thread-safe.

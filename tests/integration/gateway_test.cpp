@@ -469,11 +469,15 @@ TEST(GatewayTest, ConnectionsOverTheLimitAreClosedAtOnce) {
   EXPECT_TRUE(next != nullptr) << "no connection admitted after one closed";
 }
 
-TEST(GatewayTest, ConcurrentClientsOnTwoWorkersAllSucceed) {
+// Both ways of sharing the listener between workers (accept: reuseport and accept: shared).
+class TwoWorkersTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(TwoWorkersTest, ConcurrentClientsAllSucceed) {
   auto backends = start_backends({"a", "b"});
   for (auto& backend : backends) ASSERT_STARTED(backend);
-  auto gateway = TestGateway::start({entry(*backends[0]), entry(*backends[1])},
-                                    "  workers: 2\n  policy: {policy: least_connections}\n");
+  auto gateway = TestGateway::start(
+      {entry(*backends[0]), entry(*backends[1])},
+      "  workers: 2\n  accept: " + GetParam() + "\n  policy: {policy: least_connections}\n");
   ASSERT_STARTED(gateway);
   constexpr int kClients = 16;
   constexpr int kRequestsPerClient = 50;
@@ -495,6 +499,32 @@ TEST(GatewayTest, ConcurrentClientsOnTwoWorkersAllSucceed) {
   EXPECT_EQ(served, kClients * kRequestsPerClient);
   EXPECT_EQ(backends[0]->stats()->requests + backends[1]->stats()->requests,
             static_cast<uint64_t>(kClients * kRequestsPerClient));
+}
+
+INSTANTIATE_TEST_SUITE_P(AcceptModes, TwoWorkersTest, ::testing::Values("reuseport", "shared"));
+
+// With accept: shared the listener is bound without SO_REUSEPORT, so a second gateway started by
+// mistake on the same port fails with a clear error instead of silently taking half the traffic.
+TEST(GatewayTest, SharedAcceptorRefusesASecondGatewayOnItsPort) {
+  auto backend = TestBackend::start("a");
+  ASSERT_STARTED(backend);
+  auto gateway = TestGateway::start({entry(*backend)}, "  workers: 2\n  accept: shared\n");
+  ASSERT_STARTED(gateway);
+  TempDir dir;
+  std::string config = dir.write_file(
+      "second.yaml", "gateway:\n  listen: 127.0.0.1:" + std::to_string(gateway->port()) +
+                         "\n  workers: 1\n  accept: shared\n  backends: [http://127.0.0.1:" +
+                         std::to_string(backend->port()) + "]\n");
+  const std::string log_path = dir.path() + "/second.log";
+  auto second = ChildProcess::start({FULCRUM_BINARY, "gateway", "--config", config}, log_path);
+  ASSERT_TRUE(second != nullptr);
+  EXPECT_EQ(second->wait_exit(10s), std::optional<int>(1));
+  EXPECT_NE(read_file(log_path).find("cannot listen on 127.0.0.1:" +
+                                     std::to_string(gateway->port()) + ": Address already in use"),
+            std::string::npos)
+      << read_file(log_path);
+  // The first gateway still serves.
+  EXPECT_EQ(count_backends(gateway->port(), 3, "/echo")["a"], 3);
 }
 
 // ---- failures of backends ----------------------------------------------------------------------

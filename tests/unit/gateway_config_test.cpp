@@ -42,6 +42,18 @@ TEST(GatewayConfigTest, ReadsEverySection) {
   EXPECT_EQ(config->admin.token, "secret");
 }
 
+TEST(GatewayConfigTest, AcceptModeDefaultsToReusePortAndNamesABadValue) {
+  auto by_default = parse_gateway_config("gateway:\n  backends: []\n", "gw.yaml");
+  ASSERT_TRUE(by_default.ok()) << by_default.error_message();
+  EXPECT_EQ(by_default->accept, GatewayConfig::AcceptMode::kReusePort);
+  auto shared = parse_gateway_config("gateway:\n  accept: shared\n  backends: []\n", "gw.yaml");
+  ASSERT_TRUE(shared.ok()) << shared.error_message();
+  EXPECT_EQ(shared->accept, GatewayConfig::AcceptMode::kShared);
+  auto bad = parse_gateway_config("gateway:\n  accept: fork\n  backends: []\n", "gw.yaml");
+  EXPECT_EQ(bad.error_message(),
+            "gw.yaml:2: gateway.accept: accept must be reuseport or shared, not \"fork\"");
+}
+
 TEST(GatewayConfigTest, ErrorsNameFileLineAndKey) {
   auto bad_url = parse_gateway_config("gateway:\n  backends:\n    - ftp://x:1\n", "gw.yaml");
   EXPECT_EQ(bad_url.error_message(),
