@@ -10,7 +10,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config
   clang-format clang-tidy clang libclang-rt-14-dev
   libboost1.81-dev libcli11-dev libyaml-cpp-dev libspdlog-dev libsqlite3-dev
-  coinor-libcbc-dev glpk-utils
+  coinor-libcbc-dev glpk-utils libjemalloc-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 if [[ ${1:-} == bench ]]; then

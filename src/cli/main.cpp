@@ -3,6 +3,7 @@
 #include <string>
 
 #include "cli/commands.h"
+#include "core/heap.h"
 
 namespace {
 
@@ -22,7 +23,8 @@ bool reject_unknown_command(const CLI::App& app, int argc, char** argv) {
 
 int main(int argc, char** argv) {
   CLI::App app{"Fulcrum: load balancer and scheduler for AI-model data centers"};
-  app.set_version_flag("--version", std::string("fulcrum ") + FULCRUM_VERSION);
+  app.set_version_flag("--version", std::string("fulcrum ") + FULCRUM_VERSION + " (allocator " +
+                                        fulcrum::heap_allocator_name() + ")");
   app.require_subcommand(1);
   int exit_code = fulcrum::kExitOk;
   fulcrum::add_policies_command(app, exit_code);

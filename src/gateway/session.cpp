@@ -10,7 +10,6 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
 
 #include <boost/asio/as_tuple.hpp>
@@ -248,6 +247,7 @@ asio::awaitable<void> ClientSession::serve_until_idle() {
     break;
   }
   release_exchange();
+  worker_.note_parked();
   wait_for_request();
 }
 
@@ -343,10 +343,13 @@ void ClientSession::begin_request() {
   const http::Header* client_request_id = exchange.request.find("X-Request-Id");
   exchange.generated_request_id_length = 0;
   if (client_request_id == nullptr) {
-    int length =
-        std::snprintf(exchange.generated_request_id.data(), exchange.generated_request_id.size(),
-                      "%016llx", static_cast<unsigned long long>(mix64(exchange.request_number)));
-    exchange.generated_request_id_length = static_cast<uint8_t>(length);
+    // 16 lower-case hex digits, written by hand: snprintf's format parsing showed in profiles.
+    constexpr char kHex[] = "0123456789abcdef";
+    uint64_t bits = mix64(exchange.request_number);
+    for (int digit = 15; digit >= 0; --digit, bits >>= 4) {
+      exchange.generated_request_id[static_cast<size_t>(digit)] = kHex[bits & 0xf];
+    }
+    exchange.generated_request_id_length = 16;
   }
   if (!worker_.access_log().enabled()) return;
   exchange.log_line.begin(

@@ -1,7 +1,6 @@
 #include "gateway/worker.h"
 
 #include <fcntl.h>
-#include <malloc.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -15,6 +14,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "core/heap.h"
 #include "core/log.h"
 #include "core/resources.h"
 #include "gateway/session.h"
@@ -31,8 +31,10 @@ constexpr auto kTickInterval = std::chrono::milliseconds(100);
 constexpr uint64_t kRetryBudgetFloor = 10;
 // Buffers kept for reuse; more would only pin memory after a burst.
 constexpr size_t kMaxPooledExchanges = 32;
-constexpr uint64_t kTrimAfterFreedExchanges = 64;  // 2 MiB of 16 KiB buffers
+constexpr uint64_t kTrimAfterFrees = 64;  // exchanges (32 KiB of buffers each) or parked frames
 constexpr int64_t kTrimIntervalNs = 250'000'000;
+// Fewer frees than kTrimAfterFrees are purged too once no more came for this long.
+constexpr int64_t kTrimSettledNs = 1'000'000'000;
 
 }  // namespace
 
@@ -390,19 +392,23 @@ void Worker::release_exchange(std::unique_ptr<Exchange> exchange) {
   if (current_size && free_exchanges_.size() < kMaxPooledExchanges) {
     free_exchanges_.push_back(std::move(exchange));
   } else {
-    ++exchanges_freed_since_trim_;
+    note_heap_frees();
   }
 }
 
-// Buffers freed after a burst sit between live connection objects on the heap, so the allocator
-// cannot shrink it by itself; malloc_trim hands their whole pages back to the kernel (as HAProxy
-// does after releasing pools). At most once per kTrimIntervalNs, and only after a burst.
+// Buffers and coroutine frames freed after a burst leave free pages among the live connection
+// objects that the allocator keeps by default; a purge hands them back to the kernel (as HAProxy
+// does after releasing pools). At most once per kTrimIntervalNs, during a burst of frees or once
+// it has settled.
 void Worker::trim_heap_after_burst() {
+  if (frees_since_trim_ == 0) return;
   const int64_t now = now_ns();
-  if (exchanges_freed_since_trim_ < kTrimAfterFreedExchanges || now < next_trim_ns_) return;
-  exchanges_freed_since_trim_ = 0;
+  const bool burst = frees_since_trim_ >= kTrimAfterFrees;
+  const bool settled = now - last_free_ns_ >= kTrimSettledNs;
+  if ((!burst && !settled) || now < next_trim_ns_) return;
+  frees_since_trim_ = 0;
   next_trim_ns_ = now + kTrimIntervalNs;
-  ::malloc_trim(0);
+  release_free_heap_memory();
 }
 
 void Worker::add_session(ClientSession* session) {

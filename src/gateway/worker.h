@@ -84,6 +84,8 @@ class Worker {
   void return_upstream(std::unique_ptr<Upstream> upstream);
   std::unique_ptr<Exchange> acquire_exchange();
   void release_exchange(std::unique_ptr<Exchange> exchange);
+  // A connection was parked: its coroutine frame was freed (counted toward the next purge).
+  void note_parked() { note_heap_frees(); }
   uint64_t next_request_number() { return ++request_counter_; }
   void add_session(ClientSession* session);
   void remove_session(ClientSession* session);
@@ -122,7 +124,12 @@ class Worker {
   // Pooled keep-alive connections, indexed by Backend::id.
   std::vector<std::vector<std::unique_ptr<Upstream>>> idle_upstreams_;
   std::vector<std::unique_ptr<Exchange>> free_exchanges_;
-  uint64_t exchanges_freed_since_trim_ = 0;
+  void note_heap_frees() {
+    ++frees_since_trim_;
+    last_free_ns_ = now_ns();
+  }
+  uint64_t frees_since_trim_ = 0;  // exchanges freed and connections parked since the last purge
+  int64_t last_free_ns_ = 0;
   int64_t next_trim_ns_ = 0;
   std::vector<ClientSession*> sessions_;
   uint64_t request_counter_ = 0;

@@ -22,7 +22,8 @@ using fulcrum::testing::TempFile;
 TEST(CliTest, VersionAndHelp) {
   CommandResult version = run_fulcrum("--version");
   EXPECT_EQ(version.exit_code, 0);
-  EXPECT_EQ(version.output, std::string("fulcrum ") + FULCRUM_VERSION + "\n");
+  EXPECT_EQ(version.output, std::string("fulcrum ") + FULCRUM_VERSION + " (allocator " +
+                                FULCRUM_EXPECTED_ALLOCATOR + ")\n");
 
   CommandResult help = run_fulcrum("--help");
   EXPECT_EQ(help.exit_code, 0);
