@@ -23,8 +23,6 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
-#include <optional>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -41,6 +39,7 @@
 
 #include "core/random.h"
 #include "core/status.h"
+#include "sim/llm_trace.h"
 #include "emulator/trace_prompt.h"
 #include "http/chunked.h"
 #include "http/json.h"
@@ -98,66 +97,28 @@ bool in_slice(double time_s, const Options& options) {
   return time_s >= options.start_s && time_s < options.start_s + options.duration_s;
 }
 
-fulcrum::Result<std::vector<TraceRequest>> read_mooncake(const std::string& path,
-                                                         const Options& options) {
-  std::ifstream file(path);
-  if (!file) return fulcrum::not_found("--trace-file: cannot open " + path);
+// The slice [start_s, start_s + duration_s) of a real trace, read by the simulator's readers (the
+// same records `fulcrum sim route` replays), arrivals made relative to the slice's start.
+fulcrum::Result<std::vector<TraceRequest>> read_trace_slice(const std::string& path,
+                                                            const Options& options) {
+  auto format = fulcrum::sim::parse_llm_trace_format(options.trace);
+  if (!format.ok()) return format.status();
+  auto reader = fulcrum::sim::open_llm_trace(*format, path);
+  if (!reader.ok()) return reader.status();
   std::vector<TraceRequest> requests;
-  std::string line;
-  int64_t line_number = 0;
-  while (std::getline(file, line)) {
-    ++line_number;
-    if (line.empty()) continue;
-    boost::system::error_code error;
-    boost::json::value value = boost::json::parse(line, error);
-    if (error || !value.is_object()) {
-      return fulcrum::invalid_argument(path + ":" + std::to_string(line_number) + ": not JSON");
-    }
-    const boost::json::object& object = value.as_object();
-    double time_s = static_cast<double>(object.at("timestamp").to_number<int64_t>()) / 1000.0;
+  fulcrum::sim::LlmRequest record;
+  for (;;) {
+    auto more = (*reader)->next(record);
+    if (!more.ok()) return more.status();
+    if (!*more) break;
+    const double time_s = std::chrono::duration<double>(record.arrival).count();
+    if (time_s >= options.start_s + options.duration_s) break;  // arrivals are in trace order
     if (!in_slice(time_s, options)) continue;
     TraceRequest request;
     request.arrival_s = time_s - options.start_s;
-    request.input_tokens = object.at("input_length").to_number<int64_t>();
-    request.output_tokens = object.at("output_length").to_number<int64_t>();
-    for (const boost::json::value& id : object.at("hash_ids").as_array()) {
-      request.hash_ids.push_back(id.to_number<uint64_t>());
-    }
-    requests.push_back(std::move(request));
-  }
-  return requests;
-}
-
-// "2023-11-16 18:15:46.6805900" -> seconds since midnight.
-double azure_seconds(std::string_view stamp) {
-  int hours = 0;
-  int minutes = 0;
-  double seconds = 0;
-  std::string time(stamp.substr(stamp.find(' ') + 1));
-  std::sscanf(time.c_str(), "%d:%d:%lf", &hours, &minutes, &seconds);
-  return hours * 3600.0 + minutes * 60.0 + seconds;
-}
-
-fulcrum::Result<std::vector<TraceRequest>> read_azure(const std::string& path,
-                                                      const Options& options) {
-  std::ifstream file(path);
-  if (!file) return fulcrum::not_found("--trace-file: cannot open " + path);
-  std::vector<TraceRequest> requests;
-  std::string line;
-  std::getline(file, line);  // header
-  std::optional<double> first_s;
-  while (std::getline(file, line)) {
-    std::size_t comma = line.find(',');
-    std::size_t second_comma = line.find(',', comma + 1);
-    if (comma == std::string::npos || second_comma == std::string::npos) continue;
-    double stamp_s = azure_seconds(line.substr(0, comma));
-    if (!first_s) first_s = stamp_s;
-    double time_s = stamp_s - *first_s;
-    if (!in_slice(time_s, options)) continue;
-    TraceRequest request;
-    request.arrival_s = time_s - options.start_s;
-    request.input_tokens = std::stoll(line.substr(comma + 1, second_comma - comma - 1));
-    request.output_tokens = std::stoll(line.substr(second_comma + 1));
+    request.input_tokens = record.input_tokens;
+    request.output_tokens = record.output_tokens;
+    request.hash_ids = std::move(record.hash_ids);
     requests.push_back(std::move(request));
   }
   return requests;
@@ -322,14 +283,12 @@ void print_row(std::string_view name, const std::vector<double>& values) {
 int run(const Options& options) {
   std::string path = options.trace_file;
   if (path.empty()) {
-    path = options.trace == "azure"
-               ? "../shared/data/azure-llm-2023/AzureLLMInferenceTrace_conv.csv"
-               : "../shared/data/mooncake-fast25/conversation_trace.jsonl";
+    auto format = fulcrum::sim::parse_llm_trace_format(options.trace);
+    if (format.ok()) path = fulcrum::sim::default_llm_trace_path(*format);
   }
   auto trace = options.trace == "tenants"
                    ? fulcrum::Result<std::vector<TraceRequest>>(generate_tenants(options))
-               : options.trace == "azure" ? read_azure(path, options)
-                                          : read_mooncake(path, options);
+                   : read_trace_slice(path, options);
   if (!trace.ok()) {
     std::cerr << "error: " << trace.error_message() << '\n';
     return 2;
