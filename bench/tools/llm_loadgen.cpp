@@ -39,6 +39,7 @@
 
 #include "core/random.h"
 #include "core/status.h"
+#include "sim/cluster_replay.h"
 #include "sim/llm_trace.h"
 #include "emulator/trace_prompt.h"
 #include "http/chunked.h"
@@ -266,10 +267,7 @@ asio::awaitable<Outcome> send_one(tcp::endpoint endpoint, std::string bytes, dou
 }
 
 double percentile(std::vector<double> values, double fraction) {
-  if (values.empty()) return 0;
-  std::sort(values.begin(), values.end());
-  auto rank = static_cast<std::size_t>(std::ceil(fraction * static_cast<double>(values.size())));
-  return values[std::min(values.size() - 1, rank == 0 ? 0 : rank - 1)];
+  return fulcrum::sim::percentile(values, fraction);
 }
 
 void print_row(std::string_view name, const std::vector<double>& values) {
