@@ -2,7 +2,8 @@
 // prompt blocks recorded for backend b, n the prompt's blocks and cap the bounded-load cap:
 //   imbalanced (max-min in_flight > abs and max > rel*min) -> least in_flight
 //   max m / n > cache_threshold -> among backends under cap: max m, then least in_flight
-//   otherwise -> rendezvous hash of the first hash_blocks blocks, skipping backends at cap
+//   otherwise -> rendezvous hash of the first hash_blocks blocks past the widely shared prefix
+//                (the leading blocks at least two backends hold), skipping backends at cap
 // Ties go to the higher rendezvous score, so gateways that share no state choose alike.
 #include "policy/prefix_aware.h"
 
@@ -11,6 +12,7 @@
 #include <memory>
 #include <string>
 #include <tuple>
+#include <utility>
 
 #include "policy/bounded_load.h"
 #include "policy/picker_params.h"
@@ -56,13 +58,17 @@ std::optional<std::size_t> best_match_under_cap(std::span<const BackendView> bac
   });
 }
 
-std::size_t most_matched(std::span<const BackendView> backends,
-                         std::span<const std::size_t> matched) {
+// The most and the second most leading blocks any eligible backend holds.
+std::pair<std::size_t, std::size_t> two_most_matched(std::span<const BackendView> backends,
+                                                     std::span<const std::size_t> matched) {
   std::size_t most = 0;
+  std::size_t second = 0;
   for (std::size_t index = 0; index < backends.size(); ++index) {
-    if (backends[index].eligible()) most = std::max(most, matched[index]);
+    if (!backends[index].eligible()) continue;
+    second = std::max(second, std::min(most, matched[index]));
+    most = std::max(most, matched[index]);
   }
-  return most;
+  return {most, second};
 }
 
 }  // namespace
@@ -103,7 +109,12 @@ PrefixAwarePicker::Choice PrefixAwarePicker::choose(const RequestView& request,
                                                     std::span<const std::size_t> matched,
                                                     uint64_t cap) {
   const std::span<const uint64_t> blocks = request.prefix_blocks;
-  const uint64_t key = leading_blocks_key(blocks, static_cast<std::size_t>(config_.hash_blocks));
+  // A prefix two backends hold (a system prompt every request starts with) says nothing about
+  // where the rest of this prompt lives: hashing it would send every new conversation to one
+  // replica. The key covers hash_blocks blocks past it, which the turns of one conversation share.
+  const auto [most, widely_shared] = two_most_matched(backends, matched);
+  const uint64_t key =
+      leading_blocks_key(blocks, widely_shared + static_cast<std::size_t>(config_.hash_blocks));
   if (blocks.empty()) {
     std::optional<std::size_t> chosen =
         lowest_eligible(backends, rotation_.start(backends.size()),
@@ -114,8 +125,7 @@ PrefixAwarePicker::Choice PrefixAwarePicker::choose(const RequestView& request,
   if (load_imbalanced(backends, config_.balance_abs_threshold, config_.balance_rel_threshold)) {
     return {least_in_flight(backends, key), "load imbalanced, least in flight"};
   }
-  const double match_ratio =
-      static_cast<double>(most_matched(backends, matched)) / static_cast<double>(blocks.size());
+  const double match_ratio = static_cast<double>(most) / static_cast<double>(blocks.size());
   if (match_ratio > config_.cache_threshold) {
     return {best_match_under_cap(backends, matched, cap, key), "best prefix match under cap"};
   }
@@ -136,7 +146,8 @@ constexpr std::array<NumberParam<PrefixAwareConfig>, 6> kPrefixAwareParams{{
     {"load_factor", &PrefixAwareConfig::load_factor, 1, 100,
      "c >= 1: no backend takes a request at ceil(c x average in-flight)"},
     {"hash_blocks", &PrefixAwareConfig::hash_blocks, 1, 1e6,
-     "leading 64-byte blocks hashed to place a prefix no backend matches"},
+     "64-byte blocks past the prefix two backends hold, hashed to place a prompt no backend "
+     "matches"},
 }};
 
 }  // namespace

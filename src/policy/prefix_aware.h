@@ -1,8 +1,9 @@
 // prefix_aware: SGLang's cache-aware routing. Each request goes where most of its prompt prefix was
 // sent before, while load is balanced; to the least loaded backend once it is not. Unmatched
-// prefixes are placed by rendezvous hashing of their leading blocks, so gateways that share no
-// state agree, and no backend takes a request past its bounded-load cap, so a popular prefix
-// spreads to more replicas instead of piling onto one.
+// prefixes are placed by rendezvous hashing of their leading blocks past the prefix that several
+// backends hold already (a shared system prompt), so gateways that share no state mostly agree,
+// and no backend takes a request past its bounded-load cap, so a popular prefix spreads to more
+// replicas instead of piling onto one.
 #pragma once
 
 #include <cstddef>
@@ -25,7 +26,8 @@ struct PrefixAwareConfig {
   double max_tree_bytes = 16777216;
   // c of the bounded-load cap, as consistent_hash.
   double load_factor = 1.25;
-  // How many leading blocks (64 bytes each) are hashed to place an unmatched prefix.
+  // How many blocks (64 bytes each) past the prefix that two backends hold are hashed to place an
+  // unmatched prompt.
   double hash_blocks = 8;
 };
 

@@ -63,7 +63,7 @@ inline std::vector<BackendView> backends_with(uint32_t BackendView::*field,
 
 // Chained prefix block hashes of a prompt made of the given blocks, as the gateway computes them:
 // each hash covers every block before it, so prompts share hashes only over a common prefix.
-inline std::vector<uint64_t> chained_blocks(std::initializer_list<uint64_t> blocks) {
+inline std::vector<uint64_t> chained_blocks(const std::vector<uint64_t>& blocks) {
   std::vector<uint64_t> hashes;
   uint64_t chain = 0;
   for (uint64_t block : blocks) {
@@ -71,6 +71,9 @@ inline std::vector<uint64_t> chained_blocks(std::initializer_list<uint64_t> bloc
     hashes.push_back(chain);
   }
   return hashes;
+}
+inline std::vector<uint64_t> chained_blocks(std::initializer_list<uint64_t> blocks) {
+  return chained_blocks(std::vector<uint64_t>(blocks));
 }
 
 // The named picker from the registry; fails the test and returns nullptr on error.

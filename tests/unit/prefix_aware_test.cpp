@@ -164,6 +164,55 @@ TEST(PrefixAwareTest, IndexStaysUnderItsCapAndReportsItsSize) {
             65536 / PrefixIndex::kEntryBytes * PrefixIndex::kEntryBytes);
 }
 
+// Conversation `id`'s first turn: a 10-block system prompt every conversation starts with, then 10
+// blocks of its own; `turns` > 1 adds 10 more blocks per later turn.
+std::vector<uint64_t> conversation(uint64_t id, int turns = 1) {
+  std::vector<uint64_t> blocks;
+  for (uint64_t block = 0; block < 10; ++block) blocks.push_back(block);
+  for (uint64_t block = 0; block < 10 * static_cast<uint64_t>(turns); ++block) {
+    blocks.push_back(1000 * (id + 1) + block);
+  }
+  return chained_blocks(blocks);
+}
+
+// A system prompt that two replicas hold already does not decide where a new conversation goes
+// (hashing it would send every conversation to one replica): the blocks past it do, and later
+// turns of a conversation follow them.
+TEST(PrefixAwareTest, ASharedSystemPromptDoesNotPileNewConversationsOntoOneReplica) {
+  std::unique_ptr<Picker> picker = make_test_picker("prefix_aware");
+  ASSERT_NE(picker, nullptr);
+  std::vector<BackendView> backends = make_named_backends({"a", "b", "c", "d"});
+  // The system prompt alone reaches its home, then (the home down) a second replica.
+  const std::vector<uint64_t> first = conversation(0);
+  const std::vector<uint64_t> system_prompt(first.begin(), first.begin() + 10);
+  const std::size_t home = pick_index(*picker, backends, request_for(system_prompt));
+  backends[home].healthy = false;
+  const std::size_t second = pick_index(*picker, backends, request_for(system_prompt));
+  ASSERT_NE(second, home);
+  backends[home].healthy = true;
+
+  // 10 of 20 blocks match on two replicas: not above cache_threshold 0.5, so rendezvous places
+  // each conversation by its own blocks and the idle fleet shares them out.
+  std::vector<int> per_backend(backends.size(), 0);
+  std::vector<std::size_t> first_turn_on;
+  for (uint64_t id = 1; id <= 100; ++id) {
+    const std::size_t index = pick_index(*picker, backends, request_for(conversation(id)));
+    ASSERT_NE(index, kPickFailed);
+    // The key: hash_blocks (8) blocks past the 10 shared ones.
+    const uint64_t key = leading_blocks_key(conversation(id), 10 + 8);
+    EXPECT_EQ(index, *rendezvous_under_cap(backends, key, 1)) << "conversation " << id;
+    ++per_backend[index];
+    first_turn_on.push_back(index);
+  }
+  for (int count : per_backend) EXPECT_GT(count, 12);
+  // A second turn matches 20 of its 30 blocks where its first turn went.
+  for (uint64_t id = 1; id <= 100; ++id) {
+    EXPECT_EQ(pick_index(*picker, backends, request_for(conversation(id, 2))),
+              first_turn_on[id - 1])
+        << "conversation " << id;
+  }
+}
+
 TEST(PrefixAwareTest, ExplainsEveryEligibleCandidate) {
   std::unique_ptr<Picker> picker = make_test_picker("prefix_aware");
   ASSERT_NE(picker, nullptr);
