@@ -113,6 +113,8 @@ std::optional<Choice> choose_single(const PlanProblem& problem, const Timelines&
   for (size_t node : problem.eligible_nodes(task)) {
     if (pinned && node != *pinned) continue;
     int64_t duration_ms = problem.duration(task, node);
+    // No start is before ready_ms: when even that could not beat the best, skip the search.
+    if (best && !better({node, ready_ms, ready_ms + duration_ms}, *best, rule)) continue;
     Choice candidate{node, timelines.earliest_start(node, ready_ms, duration_ms, demand), 0};
     if (candidate.start_ms == std::numeric_limits<int64_t>::max()) continue;
     candidate.finish_ms = candidate.start_ms + duration_ms;
