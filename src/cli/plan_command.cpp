@@ -1,12 +1,17 @@
 // `fulcrum plan`: lays a task graph out in time on a cluster with a chosen solver and objective,
 // prints the plan with its objective, bound, gap and solve time, and can draw a Gantt chart.
+#include <unistd.h>
+
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <sstream>
 
 #include "cli/commands.h"
+#include "cli/plot_script.h"
 #include "cli/table.h"
 #include "core/config.h"
 #include "placement/batch_placement.h"
@@ -81,6 +86,50 @@ Status write_text(const std::string& path, const std::string& text) {
   return Status::ok_status();
 }
 
+// "a,b" -> "\"a,b\"": a CSV field, quoted when it holds a comma, a quote or a line break.
+std::string csv_field(const std::string& text) {
+  if (text.find_first_of(",\"\n") == std::string::npos) return text;
+  std::string quoted = "\"";
+  for (char character : text) quoted += character == '"' ? std::string("\"\"") : std::string(1, character);
+  return quoted + "\"";
+}
+
+// The plan as tools/plot_gantt.py reads it: node,task,start_min,end_min; first a row per node
+// (empty task) so that every node gets its chart row in the cluster's order, then the replicas.
+std::string gantt_csv(const PlanProblem& problem, const Plan& plan) {
+  std::ostringstream csv;
+  csv << "node,task,start_min,end_min\n";
+  for (size_t node = 0; node < problem.node_count(); ++node) {
+    csv << csv_field(problem.node(node).id) << ",,,\n";
+  }
+  for (const PlannedReplica& replica : plan.replicas) {
+    std::string task = problem.task(replica.task).id;
+    if (problem.task(replica.task).replicas > 1) task += "/" + std::to_string(replica.replica);
+    csv << csv_field(problem.node(replica.node).id) << ',' << csv_field(task) << ','
+        << format_number(static_cast<double>(replica.start_ms) / 60000) << ','
+        << format_number(static_cast<double>(replica.end_ms) / 60000) << '\n';
+  }
+  return csv.str();
+}
+
+// --gantt: an SVG written directly, or a PNG drawn by tools/plot_gantt.py (python3-matplotlib)
+// from a CSV of the plan in a temporary file.
+Status write_gantt(const std::string& path, const PlanProblem& problem, const Plan& plan,
+                   const std::string& title) {
+  if (path.ends_with(".svg")) return write_text(path, gantt_svg(problem, plan, title));
+  std::filesystem::path csv_path =
+      std::filesystem::temp_directory_path() /
+      ("fulcrum-gantt-" + std::to_string(::getpid()) + ".csv");
+  FULCRUM_RETURN_IF_ERROR(write_text(csv_path.string(), gantt_csv(problem, plan)));
+  Status drawn = run_plot_script("plot_gantt.py", {csv_path.string(), path, "--title", title});
+  std::error_code ignored;
+  std::filesystem::remove(csv_path, ignored);
+  if (!drawn.ok()) {
+    return Status(drawn.code(), "--gantt \"" + path + "\": " + drawn.message());
+  }
+  return Status::ok_status();
+}
+
 Result<std::unique_ptr<Planner>> planner_for(const PlanOptions& options) {
   PolicyParams params;
   if (options.solver == "milp") {
@@ -118,7 +167,7 @@ int report_result(const PlanProblem& problem, const Cluster& cluster, PlanObject
     std::string title = "fulcrum plan: " + result.solver + ", " +
                         std::string(plan_objective_name(objective)) + " " +
                         objective_text(objective, result.objective);
-    if (Status written = write_text(options.gantt_file, gantt_svg(problem, result.plan, title));
+    if (Status written = write_gantt(options.gantt_file, problem, result.plan, title);
         !written.ok()) {
       return report_bad_input(written);
     }
@@ -235,9 +284,8 @@ int run_wave_placement(const Cluster& cluster, std::vector<Task> tasks,
             << '\n';
   if (!total.note.empty()) std::cout << "note: " << total.note << '\n';
   if (!options.gantt_file.empty()) {
-    if (Status written =
-            write_text(options.gantt_file,
-                       gantt_svg(*problem, total.plan, "fulcrum plan: " + options.objective));
+    if (Status written = write_gantt(options.gantt_file, *problem, total.plan,
+                                     "fulcrum plan: " + options.objective);
         !written.ok()) {
       return report_bad_input(written);
     }
@@ -250,9 +298,10 @@ int run_plan(const PlanOptions& options) {
   if (!cluster.ok()) return report_bad_input(cluster.status());
   auto tasks = load_tasks_file(options.tasks_file);
   if (!tasks.ok()) return report_bad_input(tasks.status());
-  if (!options.gantt_file.empty() && !options.gantt_file.ends_with(".svg")) {
-    return report_bad_input(
-        invalid_argument("--gantt \"" + options.gantt_file + "\": only .svg charts are written"));
+  if (!options.gantt_file.empty() && !options.gantt_file.ends_with(".svg") &&
+      !options.gantt_file.ends_with(".png")) {
+    return report_bad_input(invalid_argument("--gantt \"" + options.gantt_file +
+                                             "\": expected a file name ending in .svg or .png"));
   }
   if (options.objective == "balance" || options.objective == "energy") {
     return run_wave_placement(*cluster, *tasks, options);
@@ -286,7 +335,7 @@ void add_plan_command(CLI::App& app, int& exit_code) {
   command->add_option("--gap", options->gap, "Relative gap at which the MILP stops")
       ->capture_default_str();
   command->add_option("--seed", options->seed, "Random seed of anneal")->capture_default_str();
-  command->add_option("--gantt", options->gantt_file, "Write a Gantt chart (.svg)");
+  command->add_option("--gantt", options->gantt_file, "Write a Gantt chart (.svg, or .png drawn with python3-matplotlib)");
   command->add_option("--write-model", options->model_file,
                       "Write the MILP model (.lp CPLEX-LP or .mps) before solving");
   command->add_flag("--verbose", options->verbose, "Show CBC's log");

@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <cstdint>
+#include <cstdlib>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -18,9 +20,10 @@ struct CommandResult {
   std::string output;
 };
 
-CommandResult run_plan(const std::string& arguments) {
+// `environment` ("NAME=value ...") is put before the command.
+CommandResult run_plan(const std::string& arguments, const std::string& environment = "") {
   std::string seed = std::string(FULCRUM_SOURCE_DIR) + "/examples/";
-  std::string command = std::string(FULCRUM_BINARY) + " plan --cluster " + seed +
+  std::string command = environment + " " + std::string(FULCRUM_BINARY) + " plan --cluster " + seed +
                         "seed-cluster.yaml --tasks " + seed + "seed-tasks.yaml " + arguments +
                         " 2>&1";
   CommandResult result;
@@ -86,9 +89,55 @@ TEST(PlanCliTest, GanttAndModelFilesAreWritten) {
   EXPECT_TRUE(contains(svg.str(), "<svg")) << svg.str();
   EXPECT_TRUE(contains(svg.str(), ">T5</text>"));
   EXPECT_TRUE(std::filesystem::file_size(model) > 0);
-  CommandResult png = run_plan("--gantt " + (folder / "plan.png").string());
-  EXPECT_EQ(png.exit_code, 2);
-  EXPECT_TRUE(contains(png.output, "only .svg charts are written")) << png.output;
+  CommandResult jpeg = run_plan("--gantt " + (folder / "plan.jpg").string());
+  EXPECT_EQ(jpeg.exit_code, 2);
+  EXPECT_TRUE(contains(jpeg.output, "plan.jpg\": expected a file name ending in .svg or .png"))
+      << jpeg.output;
+  std::filesystem::remove_all(folder);
+}
+
+// Big-endian 32-bit integer at `offset` of `bytes`.
+uint32_t big_endian(const std::string& bytes, size_t offset) {
+  uint32_t value = 0;
+  for (size_t index = 0; index < 4; ++index)
+    value = value << 8 | static_cast<unsigned char>(bytes[offset + index]);
+  return value;
+}
+
+TEST(PlanCliTest, PngGanttIsDrawnWithMatplotlibOrNamesWhatIsMissing) {
+  std::filesystem::path folder =
+      std::filesystem::temp_directory_path() / ("fulcrum-plan-png-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(folder);
+  std::string png = (folder / "plan.png").string();
+  CommandResult result = run_plan("--solver heft --gantt " + png);
+  bool matplotlib = std::system("/usr/bin/python3 -c 'import matplotlib' >/dev/null 2>&1") == 0;
+  if (matplotlib) {
+    ASSERT_EQ(result.exit_code, 0) << result.output;
+    std::stringstream bytes;
+    bytes << std::ifstream(png, std::ios::binary).rdbuf();
+    std::string data = bytes.str();
+    ASSERT_GE(data.size(), 24u);
+    EXPECT_EQ(data.substr(0, 8), std::string("\x89PNG\r\n\x1a\n", 8));
+    EXPECT_EQ(data.substr(12, 4), "IHDR");
+    // tools/plot_gantt.py: 10 x (1 + 0.45 per node) inches at 100 dpi; the seed has 5 nodes.
+    EXPECT_EQ(big_endian(data, 16), 1000u);
+    EXPECT_EQ(big_endian(data, 20), 325u);
+  } else {
+    EXPECT_EQ(result.exit_code, 2) << result.output;
+    EXPECT_TRUE(contains(result.output, "plots need matplotlib")) << result.output;
+  }
+  // A python3 without matplotlib (a stand-in that fails the import): the error says so.
+  std::string fake = (folder / "python3").string();
+  std::ofstream(fake) << "#!/bin/sh\ncase \"$2\" in *matplotlib*) exit 1;; esac\nexit 0\n";
+  std::filesystem::permissions(fake, std::filesystem::perms::owner_all);
+  CommandResult missing =
+      run_plan("--solver heft --gantt " + (folder / "other.png").string(), "FULCRUM_PYTHON=" + fake);
+  EXPECT_EQ(missing.exit_code, 2) << missing.output;
+  EXPECT_TRUE(contains(missing.output, "--gantt \"" + (folder / "other.png").string() +
+                                           "\": plots need matplotlib"))
+      << missing.output;
+  EXPECT_TRUE(contains(missing.output, "install python3-matplotlib")) << missing.output;
+  EXPECT_FALSE(std::filesystem::exists(folder / "other.png"));
   std::filesystem::remove_all(folder);
 }
 
