@@ -90,7 +90,8 @@ Status write_text(const std::string& path, const std::string& text) {
 std::string csv_field(const std::string& text) {
   if (text.find_first_of(",\"\n") == std::string::npos) return text;
   std::string quoted = "\"";
-  for (char character : text) quoted += character == '"' ? std::string("\"\"") : std::string(1, character);
+  for (char character : text)
+    quoted += character == '"' ? std::string("\"\"") : std::string(1, character);
   return quoted + "\"";
 }
 
@@ -117,9 +118,8 @@ std::string gantt_csv(const PlanProblem& problem, const Plan& plan) {
 Status write_gantt(const std::string& path, const PlanProblem& problem, const Plan& plan,
                    const std::string& title) {
   if (path.ends_with(".svg")) return write_text(path, gantt_svg(problem, plan, title));
-  std::filesystem::path csv_path =
-      std::filesystem::temp_directory_path() /
-      ("fulcrum-gantt-" + std::to_string(::getpid()) + ".csv");
+  std::filesystem::path csv_path = std::filesystem::temp_directory_path() /
+                                   ("fulcrum-gantt-" + std::to_string(::getpid()) + ".csv");
   FULCRUM_RETURN_IF_ERROR(write_text(csv_path.string(), gantt_csv(problem, plan)));
   Status drawn = run_plot_script("plot_gantt.py", {csv_path.string(), path, "--title", title});
   std::error_code ignored;
@@ -335,7 +335,8 @@ void add_plan_command(CLI::App& app, int& exit_code) {
   command->add_option("--gap", options->gap, "Relative gap at which the MILP stops")
       ->capture_default_str();
   command->add_option("--seed", options->seed, "Random seed of anneal")->capture_default_str();
-  command->add_option("--gantt", options->gantt_file, "Write a Gantt chart (.svg, or .png drawn with python3-matplotlib)");
+  command->add_option("--gantt", options->gantt_file,
+                      "Write a Gantt chart (.svg, or .png drawn with python3-matplotlib)");
   command->add_option("--write-model", options->model_file,
                       "Write the MILP model (.lp CPLEX-LP or .mps) before solving");
   command->add_flag("--verbose", options->verbose, "Show CBC's log");

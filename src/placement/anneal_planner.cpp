@@ -62,8 +62,7 @@ std::vector<CriticalLink> critical_chain(const PlanProblem& problem, const Plan&
     }
     if (!link.blocker && start > 0) {
       for (const PlannedReplica& replica : plan.replicas) {
-        if (replica.task != task && replica.node == placed[task].node &&
-            replica.end_ms == start) {
+        if (replica.task != task && replica.node == placed[task].node && replica.end_ms == start) {
           link.blocker = replica.task;
           break;
         }
@@ -152,8 +151,7 @@ PlanResult AnnealPlanner::plan(const PlanProblem& problem, PlanObjective objecti
   double best_objective = plan_objective(problem.tasks(), best_plan, objective);
   double best_cost = current_cost;
   double lower_bound = plan_lower_bound(problem, objective);
-  int64_t iterations =
-      options_.iterations > 0 ? options_.iterations : default_iterations(problem);
+  int64_t iterations = options_.iterations > 0 ? options_.iterations : default_iterations(problem);
   // Temperature falls geometrically from 1% of HEFT's objective to 1/1000 of that, over the
   // iterations or over the time budget, whichever is further along.
   double initial_temperature = std::max(1.0, 0.01 * best_objective);
@@ -165,8 +163,8 @@ PlanResult AnnealPlanner::plan(const PlanProblem& problem, PlanObjective objecti
   for (int64_t step = 0; step < iterations && best_objective > lower_bound + 1e-9; ++step) {
     double progress = 0;
     if (options_.time_limit_seconds > 0) {
-      double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
-                           .count();
+      double elapsed =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
       if (elapsed >= options_.time_limit_seconds) break;
       progress = elapsed / options_.time_limit_seconds;
     }

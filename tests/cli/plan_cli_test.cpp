@@ -6,8 +6,8 @@
 
 #include <array>
 #include <cstdint>
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -23,9 +23,9 @@ struct CommandResult {
 // `environment` ("NAME=value ...") is put before the command.
 CommandResult run_plan(const std::string& arguments, const std::string& environment = "") {
   std::string seed = std::string(FULCRUM_SOURCE_DIR) + "/examples/";
-  std::string command = environment + " " + std::string(FULCRUM_BINARY) + " plan --cluster " + seed +
-                        "seed-cluster.yaml --tasks " + seed + "seed-tasks.yaml " + arguments +
-                        " 2>&1";
+  std::string command = environment + " " + std::string(FULCRUM_BINARY) + " plan --cluster " +
+                        seed + "seed-cluster.yaml --tasks " + seed + "seed-tasks.yaml " +
+                        arguments + " 2>&1";
   CommandResult result;
   FILE* pipe = popen(command.c_str(), "r");
   if (pipe == nullptr) return result;
@@ -130,11 +130,11 @@ TEST(PlanCliTest, PngGanttIsDrawnWithMatplotlibOrNamesWhatIsMissing) {
   std::string fake = (folder / "python3").string();
   std::ofstream(fake) << "#!/bin/sh\ncase \"$2\" in *matplotlib*) exit 1;; esac\nexit 0\n";
   std::filesystem::permissions(fake, std::filesystem::perms::owner_all);
-  CommandResult missing =
-      run_plan("--solver heft --gantt " + (folder / "other.png").string(), "FULCRUM_PYTHON=" + fake);
+  CommandResult missing = run_plan("--solver heft --gantt " + (folder / "other.png").string(),
+                                   "FULCRUM_PYTHON=" + fake);
   EXPECT_EQ(missing.exit_code, 2) << missing.output;
-  EXPECT_TRUE(contains(missing.output, "--gantt \"" + (folder / "other.png").string() +
-                                           "\": plots need matplotlib"))
+  EXPECT_TRUE(contains(
+      missing.output, "--gantt \"" + (folder / "other.png").string() + "\": plots need matplotlib"))
       << missing.output;
   EXPECT_TRUE(contains(missing.output, "install python3-matplotlib")) << missing.output;
   EXPECT_FALSE(std::filesystem::exists(folder / "other.png"));

@@ -38,25 +38,11 @@ TEST(AnnealPlannerTest, NeverWorseThanHeftValidAndDeterministic) {
 constexpr int64_t kMinute = 60'000;
 
 TEST(AnnealPlannerTest, CriticalChainFollowsPrecedenceBackToTheStart) {
-  // Two one-GPU nodes, the A100 twice as fast; A -> {B, C} -> D, E alone (heft_planner_test's
-  // hand-worked graph). HEFT: A fast [0,5], B fast [5,15], C slow [5,25], E fast [15,20],
-  // D fast [25,30]. D ends last; C ends when D starts; A ends when C starts; A starts at 0.
-  Cluster cluster = testing::cluster_of({testing::gpu_node("fast", 4, 16, 1, "A100"),
-                                         testing::gpu_node("slow", 4, 16, 1, "V100")});
-  std::vector<Task> tasks;
-  auto add = [&tasks](const std::string& id, int64_t minutes, std::vector<std::string> after) {
-    Task task = testing::make_task(id, 1000, 1, 1000);
-    task.estimated_duration_ms = minutes * kMinute;
-    task.speed = {{"A100", 2.0}};
-    task.depends_on = std::move(after);
-    tasks.push_back(task);
-  };
-  add("A", 10, {});
-  add("B", 20, {"A"});
-  add("C", 20, {"A"});
-  add("D", 10, {"B", "C"});
-  add("E", 10, {});
-  PlanProblem problem = PlanProblem::create(cluster, tasks).value();
+  // HEFT on heft_planner_test's hand-worked graph: A fast [0,5], B fast [5,15], C slow [5,25],
+  // E fast [15,20], D fast [25,30]. D ends last; C ends when D starts; A ends when C starts; A
+  // starts at 0.
+  testing::HeftHandWorked instance;
+  PlanProblem problem = PlanProblem::create(instance.cluster, instance.tasks).value();
   PlanResult heft = HeftPlanner().plan(problem, PlanObjective::kMakespan);
   std::vector<CriticalLink> chain = critical_chain(problem, heft.plan);
   ASSERT_EQ(chain.size(), 3u);

@@ -8,31 +8,9 @@
 namespace fulcrum {
 namespace {
 
-using testing::gpu_node;
-using testing::make_task;
-
 constexpr int64_t kMinute = 60'000;
 
-// Two one-GPU nodes, the A100 twice as fast. A -> {B, C} -> D, and E on its own.
-struct HandWorked {
-  Cluster cluster =
-      testing::cluster_of({gpu_node("fast", 4, 16, 1, "A100"), gpu_node("slow", 4, 16, 1, "V100")});
-  std::vector<Task> tasks;
-  HandWorked() {
-    auto add = [this](const std::string& id, int64_t minutes, std::vector<std::string> after) {
-      Task task = make_task(id, 1000, 1, 1000);
-      task.estimated_duration_ms = minutes * kMinute;
-      task.speed = {{"A100", 2.0}};
-      task.depends_on = std::move(after);
-      tasks.push_back(task);
-    };
-    add("A", 10, {});
-    add("B", 20, {"A"});
-    add("C", 20, {"A"});
-    add("D", 10, {"B", "C"});
-    add("E", 10, {});
-  }
-};
+using HandWorked = testing::HeftHandWorked;
 
 TEST(HeftPlannerTest, UpwardRanksUseMeanDurations) {
   HandWorked instance;

@@ -127,4 +127,27 @@ inline std::vector<Task> random_tasks(Rng& rng, int task_count) {
   return tasks;
 }
 
+// heft_planner_test's hand-worked graph: two one-GPU nodes, the A100 twice as fast;
+// A (10 min) -> {B, C} (20 min each) -> D (10 min), and E (10 min) on its own.
+struct HeftHandWorked {
+  static constexpr int64_t kMinute = 60'000;
+  Cluster cluster =
+      cluster_of({gpu_node("fast", 4, 16, 1, "A100"), gpu_node("slow", 4, 16, 1, "V100")});
+  std::vector<Task> tasks;
+  HeftHandWorked() {
+    auto add = [this](const std::string& id, int64_t minutes, std::vector<std::string> after) {
+      Task task = make_task(id, 1000, 1, 1000);
+      task.estimated_duration_ms = minutes * kMinute;
+      task.speed = {{"A100", 2.0}};
+      task.depends_on = std::move(after);
+      tasks.push_back(task);
+    };
+    add("A", 10, {});
+    add("B", 20, {"A"});
+    add("C", 20, {"A"});
+    add("D", 10, {"B", "C"});
+    add("E", 10, {});
+  }
+};
+
 }  // namespace fulcrum::testing
