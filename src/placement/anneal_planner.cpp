@@ -153,7 +153,7 @@ PlanResult AnnealPlanner::plan(const PlanProblem& problem, PlanObjective objecti
   double lower_bound = plan_lower_bound(problem, objective);
   int64_t iterations = options_.iterations > 0 ? options_.iterations : default_iterations(problem);
   // Temperature falls geometrically from 1% of HEFT's objective to 1/1000 of that, over the
-  // iterations or over the time budget, whichever is further along.
+  // iterations (or, with no count chosen, over the time budget when that is further along).
   double initial_temperature = std::max(1.0, 0.01 * best_objective);
   double temperature = initial_temperature;
   // Restart from the best candidate after this many steps without a new best.
@@ -166,7 +166,9 @@ PlanResult AnnealPlanner::plan(const PlanProblem& problem, PlanObjective objecti
       double elapsed =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
       if (elapsed >= options_.time_limit_seconds) break;
-      progress = elapsed / options_.time_limit_seconds;
+      // With a chosen iteration count the clock only stops the search: the temperature follows
+      // the steps, so the same seed gives the same plan whenever the limit is not reached.
+      if (options_.iterations == 0) progress = elapsed / options_.time_limit_seconds;
     }
     progress = std::max(progress, static_cast<double>(step) / static_cast<double>(iterations));
     temperature = initial_temperature * std::pow(1e-3, progress);

@@ -6,11 +6,12 @@
 // others swap two random tasks' keys or pin/unpin a random task. For makespan the search cost
 // adds 1/1000 of the mean completion time, so that moves that free the end of the plan count.
 // A worse candidate is accepted with probability exp(-delta / T), T falling geometrically from 1%
-// of HEFT's objective to 1/1000 of that over the iterations or the time budget (whichever is
-// further along); after a stretch without a new best the search restarts from the best. It starts
-// from HEFT and returns the best plan seen, so it is never worse than HEFT. Without a time limit
-// the same seed gives the same plan (the registry's default is a 2 s limit; the
-// AnnealPlanner(seed, iterations) constructor sets none).
+// of HEFT's objective to 1/1000 of that over the iterations (with no count chosen: over the time
+// budget when that is further along); after a stretch without a new best the search restarts
+// from the best. It starts from HEFT and returns the best plan seen, so it is never worse than
+// HEFT. With a chosen iteration count the same seed gives the same plan unless the time limit
+// stops the search first (the registry's default is a 2 s limit; the AnnealPlanner(seed,
+// iterations) constructor sets none).
 #pragma once
 
 #include <cstdint>
@@ -25,7 +26,6 @@ struct AnnealOptions {
   // Candidates to try; 0 picks 2000..20000 by instance size (fewer for larger instances).
   int64_t iterations = 0;
   // Seconds to search at most (0 = no limit); whichever of the two comes first stops the search.
-  // Only without a time limit does the same seed always give the same plan.
   double time_limit_seconds = 0;
 };
 

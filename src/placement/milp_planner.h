@@ -6,9 +6,9 @@
 //   then fit what is free. Objective: makespan (min Cmax >= C[j]) or sum of weight * C[j].
 // Slots are the gcd of all durations when the horizon needs at most `max_slots` of them (the
 // model is then exact); otherwise durations are rounded up to a coarser grid, and the plan is
-// valid but its bound is the combinatorial one (plan_lower_bound). HEFT (or greedy, if better)
-// is the warm start and sets the horizon; it is also the answer when CBC finds nothing in time
-// or the model would be too large, with the reason in `note`.
+// valid but its bound is the combinatorial one (plan_lower_bound). The best of HEFT, greedy and a
+// short annealing run from HEFT is the warm start and sets the horizon; it is also the answer
+// when CBC finds nothing in time or the model would be too large, with the reason in `note`.
 #pragma once
 
 #include <functional>
@@ -26,6 +26,9 @@ struct MilpPlanOptions {
   // CBC's root LP on larger time-indexed models ignores the time limit (docs/optimizer.md).
   size_t max_variables = 8000;
   std::string write_model_path;  // write the model here (.lp or .mps) before solving
+  // When HEFT/greedy do not meet the bound, annealing (seed 1) gets this many candidates, and at
+  // most min(1 s, 20% of the time limit), to improve the warm start; 0 turns it off.
+  int64_t anneal_iterations = 2000;
 };
 
 // The time-indexed model of `problem` (durations must be multiples of `slot_ms`) over
