@@ -4,7 +4,9 @@
 // status; for batch placement (independent tasks) the MILP against the best_fit placer.
 // A second DAG table runs the same generator on a quarter of the nodes, where resources bind.
 //   optimizer_bench [--seeds N] [--sizes 20x5,100x20,...] [--contended-sizes 20x2,...]
+//                   [--formulation-sizes 10x2,...] [--only formulations]
 //                   [--milp-time S] [--large-milp-time S]
+// First a table of the time-indexed against the disjunctive MILP on one-task-at-a-time nodes.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -33,9 +35,12 @@ struct Settings {
   std::vector<Size> sizes = {{20, 5}, {100, 20}, {500, 100}, {1000, 200}};
   // The same generator with a quarter of the nodes: resources bind (jobs queue for GPUs).
   std::vector<Size> contended_sizes = {{20, 2}, {100, 5}, {500, 25}, {1000, 50}};
+  // Unary-node instances for the time-indexed vs disjunctive comparison.
+  std::vector<Size> formulation_sizes = {{10, 2}, {20, 5}, {50, 10}, {100, 20}};
   double milp_seconds = 1;        // up to 100 tasks
   double large_milp_seconds = 5;  // above
   double gap = 0.01;
+  bool only_formulations = false;
 };
 
 struct Sums {
@@ -66,6 +71,9 @@ Settings parse(int argc, char** argv) {
     if (flag == "--seeds") settings.seeds = std::atoi(argv[index + 1]);
     if (flag == "--sizes") settings.sizes = parse_sizes(argv[index + 1]);
     if (flag == "--contended-sizes") settings.contended_sizes = parse_sizes(argv[index + 1]);
+    if (flag == "--formulation-sizes") settings.formulation_sizes = parse_sizes(argv[index + 1]);
+    if (flag == "--only" && std::string(argv[index + 1]) == "formulations")
+      settings.only_formulations = true;
     if (flag == "--milp-time") settings.milp_seconds = std::atof(argv[index + 1]);
     if (flag == "--large-milp-time") settings.large_milp_seconds = std::atof(argv[index + 1]);
   }
@@ -141,6 +149,59 @@ void dag_table(const Settings& settings, const std::vector<Size>& sizes, const c
               100 * anneal_gain / std::max(1, anneal_runs), anneal_runs);
 }
 
+// Time-indexed against disjunctive on the same instances, where both are exact: nodes that run
+// one task at a time (InstanceShape::unary_nodes), single-replica tasks.
+void formulation_table(const Settings& settings) {
+  std::printf(
+      "DAG plan on one-task-at-a-time nodes, makespan: time-indexed vs disjunctive formulation "
+      "(%d seeds; gap target %.0f%%)\n\n",
+      settings.seeds, settings.gap * 100);
+  std::printf(
+      "| tasks x nodes | formulation | mean time s | max time s | makespan / HEFT | mean gap | "
+      "optimal | searched | fell back |\n");
+  std::printf("|---|---|---|---|---|---|---|---|---|\n");
+  for (const Size& size : settings.formulation_sizes) {
+    for (const char* formulation : {"time_indexed", "disjunctive"}) {
+      Sums sum;
+      int searched = 0, fell_back = 0;
+      for (int seed = 1; seed <= settings.seeds; ++seed) {
+        InstanceShape shape{size.tasks, size.nodes, static_cast<uint64_t>(seed), 1, true, false};
+        shape.unary_nodes = true;
+        PlanInstance instance = generate_plan_instance(shape);
+        PlanProblem problem = PlanProblem::create(instance.cluster, instance.tasks).value();
+        char limit[32];
+        std::snprintf(limit, sizeof limit, "%g", milp_seconds_for(settings, size));
+        auto planner =
+            make_planner("milp",
+                         {{"time_limit", limit}, {"gap", "0.01"}, {"formulation", formulation}})
+                .value();
+        PlanResult result = run_planner(*planner, problem, PlanObjective::kMakespan);
+        PlanResult heft =
+            run_planner(*make_planner("heft").value(), problem, PlanObjective::kMakespan);
+        sum.seconds += result.solve_seconds;
+        sum.worst_seconds = std::max(sum.worst_seconds, result.solve_seconds);
+        sum.versus_heft += result.objective / heft.objective;
+        sum.gap += result.gap();
+        sum.optimal += result.status == SolveStatus::kOptimal ? 1 : 0;
+        sum.invalid += validate_plan(instance.cluster, instance.tasks, result.plan).ok() ? 0 : 1;
+        ++sum.runs;
+        searched += result.note.find(" model") != std::string::npos &&
+                            result.note.find("milp:") == std::string::npos
+                        ? 1
+                        : 0;
+        fell_back += result.solver != "milp" ? 1 : 0;
+      }
+      double runs = sum.runs;
+      std::printf("| %zu x %zu | %s | %.3f | %.3f | %.4f | %.2f%% | %d/%d | %d | %d%s |\n",
+                  size.tasks, size.nodes, formulation, sum.seconds / runs, sum.worst_seconds,
+                  sum.versus_heft / runs, 100 * sum.gap / runs, sum.optimal, sum.runs, searched,
+                  fell_back, sum.invalid > 0 ? " INVALID PLANS" : "");
+      std::fflush(stdout);
+    }
+  }
+  std::printf("\n");
+}
+
 void batch_table(const Settings& settings) {
   std::printf(
       "\nBatch placement of independent tasks (MILP gap target %.0f%%; greedy = best_fit "
@@ -189,6 +250,8 @@ void batch_table(const Settings& settings) {
 
 int main(int argc, char** argv) {
   Settings settings = parse(argc, argv);
+  if (!settings.formulation_sizes.empty()) formulation_table(settings);
+  if (settings.only_formulations) return 0;
   dag_table(settings, settings.sizes, "the issue's sizes");
   if (!settings.contended_sizes.empty()) {
     dag_table(settings, settings.contended_sizes, "contended (a quarter of the nodes)");

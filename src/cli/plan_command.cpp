@@ -34,6 +34,7 @@ struct PlanOptions {
   uint64_t seed = 1;
   std::string gantt_file;
   std::string model_file;
+  std::string formulation = "time_indexed";
   bool verbose = false;
 };
 
@@ -137,6 +138,7 @@ Result<std::unique_ptr<Planner>> planner_for(const PlanOptions& options) {
     params.set("gap", format_number(options.gap));
     if (!options.model_file.empty()) params.set("write_model", options.model_file);
     if (options.verbose) params.set("verbose", "1");
+    params.set("formulation", options.formulation);
   }
   if (options.solver == "anneal") params.set("seed", std::to_string(options.seed));
   return make_planner(options.solver, params);
@@ -339,6 +341,10 @@ void add_plan_command(CLI::App& app, int& exit_code) {
                       "Write a Gantt chart (.svg, or .png drawn with python3-matplotlib)");
   command->add_option("--write-model", options->model_file,
                       "Write the MILP model (.lp CPLEX-LP or .mps) before solving");
+  command
+      ->add_option("--formulation", options->formulation,
+                   "MILP model: time_indexed | disjunctive (one-task-at-a-time nodes only)")
+      ->capture_default_str();
   command->add_flag("--verbose", options->verbose, "Show CBC's log");
   command->callback([options, &exit_code] { exit_code = run_plan(*options); });
 }

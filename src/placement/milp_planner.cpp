@@ -8,6 +8,7 @@
 #include "placement/greedy_planner.h"
 #include "placement/heft_planner.h"
 #include "placement/list_scheduler.h"
+#include "placement/milp_disjunctive.h"
 
 namespace fulcrum {
 
@@ -379,6 +380,67 @@ PlanResult fall_back(PlanResult heuristic, const std::string& reason) {
   return heuristic;
 }
 
+// Every task after another, each at its longest: no active plan ends later.
+int64_t serial_length_ms(const PlanProblem& problem) {
+  int64_t total = 0;
+  for (size_t task = 0; task < problem.task_count(); ++task) {
+    int64_t longest = 0;
+    for (size_t node : problem.eligible_nodes(task))
+      longest = std::max(longest, problem.duration(task, node));
+    total += longest;
+  }
+  return total;
+}
+
+// Writes the model when asked, then solves it into `solution`; the reason to fall back when that
+// fails or gives no plan, else "".
+std::string write_and_solve(const MilpModel& model, const std::vector<double>& warm_start,
+                            const MilpPlanOptions& options, MilpSolution& solution) {
+  if (!options.write_model_path.empty()) {
+    if (Status written = model.write(options.write_model_path); !written.ok()) {
+      return written.message();
+    }
+  }
+  solution = model.solve(options.milp, warm_start);
+  if (solution.has_solution) return "";
+  return solution.status == SolveStatus::kInfeasible ? "CBC reports the model infeasible"
+                                                     : "time limit reached without a plan";
+}
+
+// The disjunctive formulation (milp_disjunctive.h), warm-started from `first`.
+PlanResult plan_disjunctive(const PlanProblem& problem, PlanObjective objective,
+                            const PlanResult& first, const MilpPlanOptions& options) {
+  if (Status applies = disjunctive_applies(problem); !applies.ok()) {
+    return fall_back(first, applies.message());
+  }
+  int64_t unit_ms = problem.duration_gcd();
+  int64_t horizon_ms = plan_makespan(first.plan);
+  if (objective == PlanObjective::kWeightedCompletion) {
+    horizon_ms = serial_length_ms(problem);
+  }
+  DisjunctiveModel built =
+      build_disjunctive_model(problem, objective, unit_ms, horizon_ms / unit_ms, &first.plan);
+  MilpSolution solution;
+  if (std::string failed = write_and_solve(built.model, built.warm_start, options, solution);
+      !failed.empty()) {
+    return fall_back(first, failed);
+  }
+  PlanResult result;
+  result.plan = built.decode(solution.values);
+  sort_plan(result.plan);
+  result.solver = "milp";
+  result.objective = plan_objective(problem.tasks(), result.plan, objective);
+  result.solve_seconds = solution.seconds;
+  result.bound =
+      std::max(plan_lower_bound(problem, objective), solution.bound * static_cast<double>(unit_ms));
+  result.status = solution.status;
+  result.note = "disjunctive model, times in units of " + std::to_string(unit_ms) + "ms";
+  if (result.gap() <= options.milp.relative_gap + 1e-12) result.status = SolveStatus::kOptimal;
+  if (first.objective < result.objective)
+    return fall_back(first, "the heuristic plan is better than the solver's");
+  return result;
+}
+
 }  // namespace
 
 PlanResult MilpPlanner::plan(const PlanProblem& problem, PlanObjective objective) {
@@ -404,17 +466,14 @@ PlanResult MilpPlanner::plan(const PlanProblem& problem, PlanObjective objective
     first.solver = "milp";
     return first;
   }
+  if (options_.formulation == MilpFormulation::kDisjunctive) {
+    return plan_disjunctive(problem, objective, first, options_);
+  }
   // Horizon: the heuristic's makespan bounds an optimal makespan; for weighted completion the
   // serial length (every task after another at its longest) bounds every active plan.
   int64_t horizon_ms = plan_makespan(first.plan);
   if (objective == PlanObjective::kWeightedCompletion) {
-    horizon_ms = 0;
-    for (size_t task = 0; task < problem.task_count(); ++task) {
-      int64_t longest = 0;
-      for (size_t node : problem.eligible_nodes(task))
-        longest = std::max(longest, problem.duration(task, node));
-      horizon_ms += longest;
-    }
+    horizon_ms = serial_length_ms(problem);
   }
   int64_t slot_ms = problem.duration_gcd();
   bool exact = true;
@@ -441,16 +500,10 @@ PlanResult MilpPlanner::plan(const PlanProblem& problem, PlanObjective objective
   }
   TimeIndexedModel built =
       build_time_indexed_model(gridded, objective, slot_ms, horizon, &warm.plan);
-  if (!options_.write_model_path.empty()) {
-    if (Status written = built.model.write(options_.write_model_path); !written.ok()) {
-      return fall_back(first, written.message());
-    }
-  }
-  MilpSolution solution = built.model.solve(options_.milp, built.warm_start);
-  if (!solution.has_solution) {
-    return fall_back(first, solution.status == SolveStatus::kInfeasible
-                                ? "CBC reports the model infeasible"
-                                : "time limit reached without a plan");
+  MilpSolution solution;
+  if (std::string failed = write_and_solve(built.model, built.warm_start, options_, solution);
+      !failed.empty()) {
+    return fall_back(first, failed);
   }
   PlanResult result;
   result.plan = with_true_durations(problem, built.decode(solution.values));
@@ -483,7 +536,9 @@ PlannerEntry milp_planner_entry() {
            {"threads", "1", "CBC threads"},
            {"max_slots", "400", "time slots before the grid is coarsened"},
            {"write_model", "", "write the model to this .lp or .mps file before solving"},
-           {"verbose", "0", "1 shows CBC's log"}},
+           {"verbose", "0", "1 shows CBC's log"},
+           {"formulation", "time_indexed",
+            "time_indexed, or disjunctive (one-task-at-a-time nodes, no gangs)"}},
           [](const PolicyParams& params) -> Result<std::unique_ptr<Planner>> {
             MilpPlanOptions options;
             auto time_limit = params.get_double_in("time_limit", 10, 0.001, 1e6);
@@ -504,6 +559,14 @@ PlannerEntry milp_planner_entry() {
             auto verbose = params.get_int_in("verbose", 0, 0, 1);
             if (!verbose.ok()) return verbose.status();
             options.milp.verbose = *verbose == 1;
+            auto formulation = params.get_string("formulation", "time_indexed");
+            if (!formulation.ok()) return formulation.status();
+            if (*formulation == "disjunctive") {
+              options.formulation = MilpFormulation::kDisjunctive;
+            } else if (*formulation != "time_indexed") {
+              return invalid_argument("formulation \"" + *formulation +
+                                      "\": expected time_indexed or disjunctive");
+            }
             return std::unique_ptr<Planner>(std::make_unique<MilpPlanner>(options));
           }};
 }

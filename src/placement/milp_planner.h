@@ -14,13 +14,19 @@
 #include <functional>
 #include <string>
 
+#include "placement/milp_disjunctive.h"
 #include "placement/milp_solver.h"
 #include "placement/planner.h"
 
 namespace fulcrum {
 
+// time_indexed: the model below (exact for cumulative capacity); disjunctive: milp_disjunctive.h
+// (pairwise ordering, exact only on one-task-at-a-time nodes; otherwise the warm start is used).
+enum class MilpFormulation { kTimeIndexed, kDisjunctive };
+
 struct MilpPlanOptions {
   MilpOptions milp;
+  MilpFormulation formulation = MilpFormulation::kTimeIndexed;
   int max_slots = 400;
   // Above this many start variables the model is not built and the warm start is the answer:
   // CBC's root LP on larger time-indexed models ignores the time limit (docs/optimizer.md).
@@ -33,12 +39,7 @@ struct MilpPlanOptions {
 
 // The time-indexed model of `problem` (durations must be multiples of `slot_ms`) over
 // `horizon_slots`, with values for `warm_start` (a plan of `problem`, or empty for none).
-struct TimeIndexedModel {
-  MilpModel model;
-  std::vector<double> warm_start;
-  // Decodes a solution of the model into a plan of `problem` on the slot grid.
-  std::function<Plan(const std::vector<double>&)> decode;
-};
+using TimeIndexedModel = PlanModel;
 TimeIndexedModel build_time_indexed_model(const PlanProblem& problem, PlanObjective objective,
                                           int64_t slot_ms, int64_t horizon_slots,
                                           const Plan* warm_start);

@@ -23,9 +23,13 @@ Node make_node(size_t index, const InstanceShape& shape, Rng& rng) {
   ResourceVector capacity;
   capacity.cpu_millis = (shape.small_nodes ? 8 : 16 * scale) * 1000;
   capacity.memory_bytes = (shape.small_nodes ? 64 : 128 * scale) * kGi;
+  if (shape.unary_nodes) {
+    capacity.cpu_millis = 4000;
+    capacity.memory_bytes = 32 * kGi;
+  }
+  int gpus = shape.unary_nodes ? 1 : static_cast<int>(2 * scale);
   Node node = kind == 0 ? Node::with_capacity(id, capacity)
-                        : Node::with_capacity(id, capacity, static_cast<int>(2 * scale),
-                                              kind == 1 ? "A100" : "V100");
+                        : Node::with_capacity(id, capacity, gpus, kind == 1 ? "A100" : "V100");
   node.power = kind == 0 ? PowerProfile{90, 280}
                          : (kind == 1 ? PowerProfile{350, 1300} : PowerProfile{300, 900});
   return node;
@@ -41,6 +45,7 @@ Task make_task(size_t index, int role, const InstanceShape& shape, Rng& rng) {
     task.estimated_duration_ms = between(rng, 1, 6) * 5 * kMinute;
     task.demand.cpu_millis = between(rng, 1, shape.small_nodes ? 4 : 8) * 1000;
     task.demand.memory_bytes = between(rng, 2, 16) * kGi;
+    if (shape.unary_nodes) task.demand.cpu_millis = 3000;
     return task;
   }
   task.type = role == 1 ? TaskType::kTraining : TaskType::kInference;
@@ -50,6 +55,11 @@ Task make_task(size_t index, int role, const InstanceShape& shape, Rng& rng) {
   task.demand.memory_bytes = between(rng, 4, 32) * kGi;
   task.demand.gpu_milli = between(rng, 1, role == 1 ? gpu_cap : 1) * kGpuMilliPerDevice;
   task.speed = {{"A100", 2.0}, {"V100", 1.0}};
+  if (shape.unary_nodes) {
+    task.demand.cpu_millis = 3000;
+    task.demand.gpu_milli = kGpuMilliPerDevice;
+    return task;
+  }
   if (role == 1 && shape.max_replicas > 1 && rng.uniform(3) == 0) {
     task.replicas = static_cast<int>(between(rng, 2, shape.max_replicas));
     task.demand.gpu_milli = kGpuMilliPerDevice;

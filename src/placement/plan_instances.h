@@ -19,6 +19,9 @@ struct InstanceShape {
   int max_replicas = 1;      // > 1: some training steps are gangs of up to this many replicas
   bool dependencies = true;  // false: independent tasks (batch placement)
   bool small_nodes = false;  // 2-GPU / 8-core nodes, for tiny instances with contention
+  // 1-GPU / 4-core nodes and tasks of 3 cores (and 1 GPU when they need one), no gangs: every
+  // node runs one task at a time (the case the disjunctive formulation is exact for).
+  bool unary_nodes = false;
 };
 
 struct PlanInstance {

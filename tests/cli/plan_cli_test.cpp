@@ -141,6 +141,17 @@ TEST(PlanCliTest, PngGanttIsDrawnWithMatplotlibOrNamesWhatIsMissing) {
   std::filesystem::remove_all(folder);
 }
 
+TEST(PlanCliTest, FormulationIsChecked) {
+  // The seed's HEFT plan meets the bound, so either formulation proves it without a model.
+  CommandResult disjunctive = run_plan("--formulation disjunctive");
+  EXPECT_EQ(disjunctive.exit_code, 0) << disjunctive.output;
+  EXPECT_TRUE(contains(disjunctive.output, "status: optimal\n")) << disjunctive.output;
+  CommandResult bad = run_plan("--formulation big_m");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_TRUE(contains(bad.output, "formulation \"big_m\": expected time_indexed or disjunctive"))
+      << bad.output;
+}
+
 TEST(PlanCliTest, UnknownSolverIsBadInput) {
   CommandResult result = run_plan("--solver genetic");
   EXPECT_EQ(result.exit_code, 2);

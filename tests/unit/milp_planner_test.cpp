@@ -10,6 +10,7 @@
 
 #include "core/config.h"
 #include "placement/heft_planner.h"
+#include "placement/milp_disjunctive.h"
 #include "placement/plan_instances.h"
 #include "placement/plan_validator.h"
 #include "placement_fixtures.h"
@@ -185,6 +186,54 @@ TEST(MilpPlannerTest, MatchesBruteForceOnSmallRandomGraphs) {
       EXPECT_NEAR(result.bound, expected, 1e-6 * expected);
     }
   }
+}
+
+TEST(MilpPlannerTest, DisjunctiveMatchesBruteForceAndTimeIndexedOnUnaryNodes) {
+  int searched = 0;
+  for (uint64_t seed = 1; seed <= 12; ++seed) {
+    InstanceShape shape;
+    shape.seed = seed;
+    shape.tasks = 3 + seed % 4;  // 3..6 (the big-M model proves optimality slowly beyond)
+    shape.nodes = 1 + seed % 3;  // 1..3
+    shape.unary_nodes = true;
+    PlanInstance instance = generate_plan_instance(shape);
+    PlanProblem problem = problem_of(instance);
+    ASSERT_TRUE(disjunctive_applies(problem).ok()) << disjunctive_applies(problem).message();
+    for (PlanObjective objective : {PlanObjective::kMakespan, PlanObjective::kWeightedCompletion}) {
+      SCOPED_TRACE("seed " + std::to_string(seed) + " " +
+                   std::string(plan_objective_name(objective)));
+      MilpPlanOptions options;
+      options.milp.time_limit_seconds = 60;
+      options.milp.relative_gap = 0;
+      options.formulation = MilpFormulation::kDisjunctive;
+      PlanResult result = MilpPlanner(options).plan(problem, objective);
+      ASSERT_EQ(result.status, SolveStatus::kOptimal) << result.note;
+      EXPECT_EQ(result.solver, "milp");
+      EXPECT_TRUE(validate_plan(instance.cluster, instance.tasks, result.plan).ok());
+      double expected = BruteForce(problem, objective).best();
+      EXPECT_NEAR(result.objective, expected, 1e-6 * expected);
+      EXPECT_NEAR(result.bound, expected, 1e-6 * expected);
+      PlanResult time_indexed = exact_planner().plan(problem, objective);
+      EXPECT_NEAR(time_indexed.objective, expected, 1e-6 * expected);
+      searched += result.note.starts_with("disjunctive model") ? 1 : 0;
+    }
+  }
+  EXPECT_GT(searched, 6);  // most need the model (the heuristics do not meet the bound)
+}
+
+TEST(MilpPlannerTest, DisjunctiveNamesWhyItDoesNotApply) {
+  // Two 1-core tasks fit together on a 4-core node: pairwise ordering would not be exact.
+  Cluster cluster = testing::cluster_of({testing::cpu_node("c", 4, 16)});
+  std::vector<Task> tasks = {make_task("x", 1000, 1), make_task("y", 1000, 1)};
+  tasks[1].estimated_duration_ms = tasks[0].estimated_duration_ms = 60'000;
+  PlanProblem problem = PlanProblem::create(cluster, tasks).value();
+  EXPECT_EQ(disjunctive_applies(problem).message(),
+            "disjunctive formulation: tasks x and y fit together on node c (pairwise ordering is "
+            "exact only on one-task-at-a-time nodes; use the time-indexed formulation)");
+  auto bad = make_planner("milp", {{"formulation", "big_m"}});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().message(),
+            "planner \"milp\": formulation \"big_m\": expected time_indexed or disjunctive");
 }
 
 TEST(MilpPlannerTest, SeedExampleOptimumIsNinetyMinutes) {
