@@ -60,6 +60,18 @@ Status disjunctive_applies(const PlanProblem& problem) {
   return Status::ok_status();
 }
 
+size_t disjunctive_ordering_rows(const PlanProblem& problem) {
+  std::vector<std::vector<bool>> reaches = reachability(problem);
+  size_t rows = 0;
+  for (size_t first = 0; first < problem.task_count(); ++first) {
+    for (size_t second = first + 1; second < problem.task_count(); ++second) {
+      if (reaches[first][second] || reaches[second][first]) continue;
+      rows += 2 * common_nodes(problem, first, second).size();
+    }
+  }
+  return rows;
+}
+
 DisjunctiveModel build_disjunctive_model(const PlanProblem& problem, PlanObjective objective,
                                          int64_t unit_ms, int64_t horizon, const Plan* warm) {
   DisjunctiveModel built;

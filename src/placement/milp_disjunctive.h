@@ -34,6 +34,9 @@ struct PlanModel {
 };
 using DisjunctiveModel = PlanModel;
 
+// Ordering rows the model would have: two per unordered pair of tasks and common node.
+size_t disjunctive_ordering_rows(const PlanProblem& problem);
+
 // Times in units of `unit_ms` (every duration must be a multiple of it); `horizon_units` bounds
 // every completion; `warm_start` a plan of `problem` or null.
 DisjunctiveModel build_disjunctive_model(const PlanProblem& problem, PlanObjective objective,

@@ -28,8 +28,9 @@ struct MilpPlanOptions {
   MilpOptions milp;
   MilpFormulation formulation = MilpFormulation::kTimeIndexed;
   int max_slots = 400;
-  // Above this many start variables the model is not built and the warm start is the answer:
-  // CBC's root LP on larger time-indexed models ignores the time limit (docs/optimizer.md).
+  // Above this many start variables (time-indexed) or ordering rows (disjunctive) the model is
+  // not built and the warm start is the answer: CBC ignores the time limit on larger models
+  // (docs/optimizer.md).
   size_t max_variables = 8000;
   std::string write_model_path;  // write the model here (.lp or .mps) before solving
   // When HEFT/greedy do not meet the bound, annealing (seed 1) gets this many candidates, and at
