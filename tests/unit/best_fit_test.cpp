@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "core/random.h"
+#include "placement/candidates.h"
 #include "placement_fixtures.h"
 
 namespace fulcrum {
@@ -59,6 +61,54 @@ TEST(BestFitTest, EntryCreatesIt) {
   auto placer = best_fit_entry().create({});
   ASSERT_TRUE(placer.ok());
   EXPECT_EQ((*placer)->name(), "best_fit");
+}
+
+// best_fit as it was before its scan skipped nodes that cannot beat the best so far: the lowest
+// leftover_share among all the nodes that can take the task.
+class ReferenceBestFit final : public Placer {
+ public:
+  std::string_view name() const override { return "best_fit_reference"; }
+
+ protected:
+  std::optional<size_t> choose_node(const Cluster& cluster, const Task& task,
+                                    NodePool pool) override {
+    return lowest_scoring_node(cluster, task, pool, [&task](const Node& node) {
+      return BestFitPlacer::leftover_share(node, task.demand);
+    });
+  }
+};
+
+// The pruned scan chooses exactly what the full scan chose, task after task, on random clusters
+// that fill up and empty again (random nodes, GPU shares, gangs, models, extended resources).
+TEST(BestFitTest, PrunedScanChoosesAsTheFullScan) {
+  int placed = 0;
+  for (uint64_t seed = 1; seed <= 30; ++seed) {
+    Rng rng(seed);
+    Cluster fast_cluster = testing::random_cluster(rng, 30);
+    Cluster reference_cluster = fast_cluster;
+    BestFitPlacer fast;
+    ReferenceBestFit reference;
+    std::vector<Assignment> running;
+    for (const Task& task : testing::random_tasks(rng, 300)) {
+      Placement chosen = fast.place(fast_cluster, std::span<const Task>(&task, 1));
+      Placement expected = reference.place(reference_cluster, std::span<const Task>(&task, 1));
+      ASSERT_EQ(chosen.assignments.size(), expected.assignments.size()) << task.id;
+      for (size_t i = 0; i < chosen.assignments.size(); ++i) {
+        EXPECT_EQ(chosen.assignments[i].node_index, expected.assignments[i].node_index) << task.id;
+        EXPECT_EQ(chosen.assignments[i].gpu_devices, expected.assignments[i].gpu_devices);
+        running.push_back(chosen.assignments[i]);
+        ++placed;
+      }
+      // Now and then a running replica ends, on both clusters alike.
+      if (!running.empty() && rng.uniform(3) == 0) {
+        size_t ended = rng.uniform(running.size());
+        fast_cluster.release(running[ended]);
+        reference_cluster.release(running[ended]);
+        running.erase(running.begin() + static_cast<std::ptrdiff_t>(ended));
+      }
+    }
+  }
+  EXPECT_GT(placed, 3000);
 }
 
 }  // namespace
