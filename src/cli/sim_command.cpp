@@ -148,6 +148,17 @@ void print_results(const std::vector<sim::ReplayResult>& results, std::ostream& 
   }
   table.print(out);
   for (const sim::ReplayResult& result : results) {
+    const sim::BatchStats& batches = result.batches;
+    if (batches.batches == 0) continue;
+    out << result.policy.label() << ": " << batches.batches << " batches, "
+        << batches.batches - batches.fallbacks << " solved by the MILP, " << batches.fallbacks
+        << " placed by the fallback; solve time " << sim::fixed(batches.solve_seconds, 2)
+        << " s in all, "
+        << sim::fixed(batches.solve_seconds * 1000 / static_cast<double>(batches.batches), 1)
+        << " ms per batch, " << sim::fixed(batches.max_solve_seconds * 1000, 1)
+        << " ms at most (wall clock)\n";
+  }
+  for (const sim::ReplayResult& result : results) {
     if (result.summary.unplaceable + result.summary.unfinished == 0) continue;
     out << result.policy.label() << ": " << result.summary.unplaceable
         << " jobs can never be placed on this cluster, " << result.summary.unfinished
@@ -276,7 +287,9 @@ void add_sim_cluster_command(CLI::App& sim, int& exit_code) {
   command->add_option("--queue", options->queues, queue_help())->capture_default_str();
   command
       ->add_option("--placement", options->placements,
-                   "Placement policies, comma-separated (see fulcrum policies)")
+                   "Placement policies, comma-separated (see fulcrum policies), or milp: the "
+                   "scheduler's MILP batch placement (--param window=, window_count=, "
+                   "time_limit=, objective=, fallback=, ...)")
       ->capture_default_str();
   command->add_option("--param", options->placement_params, "Placement parameter key=value");
   command->add_option("--queue-param", options->queue_params,

@@ -81,6 +81,33 @@ BatchDecision decide_batch(PlacementBatch& batch, const BatchOptions& options) {
   return decision;
 }
 
+std::map<std::string, std::vector<const Assignment*>> assignments_by_task(
+    const Placement& placement) {
+  std::map<std::string, std::vector<const Assignment*>> by_task;
+  for (const Assignment& assignment : placement.assignments) {
+    by_task[assignment.task_id].push_back(&assignment);
+  }
+  return by_task;
+}
+
+std::optional<std::vector<Assignment>> allocate_as_decided(
+    Cluster& cluster, const Task& task, const std::vector<const Assignment*>& decided) {
+  std::vector<Assignment> made;
+  auto undo = [&] {
+    for (const Assignment& assignment : made) cluster.release(assignment);
+    return std::nullopt;
+  };
+  for (const Assignment* replica : decided) {
+    auto index = cluster.find(replica->node_id);
+    std::optional<Assignment> allocated;
+    if (index) allocated = cluster.allocate(*index, task, replica->replica);
+    if (!allocated) return undo();
+    made.push_back(std::move(*allocated));
+  }
+  if (static_cast<int>(made.size()) != std::max(task.replicas, 1)) return undo();
+  return made;
+}
+
 bool solve_overdue(int64_t started_ms, int64_t now_ms, const BatchOptions& options) {
   auto limit_ms = static_cast<int64_t>(std::ceil(options.milp.time_limit_seconds * 1000));
   return now_ms - started_ms > limit_ms + kSolveDeadlineSlackMs;

@@ -47,6 +47,15 @@ BatchDecision decide_batch(PlacementBatch& batch, const BatchOptions& options);
 BatchDecision heuristic_batch(PlacementBatch& batch, const BatchOptions& options,
                               std::string reason);
 
+// The answer's assignments grouped by task id, to apply a batch task by task.
+std::map<std::string, std::vector<const Assignment*>> assignments_by_task(
+    const Placement& placement);
+// Allocates every replica of `task` on `cluster` on the node the batch put it on (by node id);
+// nullopt and `cluster` unchanged when one no longer fits there (the cluster changed since the
+// batch was taken) or a replica is missing.
+std::optional<std::vector<Assignment>> allocate_as_decided(
+    Cluster& cluster, const Task& task, const std::vector<const Assignment*>& decided);
+
 // A solve started at `started_ms` is given up once it has run kSolveDeadlineSlackMs past its time
 // limit (CBC's root LP does not always honour the limit): the fallback then places the queue.
 inline constexpr int64_t kSolveDeadlineSlackMs = 250;

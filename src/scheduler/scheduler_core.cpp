@@ -1,6 +1,7 @@
 #include "scheduler/scheduler_core.h"
 
 #include "core/yaml_reader.h"
+#include "scheduler/milp_placement.h"
 #include "scheduler/preemption.h"
 
 #include <algorithm>
@@ -592,17 +593,16 @@ std::optional<PlacementBatch> SchedulerCore::take_batch(int64_t now_ms) {
 
 size_t SchedulerCore::apply_batch(std::span<const Task> tasks, const Placement& placement,
                                   std::string_view placed_by, int64_t now_ms) {
-  std::map<std::string, std::vector<const Assignment*>> by_task;
-  for (const Assignment& assignment : placement.assignments) {
-    by_task[assignment.task_id].push_back(&assignment);
-  }
+  std::map<std::string, std::vector<const Assignment*>> by_task = assignments_by_task(placement);
   size_t placed = 0;
   for (const Task& task : tasks) {
     TaskRecord* record = this->task(task.id);
     if (record == nullptr || record->state != TaskState::kQueued) continue;
     auto found = by_task.find(task.id);
     std::optional<std::vector<Assignment>> assignments;
-    if (found != by_task.end()) assignments = allocate_as_decided(record->spec, found->second);
+    if (found != by_task.end()) {
+      assignments = allocate_as_decided(cluster_, record->spec, found->second);
+    }
     if (assignments) {
       commit_placement(*record, std::move(*assignments), placed_by, now_ms);
       ++placed;
@@ -612,28 +612,6 @@ size_t SchedulerCore::apply_batch(std::span<const Task> tasks, const Placement& 
     if (try_preempt(*record, now_ms)) ++placed;
   }
   return placed;
-}
-
-// Allocates the replicas on the nodes the batch chose; nullopt and no change when the cluster
-// changed meanwhile so that one no longer fits.
-std::optional<std::vector<Assignment>> SchedulerCore::allocate_as_decided(
-    const Task& spec, const std::vector<const Assignment*>& decided) {
-  std::vector<Assignment> made;
-  for (const Assignment* replica : decided) {
-    auto index = cluster_.find(replica->node_id);
-    std::optional<Assignment> allocated;
-    if (index) allocated = cluster_.allocate(*index, spec, replica->replica);
-    if (!allocated) {
-      for (const Assignment& undo : made) cluster_.release(undo);
-      return std::nullopt;
-    }
-    made.push_back(std::move(*allocated));
-  }
-  if (static_cast<int>(made.size()) != std::max(spec.replicas, 1)) {
-    for (const Assignment& undo : made) cluster_.release(undo);
-    return std::nullopt;
-  }
-  return made;
 }
 
 // --- autoscaling advice --------------------------------------------------------------------

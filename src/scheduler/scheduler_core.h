@@ -165,8 +165,6 @@ class SchedulerCore {
   bool try_place(TaskRecord& record, int64_t now_ms);
   void commit_placement(TaskRecord& record, std::vector<Assignment> assignments,
                         std::string_view placed_by, int64_t now_ms);
-  std::optional<std::vector<Assignment>> allocate_as_decided(
-      const Task& spec, const std::vector<const Assignment*>& decided);
   // Evicts lower-priority tasks when that lets `record` fit, then places it.
   bool try_preempt(TaskRecord& record, int64_t now_ms);
   void preempt(TaskRecord& victim, const TaskRecord& preemptor, int64_t now_ms);

@@ -15,6 +15,8 @@
 #include "placement/backfill.h"
 #include "placement/las_queue.h"
 #include "placement/registry.h"
+#include "placement/workload_profile.h"
+#include "scheduler/milp_placement.h"
 #include "scheduler/placement_pass.h"
 #include "scheduler/ready_queue.h"
 #include "scheduler/scheduler_core.h"
@@ -24,7 +26,16 @@ namespace fulcrum::sim {
 
 namespace {
 
-enum EventKind : uint32_t { kArrival, kFinish, kSample, kFail, kRepair, kDemote, kRandomFailure };
+enum EventKind : uint32_t {
+  kArrival,
+  kFinish,
+  kSample,
+  kFail,
+  kRepair,
+  kDemote,
+  kRandomFailure,
+  kBatchWindow
+};
 
 enum class Phase { kNotArrived, kBlocked, kQueued, kRunning, kDone, kUnplaceable };
 
@@ -102,6 +113,7 @@ class ClusterReplay {
 
   void schedule_pass();
   void ready_queue_pass(bool easy_backfill);
+  void batch_pass();
   void las_pass();
   bool preempt_for(size_t job);
   size_t queued_count() const;
@@ -119,6 +131,10 @@ class ClusterReplay {
 
   Discipline discipline_ = Discipline::kReadyQueue;
   std::unique_ptr<Placer> placer_;
+  std::optional<MilpPlacementSettings> milp_;  // placement milp: batches as in the scheduler
+  std::optional<Nanos> batch_window_since_;
+  bool batch_window_event_ = false;
+  BatchStats batch_stats_;
   std::unique_ptr<ReadyQueue> ready_queue_;
   std::optional<LasLevels> las_;
   std::unordered_map<std::string, size_t> index_of_;
@@ -166,9 +182,24 @@ Status ClusterReplay::init() {
     if (!queue.ok()) return queue.status();
     ready_queue_ = std::move(*queue);
   }
-  auto placer = make_placer(options_.policy.placement, options_.policy.placement_params);
+  if (options_.policy.placement == kMilpPlacement) {
+    if (discipline_ != Discipline::kReadyQueue) {
+      return invalid_argument("placement milp: works with the queues fifo, priority and sef, not " +
+                              options_.policy.queue);
+    }
+    auto settings = read_milp_placement(options_.policy.placement_params);
+    if (!settings.ok()) return invalid_argument("placement milp: " + settings.error_message());
+    milp_ = std::move(*settings);
+  }
+  auto placer = milp_ ? make_placer(milp_->batch.fallback_placer)
+                      : make_placer(options_.policy.placement, options_.policy.placement_params);
   if (!placer.ok()) return placer.status();
   placer_ = std::move(*placer);
+  // The trace's own task shapes are the workload to expect (fgd and fgd_packing score with it).
+  std::vector<Task> shapes;
+  shapes.reserve(jobs_.size());
+  for (const SimJob& job : jobs_) shapes.push_back(job.task);
+  placer_->set_target_workload(WorkloadProfile::of_tasks(shapes));
 
   records_.resize(jobs_.size());
   index_of_.reserve(jobs_.size());
@@ -269,6 +300,7 @@ ReplayResult ClusterReplay::run() {
   result.jobs = std::move(records_);
   result.samples = std::move(samples_);
   result.summary = summary_;
+  result.batches = batch_stats_;
   return result;
 }
 
@@ -297,6 +329,10 @@ void ClusterReplay::handle(const Event& event) {
       }
       break;
     case kSample: sample(); break;
+    case kBatchWindow:
+      batch_window_event_ = false;
+      dirty_ = true;
+      break;
     case kFail: fail_node(event.subject); break;
     case kRepair:
       cluster_.set_state(event.subject, NodeState::kUp);
@@ -519,7 +555,13 @@ void ClusterReplay::schedule_pass() {
   dirty_ = false;
   if (queued_count() == 0) return;
   switch (discipline_) {
-    case Discipline::kReadyQueue: ready_queue_pass(false); break;
+    case Discipline::kReadyQueue:
+      if (milp_) {
+        batch_pass();
+      } else {
+        ready_queue_pass(false);
+      }
+      break;
     case Discipline::kEasyBackfill: ready_queue_pass(true); break;
     case Discipline::kLas: las_pass(); break;
   }
@@ -550,6 +592,44 @@ void ClusterReplay::ready_queue_pass(bool easy_backfill) {
       }
       shadow = shadow_time(cluster_, job_task, running);
     }
+  }
+}
+
+// placement milp, as the scheduler runs it (SchedulerCore::take_batch, decide_batch, apply_batch):
+// once tasks have been queued for the window or window_count are queued, up to window_count of
+// them in queue order are solved as one batch on a copy of the cluster (the fallback placer
+// answers when the solver has none); the placed ones start, the rest stay queued until something
+// changes. Solving takes no virtual time.
+void ClusterReplay::batch_pass() {
+  Nanos now = simulation_.now();
+  Nanos window = std::chrono::milliseconds(milp_->window_ms);
+  if (!batch_window_since_) batch_window_since_ = now;
+  if (ready_queue_->size() < milp_->window_count && now - *batch_window_since_ < window) {
+    if (!batch_window_event_) {
+      simulation_.at(*batch_window_since_ + window, kBatchWindow);
+      batch_window_event_ = true;
+    }
+    return;
+  }
+  batch_window_since_.reset();
+  PlacementBatch batch{cluster_, {}};
+  for (const std::string& id : ready_queue_->ordered(now)) {
+    if (batch.tasks.size() >= milp_->window_count) break;
+    batch.tasks.push_back(task(index_of_.at(id)));
+  }
+  BatchDecision decision = decide_batch(batch, milp_->batch);
+  ++batch_stats_.batches;
+  if (decision.fallback_reason) ++batch_stats_.fallbacks;
+  batch_stats_.solve_seconds += decision.solve_seconds;
+  batch_stats_.max_solve_seconds = std::max(batch_stats_.max_solve_seconds, decision.solve_seconds);
+  auto by_task = assignments_by_task(decision.placement);
+  for (const Task& batch_task : batch.tasks) {
+    auto found = by_task.find(batch_task.id);
+    if (found == by_task.end()) continue;
+    auto assignments = allocate_as_decided(cluster_, batch_task, found->second);
+    if (!assignments) continue;
+    ready_queue_->remove(batch_task.id);
+    start(index_of_.at(batch_task.id), std::move(*assignments));
   }
 }
 
@@ -624,6 +704,8 @@ std::vector<std::string> split_policy_list(const std::string& text) {
   }
   return items;
 }
+
+const char* const kMilpPlacement = "milp";
 
 const std::vector<std::string>& replay_queue_names() {
   static const std::vector<std::string> names = {"fifo", "priority", "sef", "easy_backfill", "las"};

@@ -40,6 +40,13 @@ struct FailureOptions {
   Nanos repair_time = std::chrono::hours(1);
 };
 
+// The placement name of the MILP batch placer (placement/batch_placement.h) as the scheduler's
+// `placement: milp` runs it: a batch of queued tasks per window, solved with a time limit, the
+// fallback placer when the solver has no answer. Its parameters are those of the scheduler
+// (scheduler/milp_placement.h: window, window_count, time_limit, gap, objective, fallback,
+// max_variables); it works with the fifo, priority and sef queues.
+extern const char* const kMilpPlacement;
+
 struct ReplayPolicy {
   std::string queue = "fifo";
   std::string placement = "first_fit";
@@ -106,8 +113,18 @@ struct ReplaySummary {
   int64_t events = 0;
 };
 
+// placement milp: the batches solved. Solve times are wall-clock seconds, so they vary from run to
+// run; everything else in a result does not.
+struct BatchStats {
+  int64_t batches = 0;
+  int64_t fallbacks = 0;  // batches the fallback placer placed
+  double solve_seconds = 0;
+  double max_solve_seconds = 0;
+};
+
 struct ReplayResult {
   ReplayPolicy policy;
+  BatchStats batches;
   std::vector<JobRecord> jobs;  // in input order
   std::vector<UtilSample> samples;
   ReplaySummary summary;

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "placement/registry.h"
+#include "placement/workload_profile.h"
 #include "placement_fixtures.h"
 #include "scheduler/scheduler_core.h"
 #include "sim/replay_report.h"
@@ -171,6 +172,54 @@ TEST(ClusterReplayTest, UnknownPoliciesAreNamed) {
             "3600:36000");
 }
 
+// placement milp (the scheduler's batch path): one node with 4 GPUs; A and B (2 GPUs, 60 s) and C
+// (4 GPUs, 600 s) arrive at 0. fifo + first_fit starts A and B at 0 and C at 60. The batch waits
+// for its 1 s window, then maximizes placed work (GPU-count-free: replicas x minutes, at least 1):
+// C alone is worth 10 against 1 + 1 for A and B, so C runs 1-601; A and B form the next batch,
+// whose window opens when C ends at 601, and run 602-662.
+TEST(ClusterReplayTest, MilpBatchesPlaceByHand) {
+  Cluster cluster = cluster_of({gpu_node("n1", 8, 32, 4, "A")});
+  std::vector<SimJob> jobs = {job("A", 0, 2000, 60), job("B", 0, 2000, 60), job("C", 0, 4000, 600)};
+  EXPECT_EQ(times_of(replay(cluster, jobs, "fifo")),
+            (Times{{"A", {0, 60}}, {"B", {0, 60}}, {"C", {60, 660}}}));
+  ReplayOptions options;
+  options.policy.placement_params.set("window", "1s");
+  ReplayResult milp = replay(cluster, jobs, "fifo", "milp", options);
+  EXPECT_EQ(times_of(milp), (Times{{"A", {602, 662}}, {"B", {602, 662}}, {"C", {1, 601}}}));
+  EXPECT_DOUBLE_EQ(milp.summary.avg_wait_s, (602 + 602 + 1) / 3.0);
+  EXPECT_EQ(milp.batches.batches, 2);
+  EXPECT_EQ(milp.batches.fallbacks, 0);
+
+  // window_count 3: the first batch is taken at once; the second (2 tasks) waits for its window.
+  options.policy.placement_params.set("window_count", "3");
+  EXPECT_EQ(times_of(replay(cluster, jobs, "fifo", "milp", options)),
+            (Times{{"A", {601, 661}}, {"B", {601, 661}}, {"C", {0, 600}}}));
+
+  // Over max_variables (3 task-node pairs > 1) the fallback placer (best_fit) places the batch in
+  // queue order: A and B at 1; C alone (1 pair) is solved in the next batch, at 62 (its window
+  // opened when A and B ended at 61).
+  options.policy.placement_params.set("window_count", "64");
+  options.policy.placement_params.set("max_variables", "1");
+  ReplayResult fallback = replay(cluster, jobs, "fifo", "milp", options);
+  EXPECT_EQ(times_of(fallback), (Times{{"A", {1, 61}}, {"B", {1, 61}}, {"C", {62, 662}}}));
+  EXPECT_EQ(fallback.batches.batches, 2);
+  EXPECT_EQ(fallback.batches.fallbacks, 1);
+}
+
+TEST(ClusterReplayTest, MilpNamesItsBadParametersAndQueues) {
+  Cluster cluster = cluster_of({gpu_node("n1", 8, 32, 4, "A")});
+  ReplayOptions options;
+  options.policy.queue = "las";
+  options.policy.placement = "milp";
+  EXPECT_EQ(replay_cluster(cluster, std::vector<SimJob>{}, options).error_message(),
+            "placement milp: works with the queues fifo, priority and sef, not las");
+  options.policy.queue = "fifo";
+  options.policy.placement_params.set("objective", "fastest");
+  EXPECT_EQ(replay_cluster(cluster, std::vector<SimJob>{}, options).error_message(),
+            "placement milp: objective \"fastest\": expected placed_work, balance, energy or "
+            "throughput");
+}
+
 std::string csv_of(const ReplayResult& result) {
   std::ostringstream out;
   write_jobs_csv(result, out);
@@ -222,10 +271,13 @@ TEST(ClusterReplayTest, PlacesEveryTaskWhereTheSchedulerDoes) {
   std::set<std::vector<std::string>> distinct_layouts;
   for (const PlacerEntry& entry : placer_registry()) {
     ReplayResult result = replay(cluster_of(nodes()), jobs, "fifo", entry.name);
-    SchedulerCore core(make_placer(entry.name).value(), make_ready_queue("fifo").value(), 1000);
-    for (Node& node : nodes()) ASSERT_TRUE(core.add_node(std::move(node), 0, "test").ok());
     std::vector<Task> tasks;
     for (const SimJob& sim_job : jobs) tasks.push_back(sim_job.task);
+    // The replay tells the placer the trace's task shapes (fgd scores with them): so does this.
+    std::unique_ptr<Placer> placer = make_placer(entry.name).value();
+    placer->set_target_workload(WorkloadProfile::of_tasks(tasks));
+    SchedulerCore core(std::move(placer), make_ready_queue("fifo").value(), 1000);
+    for (Node& node : nodes()) ASSERT_TRUE(core.add_node(std::move(node), 0, "test").ok());
     ASSERT_FALSE(core.submit(tasks, std::vector<int>(tasks.size(), 1), 0).has_value());
     core.schedule(0);
     std::vector<std::string> layout;
