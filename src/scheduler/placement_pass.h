@@ -19,6 +19,11 @@ namespace fulcrum {
 
 class PlacementPass {
  public:
+  // With `shape_includes_priority` (the scheduler with preemption) tasks of other priorities are
+  // different shapes: the priority decides what a task may evict.
+  explicit PlacementPass(bool shape_includes_priority = false)
+      : shape_includes_priority_(shape_includes_priority) {}
+
   // True when a task placed alike already failed in this pass.
   bool known_not_to_fit(const Task& task) const { return did_not_fit_.contains(shape_of(task)); }
   // Offers `task` to `placer` on `cluster`; a failure remembers the task's shape.
@@ -29,10 +34,10 @@ class PlacementPass {
  private:
   // Equal for tasks any placement treats alike.
   using Shape = std::tuple<int64_t, int64_t, int64_t, std::string, int,
-                           std::vector<std::pair<std::string, int64_t>>>;
-  static Shape shape_of(const Task& task);
+                           std::vector<std::pair<std::string, int64_t>>, int>;
+  Shape shape_of(const Task& task) const;
 
+  bool shape_includes_priority_;
   std::set<Shape> did_not_fit_;
 };
-
 }  // namespace fulcrum

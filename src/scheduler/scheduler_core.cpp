@@ -2,6 +2,7 @@
 
 #include "core/yaml_reader.h"
 #include "scheduler/milp_placement.h"
+#include "scheduler/placement_pass.h"
 #include "scheduler/preemption.h"
 
 #include <algorithm>
@@ -41,20 +42,6 @@ bool gpus_could_fit(const Node& node, const Task& task) {
   GpuShape shape = GpuShape::of(task.demand.gpu_milli);
   if (shape.share_milli > 0) return node.gpus.count() > 0;
   return shape.whole <= node.gpus.count();
-}
-
-// A key that is equal for tasks any placement treats alike, to skip shapes that did not fit;
-// with preemption the priority counts too, since it decides what a task may evict.
-using Shape = std::tuple<int64_t, int64_t, int64_t, std::string, int,
-                         std::vector<std::pair<std::string, int64_t>>, int>;
-Shape shape_of(const Task& task, bool with_priority) {
-  return {task.demand.cpu_millis,
-          task.demand.memory_bytes,
-          task.demand.gpu_milli,
-          task.gpu_model,
-          task.replicas,
-          {task.demand.extended.begin(), task.demand.extended.end()},
-          with_priority ? task.priority : 0};
 }
 
 }  // namespace
@@ -553,17 +540,15 @@ void SchedulerCore::preempt(TaskRecord& victim, const TaskRecord& preemptor, int
 size_t SchedulerCore::schedule(int64_t now_ms) {
   if (!placement_dirty_ || queue_->size() == 0) return 0;
   placement_dirty_ = false;
-  std::set<Shape> did_not_fit;
+  PlacementPass pass(preemption_enabled_);
   size_t placed = 0;
   for (const std::string& task_id : queue_->ordered(millis(now_ms))) {
     TaskRecord* record = task(task_id);
-    if (record == nullptr) continue;
-    Shape shape = shape_of(record->spec, preemption_enabled_);
-    if (did_not_fit.contains(shape)) continue;
+    if (record == nullptr || pass.known_not_to_fit(record->spec)) continue;
     if (try_place(*record, now_ms) || try_preempt(*record, now_ms)) {
       ++placed;
     } else {
-      did_not_fit.insert(std::move(shape));
+      pass.mark_not_fitting(record->spec);
     }
   }
   return placed;
