@@ -5,6 +5,8 @@
 #include <set>
 #include <tuple>
 
+#include "core/node_fit.h"
+
 namespace fulcrum {
 
 namespace {
@@ -138,10 +140,13 @@ std::optional<PreemptionChoice> choose_for_single(const Cluster& cluster, const 
   };
   std::vector<Option> options;
   for (const auto& [node_index, here] : by_node(cluster, ordered)) {
-    auto chosen = greedy_prefix(cluster, task, here, placer, node_index, fits_on_node);
-    if (!chosen) continue;
-    prune(cluster, task, *chosen, placer, node_index, fits_on_node);
-    options.push_back({total_work(*chosen), chosen->size(), node_index, std::move(*chosen)});
+    std::vector<const std::vector<Assignment>*> held;
+    for (const Scored& victim : here) held.push_back(&victim.candidate->assignments);
+    auto count = victims_to_make_room(cluster.node(node_index), task, held);
+    if (!count) continue;
+    Victims chosen(here.begin(), here.begin() + static_cast<std::ptrdiff_t>(*count));
+    prune(cluster, task, chosen, placer, node_index, fits_on_node);
+    options.push_back({total_work(chosen), chosen.size(), node_index, std::move(chosen)});
   }
   std::sort(options.begin(), options.end(), [](const Option& a, const Option& b) {
     return std::tie(a.work, a.victims, a.node_index) < std::tie(b.work, b.victims, b.node_index);
@@ -164,6 +169,21 @@ std::optional<PreemptionChoice> choose_for_gang(const Cluster& cluster, const Ta
 }
 
 }  // namespace
+
+std::optional<size_t> victims_to_make_room(
+    const Node& node, const Task& task, std::span<const std::vector<Assignment>* const> victims,
+    size_t most) {
+  Node scratch = node;
+  for (size_t count = 0; count < victims.size() && count < most; ++count) {
+    for (const Assignment& assignment : *victims[count]) {
+      if (assignment.node_id != node.id) continue;
+      scratch.gpus.release(assignment.gpu_devices, assignment.demand.gpu_milli);
+      scratch.allocated -= assignment.demand;
+    }
+    if (node_can_host(scratch, task)) return count + 1;
+  }
+  return std::nullopt;
+}
 
 double preemption_work(const Cluster& cluster, const PreemptionCandidate& candidate) {
   double shares = 0;

@@ -9,6 +9,7 @@
 // evicting them makes the whole task fit. Pure: no clock, the caller passes run times.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
@@ -30,6 +31,13 @@ struct PreemptionChoice {
   std::vector<std::string> victims;  // in the order they were chosen (least work first)
   double work = 0;                   // the sum of the victims' work
 };
+
+// How many of `victims`, taken in the order given, must release what they hold on `node` before
+// `task` fits there: the shortest such prefix, of at most `most` victims; nullopt when none is.
+// Each victim is the list of its allocations anywhere; those on `node` (by node id) are released.
+std::optional<size_t> victims_to_make_room(
+    const Node& node, const Task& task, std::span<const std::vector<Assignment>* const> victims,
+    size_t most = SIZE_MAX);
 
 // The work that evicting `candidate` throws away, as defined above.
 double preemption_work(const Cluster& cluster, const PreemptionCandidate& candidate);

@@ -10,7 +10,6 @@
 #include <tuple>
 #include <unordered_map>
 
-#include "core/node_fit.h"
 #include "core/random.h"
 #include "placement/backfill.h"
 #include "placement/las_queue.h"
@@ -18,6 +17,7 @@
 #include "placement/workload_profile.h"
 #include "scheduler/milp_placement.h"
 #include "scheduler/placement_pass.h"
+#include "scheduler/preemption.h"
 #include "scheduler/ready_queue.h"
 #include "scheduler/scheduler_core.h"
 #include "sim/event_queue.h"
@@ -654,7 +654,9 @@ void ClusterReplay::las_pass() {
 }
 
 // Finds the node where preempting the fewest running jobs of later queues (latest queue first,
-// then the most recently started) makes room for `job`, and preempts them.
+// then the most recently started) makes room for `job`, and preempts them. The prefix of victims
+// that makes room on a node is counted as the scheduler's preemption counts it
+// (victims_to_make_room); Tiresias' order and the fewest victims are the LAS choice.
 bool ClusterReplay::preempt_for(size_t job) {
   const Task& job_task = task(job);
   int level = states_[job].level;
@@ -672,18 +674,11 @@ bool ClusterReplay::preempt_for(size_t job) {
              std::tie(states_[a].level, states_[a].run_started, a);
     });
     victims.erase(std::unique(victims.begin(), victims.end()), victims.end());
-    Node scratch = node;
-    for (size_t count = 0; count < victims.size(); ++count) {
-      if (!best.empty() && count + 1 >= best.size()) break;
-      for (const Assignment& assignment : states_[victims[count]].assignments) {
-        if (assignment.node_index != node_index) continue;
-        scratch.gpus.release(assignment.gpu_devices, assignment.demand.gpu_milli);
-        scratch.allocated -= assignment.demand;
-      }
-      if (node_can_host(scratch, job_task)) {
-        best.assign(victims.begin(), victims.begin() + static_cast<std::ptrdiff_t>(count) + 1);
-        break;
-      }
+    std::vector<const std::vector<Assignment>*> held;
+    for (size_t victim : victims) held.push_back(&states_[victim].assignments);
+    size_t most = best.empty() ? victims.size() : best.size() - 1;
+    if (auto count = victims_to_make_room(node, job_task, held, most)) {
+      best.assign(victims.begin(), victims.begin() + static_cast<std::ptrdiff_t>(*count));
     }
     if (best.size() == 1) break;
   }
