@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <iostream>
 
 namespace fulcrum {
 
@@ -72,6 +73,9 @@ Status run_plot_script(const std::string& script_name, const std::vector<std::st
   }
   std::string command = python + " " + shell_quote(script.string());
   for (const std::string& arg : args) command += " " + shell_quote(arg);
+  // What the command printed so far comes before the script's own lines, also through a pipe.
+  std::cout.flush();
+  std::cerr.flush();
   int status = std::system(command.c_str());
   if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     return Status(ErrorCode::kInternal, "plotting failed: " + command);
