@@ -172,12 +172,11 @@ void print_summaries(const std::vector<sim::RouteSummary>& summaries) {
   TextTable table({"POLICY", "REQS", "FAILED", "TTFT_P50", "TTFT_P90", "TTFT_P99", "TPOT_P50",
                    "TPOT_P99", "E2E_P50", "E2E_P99", "TOK/S", "HIT", "IMB_REQ", "IMB_TOK"});
   for (const sim::RouteSummary& summary : summaries) {
-    table.add_row({summary.policy, std::to_string(summary.requests),
-                   std::to_string(summary.failed), seconds_text(summary.ttft_p50_s),
-                   seconds_text(summary.ttft_p90_s), seconds_text(summary.ttft_p99_s),
-                   seconds_text(summary.tpot_p50_s), seconds_text(summary.tpot_p99_s),
-                   seconds_text(summary.e2e_p50_s), seconds_text(summary.e2e_p99_s),
-                   sim::fixed(summary.output_tokens_per_s, 0),
+    table.add_row({summary.policy, std::to_string(summary.requests), std::to_string(summary.failed),
+                   seconds_text(summary.ttft_p50_s), seconds_text(summary.ttft_p90_s),
+                   seconds_text(summary.ttft_p99_s), seconds_text(summary.tpot_p50_s),
+                   seconds_text(summary.tpot_p99_s), seconds_text(summary.e2e_p50_s),
+                   seconds_text(summary.e2e_p99_s), sim::fixed(summary.output_tokens_per_s, 0),
                    sim::fixed(summary.prefix_hit_rate, 3), sim::fixed(summary.request_imbalance, 2),
                    sim::fixed(summary.token_imbalance, 2)});
   }
@@ -191,15 +190,15 @@ void print_autoscaling(const std::vector<sim::AutoscaleComparison>& comparisons,
                    "SAVED_REPLICA_H"});
   for (const sim::AutoscaleComparison& comparison : comparisons) {
     const bool matched = comparison.matching.has_value();
-    table.add_row(
-        {comparison.autoscaled.policy, seconds_text(comparison.autoscaled.ttft_p99_s),
-         sim::fixed(comparison.autoscaled.replica_hours, 3),
-         std::to_string(comparison.autoscaled.max_replicas),
-         seconds_text(comparison.fixed.ttft_p99_s), sim::fixed(comparison.fixed.replica_hours, 3),
-         matched ? std::to_string(comparison.matching->max_replicas) : "none",
-         matched ? seconds_text(comparison.matching->ttft_p99_s) : "-",
-         matched ? sim::fixed(comparison.matching->replica_hours, 3) : "-",
-         matched ? sim::fixed(*comparison.replica_hours_saved, 3) : "-"});
+    table.add_row({comparison.autoscaled.policy, seconds_text(comparison.autoscaled.ttft_p99_s),
+                   sim::fixed(comparison.autoscaled.replica_hours, 3),
+                   std::to_string(comparison.autoscaled.max_replicas),
+                   seconds_text(comparison.fixed.ttft_p99_s),
+                   sim::fixed(comparison.fixed.replica_hours, 3),
+                   matched ? std::to_string(comparison.matching->max_replicas) : "none",
+                   matched ? seconds_text(comparison.matching->ttft_p99_s) : "-",
+                   matched ? sim::fixed(comparison.matching->replica_hours, 3) : "-",
+                   matched ? sim::fixed(*comparison.replica_hours_saved, 3) : "-"});
   }
   table.print(std::cout);
 }
@@ -220,8 +219,8 @@ Status write_csvs(const std::string& dir, const std::vector<sim::RouteRun>& runs
   if (error) return invalid_argument("--csv \"" + dir + "\": " + error.message());
   std::ostringstream requests;
   sim::write_route_requests_csv(requests, runs);
-  FULCRUM_RETURN_IF_ERROR(write_file(std::filesystem::path(dir) / "route_requests.csv",
-                                     requests.str()));
+  FULCRUM_RETURN_IF_ERROR(
+      write_file(std::filesystem::path(dir) / "route_requests.csv", requests.str()));
   std::ostringstream summary;
   sim::write_route_summary_csv(summary, summaries);
   FULCRUM_RETURN_IF_ERROR(
@@ -268,7 +267,8 @@ Result<sim::AutoscaleConfig> autoscale_config(const SimRouteFlags& flags) {
   for (const AutoscaleFlag& flag : kAutoscaleFlags) {
     const std::string& message = config.error_message();
     const std::string param = flag.param;
-    if (message.rfind(param + ":", 0) != 0 && message.find('"' + param + '"') == std::string::npos) {
+    if (message.rfind(param + ":", 0) != 0 &&
+        message.find('"' + param + '"') == std::string::npos) {
       continue;
     }
     auto given = flags.autoscale_values.find(flag.param);
@@ -303,8 +303,8 @@ int run_sim_route(const SimRouteFlags& flags) {
   options.stale_after_s = static_cast<double>(flags.stale_after_ms) / 1000;
   options.head_latency_s = flags.head_latency_ms / 1000;
   if (!flags.autoscale_values.empty() && !flags.autoscale) {
-    return report_bad_input(invalid_argument(
-        flag_of(flags.autoscale_values.begin()->first) + ": needs --autoscale"));
+    return report_bad_input(
+        invalid_argument(flag_of(flags.autoscale_values.begin()->first) + ": needs --autoscale"));
   }
   if (flags.autoscale) {
     auto autoscale = autoscale_config(flags);
@@ -315,15 +315,15 @@ int run_sim_route(const SimRouteFlags& flags) {
     return report_bad_input(valid);
   }
   if (!(flags.rate_scale > 0)) {
-    return report_bad_input(invalid_argument("--rate-scale: must be positive, got " +
-                                             format_number(flags.rate_scale)));
+    return report_bad_input(
+        invalid_argument("--rate-scale: must be positive, got " + format_number(flags.rate_scale)));
   }
   std::string source;
   auto requests = load_requests(flags, source);
   if (!requests.ok()) return report_bad_input(requests.status());
 
-  std::cout << "fulcrum sim route: " << requests->size() << " requests from " << source
-            << " (from " << format_number(flags.start_s) << " s"
+  std::cout << "fulcrum sim route: " << requests->size() << " requests from " << source << " (from "
+            << format_number(flags.start_s) << " s"
             << (flags.duration_s > 0 ? ", " + format_number(flags.duration_s) + " s" : "")
             << ", rate x" << format_number(flags.rate_scale) << ") on " << flags.replicas
             << " replicas of " << profile->model << "; scrape every " << flags.scrape_interval_ms
@@ -402,20 +402,24 @@ void add_sim_route_command(CLI::App& app, int& exit_code) {
   command->add_option("--rate-scale", flags->rate_scale, "Multiply the request rate (2: twice)")
       ->capture_default_str();
   command->add_option("--max-requests", flags->max_requests, "Replay at most N requests (0: all)");
-  command->add_option("--replicas", flags->replicas, "Replicas in the fleet")->capture_default_str();
+  command->add_option("--replicas", flags->replicas, "Replicas in the fleet")
+      ->capture_default_str();
   command->add_option("--profile", flags->profile_file, "Engine profile of every replica")
       ->capture_default_str();
   command->add_option("--policy", flags->policies,
                       "Routing policies, comma-separated (default: every routing policy)");
   command->add_option("--param", flags->params, "A policy parameter, POLICY.KEY=VALUE");
-  command->add_option("--scrape-interval-ms", flags->scrape_interval_ms,
-                      "How often load is scraped from each replica (the gateway's default)")
+  command
+      ->add_option("--scrape-interval-ms", flags->scrape_interval_ms,
+                   "How often load is scraped from each replica (the gateway's default)")
       ->capture_default_str();
-  command->add_option("--stale-after-ms", flags->stale_after_ms,
-                      "A load report older than this is not used")
+  command
+      ->add_option("--stale-after-ms", flags->stale_after_ms,
+                   "A load report older than this is not used")
       ->capture_default_str();
-  command->add_option("--head-latency-ms", flags->head_latency_ms,
-                      "From the pick to the response head, as observe() reports it")
+  command
+      ->add_option("--head-latency-ms", flags->head_latency_ms,
+                   "From the pick to the response head, as observe() reports it")
       ->capture_default_str();
   command->add_flag("--autoscale", flags->autoscale,
                     "Also run an autoscaled fleet and compare it with fixed fleets");
@@ -427,8 +431,10 @@ void add_sim_route_command(CLI::App& app, int& exit_code) {
         },
         autoscale.help);
   }
-  command->add_option("--csv", flags->csv_dir, "Write route_requests.csv and route_summary.csv here");
-  command->add_option("--plots", flags->plots_dir, "Draw route_ttft_cdf.png here (python3-matplotlib)");
+  command->add_option("--csv", flags->csv_dir,
+                      "Write route_requests.csv and route_summary.csv here");
+  command->add_option("--plots", flags->plots_dir,
+                      "Draw route_ttft_cdf.png here (python3-matplotlib)");
   command->add_option("--seed", flags->seed, "Seed of random pickers and synthetic requests")
       ->capture_default_str();
   command->add_flag("--quiet", flags->quiet, "No progress bar");
@@ -440,14 +446,16 @@ void add_sim_route_command(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   command->add_option("--input-tokens", flags->input_tokens, "synthetic: input length distribution")
       ->capture_default_str();
-  command->add_option("--output-tokens", flags->output_tokens,
-                      "synthetic: output length distribution")
+  command
+      ->add_option("--output-tokens", flags->output_tokens, "synthetic: output length distribution")
       ->capture_default_str();
-  command->add_option("--prefix-groups", flags->prefix_groups,
-                      "synthetic: groups sharing a leading prefix")
+  command
+      ->add_option("--prefix-groups", flags->prefix_groups,
+                   "synthetic: groups sharing a leading prefix")
       ->capture_default_str();
-  command->add_option("--shared-prefix-blocks", flags->shared_prefix_blocks,
-                      "synthetic: 512-token blocks each group shares")
+  command
+      ->add_option("--shared-prefix-blocks", flags->shared_prefix_blocks,
+                   "synthetic: 512-token blocks each group shares")
       ->capture_default_str();
   command->callback([flags, &exit_code] { exit_code = run_sim_route(*flags); });
 }

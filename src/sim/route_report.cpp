@@ -78,7 +78,8 @@ RouteSummary summarize_route_run(const RouteRun& run) {
   std::vector<double> tokens_per_replica;
   for (const ReplicaRecord& replica : run.replicas) {
     requests_per_replica.push_back(static_cast<double>(replica.requests));
-    tokens_per_replica.push_back(static_cast<double>(replica.prompt_tokens + replica.output_tokens));
+    tokens_per_replica.push_back(
+        static_cast<double>(replica.prompt_tokens + replica.output_tokens));
   }
   summary.request_imbalance = max_over_mean(requests_per_replica);
   summary.token_imbalance = max_over_mean(tokens_per_replica);
@@ -108,9 +109,8 @@ Result<AutoscaleComparison> compare_autoscaling(const RouteSimOptions& options,
                                                 const PickerFactory& make_picker) {
   if (!options.autoscale) return invalid_argument("autoscale: not configured");
   AutoscaleComparison comparison;
-  FULCRUM_ASSIGN_OR_RETURN(comparison.autoscaled,
-                           run_and_summarize(options, requests, make_picker,
-                                             &comparison.scale_events));
+  FULCRUM_ASSIGN_OR_RETURN(comparison.autoscaled, run_and_summarize(options, requests, make_picker,
+                                                                    &comparison.scale_events));
   RouteSimOptions fixed_options = options;
   fixed_options.autoscale.reset();
   FULCRUM_ASSIGN_OR_RETURN(comparison.fixed,
@@ -125,7 +125,8 @@ Result<AutoscaleComparison> compare_autoscaling(const RouteSimOptions& options,
       FULCRUM_ASSIGN_OR_RETURN(summary, run_and_summarize(fixed_options, requests, make_picker));
     }
     comparison.searched.push_back(summary);
-    if (summary.failed <= comparison.autoscaled.failed && summary.ttft_p99_s <= comparison.autoscaled.ttft_p99_s) {
+    if (summary.failed <= comparison.autoscaled.failed &&
+        summary.ttft_p99_s <= comparison.autoscaled.ttft_p99_s) {
       comparison.matching = summary;
       comparison.replica_hours_saved = summary.replica_hours - comparison.autoscaled.replica_hours;
       break;
@@ -139,11 +140,12 @@ void write_route_requests_csv(std::ostream& out, std::span<const RouteRun> runs)
          "tpot_s,e2e_s\n";
   for (const RouteRun& run : runs) {
     for (const RequestOutcome& request : run.requests) {
-      out << run.policy << ',' << request.index << ',' << fixed(request.arrival_s, kSecondsDigits) << ','
-          << request.replica << ',' << (request.ok ? 1 : 0) << ',' << csv_text(request.error)
+      out << run.policy << ',' << request.index << ',' << fixed(request.arrival_s, kSecondsDigits)
+          << ',' << request.replica << ',' << (request.ok ? 1 : 0) << ',' << csv_text(request.error)
           << ',' << request.prompt_tokens << ',' << request.cached_tokens << ','
           << request.output_tokens << ',' << fixed(request.ttft_s, kSecondsDigits) << ','
-          << fixed(request.tpot_s, kSecondsDigits) << ',' << fixed(request.e2e_s, kSecondsDigits) << '\n';
+          << fixed(request.tpot_s, kSecondsDigits) << ',' << fixed(request.e2e_s, kSecondsDigits)
+          << '\n';
     }
   }
 }
@@ -154,19 +156,18 @@ void write_route_summary_csv(std::ostream& out, std::span<const RouteSummary> su
          "max_replicas,replica_hours\n";
   for (const RouteSummary& summary : summaries) {
     out << summary.policy << ',' << summary.requests << ',' << summary.failed << ','
-        << fixed(summary.ttft_p50_s, kSecondsDigits) << ',' << fixed(summary.ttft_p90_s, kSecondsDigits) << ','
-        << fixed(summary.ttft_p99_s, kSecondsDigits) << ',' << fixed(summary.tpot_p50_s, kSecondsDigits) << ','
-        << fixed(summary.tpot_p99_s, kSecondsDigits) << ',' << fixed(summary.e2e_p50_s, kSecondsDigits) << ','
-        << fixed(summary.e2e_p99_s, kSecondsDigits) << ',' << fixed(summary.output_tokens_per_s, 1) << ','
-        << fixed(summary.prefix_hit_rate, 4) << ',' << fixed(summary.request_imbalance, 3) << ','
-        << fixed(summary.token_imbalance, 3) << ',' << summary.max_replicas << ','
+        << fixed(summary.ttft_p50_s, kSecondsDigits) << ','
+        << fixed(summary.ttft_p90_s, kSecondsDigits) << ','
+        << fixed(summary.ttft_p99_s, kSecondsDigits) << ','
+        << fixed(summary.tpot_p50_s, kSecondsDigits) << ','
+        << fixed(summary.tpot_p99_s, kSecondsDigits) << ','
+        << fixed(summary.e2e_p50_s, kSecondsDigits) << ','
+        << fixed(summary.e2e_p99_s, kSecondsDigits) << ',' << fixed(summary.output_tokens_per_s, 1)
+        << ',' << fixed(summary.prefix_hit_rate, 4) << ',' << fixed(summary.request_imbalance, 3)
+        << ',' << fixed(summary.token_imbalance, 3) << ',' << summary.max_replicas << ','
         << fixed(summary.replica_hours, 4) << '\n';
   }
 }
-
-}  // namespace fulcrum::sim
-
-namespace fulcrum::sim {
 
 void write_autoscale_csv(std::ostream& out, std::span<const AutoscaleComparison> comparisons) {
   out << "policy,fleet,replicas,ttft_p50_s,ttft_p99_s,replica_hours,matches_autoscaled\n";
@@ -175,8 +176,9 @@ void write_autoscale_csv(std::ostream& out, std::span<const AutoscaleComparison>
       const bool matches = comparison.matching && fleet == std::string_view("search") &&
                            comparison.matching->max_replicas == summary.max_replicas;
       out << comparison.autoscaled.policy << ',' << fleet << ',' << summary.max_replicas << ','
-          << fixed(summary.ttft_p50_s, kSecondsDigits) << ',' << fixed(summary.ttft_p99_s, kSecondsDigits) << ','
-          << fixed(summary.replica_hours, 4) << ',' << (matches ? 1 : 0) << '\n';
+          << fixed(summary.ttft_p50_s, kSecondsDigits) << ','
+          << fixed(summary.ttft_p99_s, kSecondsDigits) << ',' << fixed(summary.replica_hours, 4)
+          << ',' << (matches ? 1 : 0) << '\n';
     };
     row("auto", comparison.autoscaled);
     row("fixed", comparison.fixed);

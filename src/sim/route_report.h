@@ -38,8 +38,8 @@ RouteSummary summarize_route_run(const RouteRun& run);
 struct AutoscaleComparison {
   RouteSummary autoscaled;
   std::vector<ScaleEvent> scale_events;
-  RouteSummary fixed;  // options.replicas replicas throughout
-  std::vector<RouteSummary> searched;  // fixed fleets tried, smallest first
+  RouteSummary fixed;                    // options.replicas replicas throughout
+  std::vector<RouteSummary> searched;    // fixed fleets tried, smallest first
   std::optional<RouteSummary> matching;  // the first of them with p99 TTFT <= the autoscaled one
   // matching's replica-hours minus the autoscaled fleet's (absent without a match).
   std::optional<double> replica_hours_saved;

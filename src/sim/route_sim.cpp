@@ -96,7 +96,7 @@ class RouteSimulation {
   std::optional<FleetAutoscaler> autoscaler_;
   std::vector<Replica> replicas_;
   std::vector<BackendView> views_;
-  std::vector<std::size_t> view_replicas_;  // views_[i] is replicas_[view_replicas_[i]]
+  std::vector<std::size_t> view_replicas_;       // views_[i] is replicas_[view_replicas_[i]]
   std::unordered_map<uint64_t, Active> active_;  // by engine request id (index + 1)
   RouteRun run_;
   std::size_t finished_ = 0;
@@ -120,7 +120,8 @@ RouteRun RouteSimulation::run() {
   simulation_.at(Nanos{0}, kScrape);
   if (autoscaler_) simulation_.after(to_nanos(autoscaler_->config().interval_s), kAutoscale);
   simulation_.run([this](const Event& event) { handle(event); });
-  run_.end_s = std::max(last_finish_s_, requests_.empty() ? 0.0 : to_seconds(requests_.back().arrival));
+  run_.end_s =
+      std::max(last_finish_s_, requests_.empty() ? 0.0 : to_seconds(requests_.back().arrival));
   for (const Replica& replica : replicas_) run_.replicas.push_back(replica.record);
   if (options_.progress) options_.progress(1.0);
   return std::move(run_);
@@ -274,7 +275,8 @@ void RouteSimulation::finish_request(Replica& replica, int64_t index) {
   picker_.request_finished(static_cast<uint64_t>(index) + 1, replica.id);
   ++finished_;
   last_finish_s_ = now_s();
-  if (options_.progress && finished_ - last_progress_ >= std::max<std::size_t>(1, requests_.size() / 100)) {
+  if (options_.progress &&
+      finished_ - last_progress_ >= std::max<std::size_t>(1, requests_.size() / 100)) {
     last_progress_ = finished_;
     options_.progress(static_cast<double>(finished_) / static_cast<double>(requests_.size()));
   }
@@ -315,7 +317,7 @@ double RouteSimulation::autoscale_load() const {
     if (replica.state != ReplicaState::kServing || !replica.scraped_at_s) continue;
     if (now - *replica.scraped_at_s > options_.stale_after_s) continue;
     total += autoscaler_->config().signal == AutoscaleSignal::kQueue ? replica.load.queue_depth
-                                                                      : replica.load.kv_cache_usage;
+                                                                     : replica.load.kv_cache_usage;
     ++counted;
   }
   return counted == 0 ? 0 : total / counted;
@@ -383,7 +385,8 @@ bool in_slice(const LlmRequest& request, const SliceOptions& slice) {
 
 std::vector<LlmRequest> slice_requests(std::vector<LlmRequest> requests,
                                        const SliceOptions& slice) {
-  std::erase_if(requests, [&slice](const LlmRequest& request) { return !in_slice(request, slice); });
+  std::erase_if(requests,
+                [&slice](const LlmRequest& request) { return !in_slice(request, slice); });
   std::stable_sort(requests.begin(), requests.end(),
                    [](const LlmRequest& a, const LlmRequest& b) { return a.arrival < b.arrival; });
   if (slice.max_requests > 0 && static_cast<int64_t>(requests.size()) > slice.max_requests) {

@@ -65,8 +65,8 @@ struct RequestOutcome {
 
 struct ReplicaRecord {
   std::string name;
-  double added_s = 0;    // when it was asked for (it costs from here)
-  double serving_s = 0;  // when it took its first request
+  double added_s = 0;               // when it was asked for (it costs from here)
+  double serving_s = 0;             // when it took its first request
   std::optional<double> removed_s;  // drained and gone; absent: still there at the end
   int64_t requests = 0;
   int64_t prompt_tokens = 0;
@@ -77,7 +77,7 @@ struct ScaleEvent {
   double at_s = 0;
   ScaleAction action = ScaleAction::kNone;
   std::string replica;
-  double load = 0;        // the signal that triggered it
+  double load = 0;         // the signal that triggered it
   int replicas_after = 0;  // serving or starting, not draining
 };
 
@@ -99,8 +99,8 @@ Result<RouteRun> simulate_routing(const RouteSimOptions& options,
 // Which part of a trace to replay, and how fast.
 struct SliceOptions {
   double start_s = 0;
-  double duration_s = 0;  // 0: to the end
-  double rate_scale = 1;  // 2: arrivals twice as dense
+  double duration_s = 0;     // 0: to the end
+  double rate_scale = 1;     // 2: arrivals twice as dense
   int64_t max_requests = 0;  // 0: all
 };
 

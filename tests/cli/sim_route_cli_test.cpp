@@ -26,9 +26,9 @@ const std::string kTrace =
 TEST(SimRouteCliTest, ReplaysATinyTraceWithTwoPoliciesSideBySide) {
   TempFile trace("tiny.jsonl", kTrace);
   auto csv = fresh_temp_dir("route-tiny");
-  CommandResult result = run_fulcrum("sim route --file " + trace.path() +
-                                     " --replicas 2 --policy round_robin,prefix_aware --csv " +
-                                     csv.string());
+  CommandResult result =
+      run_fulcrum("sim route --file " + trace.path() +
+                  " --replicas 2 --policy round_robin,prefix_aware --csv " + csv.string());
   ASSERT_EQ(result.exit_code, 0) << result.output;
   EXPECT_TRUE(contains(result.output, "fulcrum sim route: 4 requests from " + trace.path()))
       << result.output;
@@ -49,9 +49,9 @@ TEST(SimRouteCliTest, ReplaysATinyTraceWithTwoPoliciesSideBySide) {
 TEST(SimRouteCliTest, PlotsTheTtftCdfPerPolicy) {
   TempFile trace("plots.jsonl", kTrace);
   auto out = fresh_temp_dir("route-plots");
-  CommandResult result = run_fulcrum("sim route --file " + trace.path() +
-                                     " --replicas 2 --policy round_robin,least_load --plots " +
-                                     out.string());
+  CommandResult result =
+      run_fulcrum("sim route --file " + trace.path() +
+                  " --replicas 2 --policy round_robin,least_load --plots " + out.string());
   if (std::system("/usr/bin/python3 -c 'import matplotlib' 2>/dev/null") == 0) {
     ASSERT_EQ(result.exit_code, 0) << result.output;
     EXPECT_TRUE(contains(result.output, "wrote " + (out / "route_ttft_cdf.png").string()))
@@ -76,7 +76,8 @@ TEST(SimRouteCliTest, SameSeedSameCsvBytes) {
   const std::string requests = read_text_file(first / "route_requests.csv");
   EXPECT_TRUE(contains(requests, "\nkv_cost,149,")) << requests;
   EXPECT_EQ(requests, read_text_file(second / "route_requests.csv"));
-  EXPECT_EQ(read_text_file(first / "route_summary.csv"), read_text_file(second / "route_summary.csv"));
+  EXPECT_EQ(read_text_file(first / "route_summary.csv"),
+            read_text_file(second / "route_summary.csv"));
   std::filesystem::remove_all(first);
   std::filesystem::remove_all(second);
 }
@@ -86,8 +87,9 @@ TEST(SimRouteCliTest, RunsOnTheRealMooncakeTraceByDefault) {
       run_fulcrum("sim route --duration-s 20 --policy round_robin,least_load --quiet");
   ASSERT_EQ(result.exit_code, 0) << result.output;
   // The Mooncake trace's first 20 s hold 65 requests (timestamp < 20000 ms).
-  EXPECT_TRUE(contains(result.output, "fulcrum sim route: 65 requests from "
-                                      "../shared/data/mooncake-fast25/conversation_trace.jsonl"))
+  EXPECT_TRUE(contains(result.output,
+                       "fulcrum sim route: 65 requests from "
+                       "../shared/data/mooncake-fast25/conversation_trace.jsonl"))
       << result.output;
   EXPECT_TRUE(contains(result.output, "\nleast_load ")) << result.output;
 }
@@ -127,8 +129,7 @@ TEST(SimRouteCliTest, BadFlagsAndLinesAreNamed) {
 
   CommandResult without = run_fulcrum("sim route --trace synthetic --cooldown-s 5");
   EXPECT_EQ(without.exit_code, 2) << without.output;
-  EXPECT_TRUE(contains(without.output, "error: --cooldown-s: needs --autoscale"))
-      << without.output;
+  EXPECT_TRUE(contains(without.output, "error: --cooldown-s: needs --autoscale")) << without.output;
 
   TempFile trace("bad.jsonl", kTrace + "{\"timestamp\": 3000, \"input_length\": \"many\"}\n");
   CommandResult line = run_fulcrum("sim route --policy round_robin --file " + trace.path());

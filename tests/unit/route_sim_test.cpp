@@ -96,8 +96,7 @@ TEST(RouteSimTest, RoundRobinAlternatesAndCountsRequestsPerReplica) {
   RouteRun run = run_policy("round_robin", options_with(2), requests);
   std::vector<std::string> replicas;
   for (const RequestOutcome& outcome : run.requests) replicas.push_back(outcome.replica);
-  EXPECT_EQ(replicas, (std::vector<std::string>{"r0", "r1", "r0",
-                                                "r1", "r0"}));
+  EXPECT_EQ(replicas, (std::vector<std::string>{"r0", "r1", "r0", "r1", "r0"}));
   ASSERT_EQ(run.replicas.size(), 2u);
   EXPECT_EQ(run.replicas[0].requests, 3);
   EXPECT_EQ(run.replicas[1].requests, 2);
@@ -155,8 +154,8 @@ class RecordingPicker final : public Picker {
   bool needs_request_body() const override { return true; }
   PickResult pick(const RequestView& request, std::span<const BackendView> backends) override {
     std::ostringstream line;
-    line << "pick " << request.request_id << " blocks " << request.prefix_blocks.size()
-         << " out " << request.expected_output_tokens;
+    line << "pick " << request.request_id << " blocks " << request.prefix_blocks.size() << " out "
+         << request.expected_output_tokens;
     for (const BackendView& backend : backends) {
       line << " | " << backend.name << " in_flight " << backend.in_flight << " fresh "
            << backend.load.fresh << " running " << backend.load.running;
@@ -173,8 +172,7 @@ class RecordingPicker final : public Picker {
                     std::to_string(outcome.backend_id));
   }
   void request_finished(uint64_t request_id, uint32_t backend_id) override {
-    calls.push_back("finished " + std::to_string(request_id) + " on " +
-                    std::to_string(backend_id));
+    calls.push_back("finished " + std::to_string(request_id) + " on " + std::to_string(backend_id));
   }
 
   std::vector<std::string> calls;
@@ -285,17 +283,16 @@ TEST(RouteSimTest, AutoscalerScalesOutUnderABurstAndInWhenItIsOver) {
   EXPECT_EQ(run.replicas[2].removed_s, in.at_s);
   EXPECT_FALSE(run.replicas[0].removed_s.has_value());
   // r0 for the whole run, r1 from 3 s and r2 from 8 s until each was removed.
-  EXPECT_NEAR(run.replica_seconds(),
-              run.end_s + (run.scale_events[3].at_s - 3) + (in.at_s - 8), 1e-9);
+  EXPECT_NEAR(run.replica_seconds(), run.end_s + (run.scale_events[3].at_s - 3) + (in.at_s - 8),
+              1e-9);
 }
 
 TEST(RouteSimTest, AutoscalingIsComparedWithTheSmallestFixedFleetOfTheSameTail) {
   RouteSimOptions options = options_with(1);
   options.autoscale = crafted_autoscaler();
   const std::vector<LlmRequest> requests = burst_then_trickle();
-  auto comparison = compare_autoscaling(options, requests, [] {
-    return make_route_picker("least_connections", {}, 1);
-  });
+  auto comparison = compare_autoscaling(
+      options, requests, [] { return make_route_picker("least_connections", {}, 1); });
   ASSERT_TRUE(comparison.ok()) << comparison.error_message();
   EXPECT_EQ(comparison->autoscaled.max_replicas, 3);
   EXPECT_EQ(comparison->fixed.max_replicas, 1);
