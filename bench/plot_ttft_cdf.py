@@ -10,10 +10,10 @@ import csv
 import pathlib
 import sys
 
-import matplotlib
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "tools"))
+from plotting import pyplot  # noqa: E402
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+plt = pyplot()
 
 POLICIES = ["round_robin", "least_connections", "least_load", "prefix_aware", "scored", "kv_cost"]
 

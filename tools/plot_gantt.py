@@ -12,6 +12,8 @@ import argparse
 import csv
 import sys
 
+from plotting import pyplot
+
 
 def read_plan(path):
     nodes, bars = [], []
@@ -47,15 +49,7 @@ def main():
     parser.add_argument("out_png")
     parser.add_argument("--title", default="fulcrum plan")
     args = parser.parse_args()
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        print("error: python3-matplotlib is not installed (apt-get install python3-matplotlib)",
-              file=sys.stderr)
-        return 1
+    plt = pyplot()
     nodes, bars = read_plan(args.plan_csv)
     bars.sort(key=lambda bar: (bar[0], bar[2], bar[3], bar[1]))
     lane_of, lane_count = lanes(bars)

@@ -11,6 +11,8 @@ import csv
 import sys
 from collections import OrderedDict
 
+from plotting import pyplot
+
 
 def read_ttfts(path):
     ttfts = OrderedDict()
@@ -28,15 +30,7 @@ def main():
     parser.add_argument("out_png")
     parser.add_argument("--title", default="Time to first token, per routing policy")
     args = parser.parse_args()
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        print("error: python3-matplotlib is not installed (apt-get install python3-matplotlib)",
-              file=sys.stderr)
-        return 1
+    plt = pyplot()
     ttfts = read_ttfts(args.requests_csv)
     figure, axes = plt.subplots(figsize=(8, 5), dpi=110)
     for policy, values in ttfts.items():

@@ -10,10 +10,9 @@ import os
 import sys
 from collections import defaultdict
 
-import matplotlib
+from plotting import pyplot
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+plt = pyplot()
 
 
 def read_curves(path):

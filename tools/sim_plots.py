@@ -12,10 +12,9 @@ import csv
 import os
 import sys
 
-import matplotlib
+from plotting import pyplot
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+plt = pyplot()
 
 
 def read_rows(path):
