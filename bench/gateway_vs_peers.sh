@@ -164,9 +164,12 @@ wait_for_port() {
 
 rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
 
-# Prints "rps p50_ms p99_ms" for one wrk run.
+# run_wrk PORT [THREADS CONNECTIONS CORES]: prints "rps p50_ms p99_ms" for one wrk run (by
+# default the pinned single-thread load of the throughput table).
 run_wrk() {
-  taskset -c "$load_core" wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency "http://127.0.0.1:$1/" |
+  local threads=${2:-1} connections=${3:-$CONNECTIONS} cores=${4:-$load_core}
+  taskset -c "$cores" wrk -t"$threads" -c"$connections" -d"${DURATION}s" --latency \
+    "http://127.0.0.1:$1/" |
     awk '
       function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
       /Requests\/sec/ { rps = $2 }
@@ -227,13 +230,7 @@ accept_modes() {
     for name in reuseport shared; do
       thread_ticks "${proxy_pid[$name]}" | sort > "$work/ticks-before"
       local rps p50 p99 share
-      read -r rps p50 p99 < <(wrk -t2 -c$((2 * CONNECTIONS)) -d"${DURATION}s" --latency \
-        "http://127.0.0.1:${proxy_port[$name]}/" | awk '
-          function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
-          /Requests\/sec/ { rps = $2 }
-          $1 == "50%" { p50 = ms($2) }
-          $1 == "99%" { p99 = ms($2) }
-          END { printf "%.0f %.3f %.3f\n", rps, p50, p99 }')
+      read -r rps p50 p99 < <(run_wrk "${proxy_port[$name]}" 2 $((2 * CONNECTIONS)) "$all_cores")
       thread_ticks "${proxy_pid[$name]}" | sort > "$work/ticks-after"
       # The two busiest threads are the workers; the busier one's share of their CPU.
       share=$(join "$work/ticks-before" "$work/ticks-after" | awk '{ print $3 - $2 }' |

@@ -39,12 +39,12 @@
 
 #include "core/random.h"
 #include "core/status.h"
-#include "sim/cluster_replay.h"
-#include "sim/llm_trace.h"
 #include "emulator/trace_prompt.h"
 #include "http/chunked.h"
 #include "http/json.h"
 #include "http/parser.h"
+#include "sim/cluster_replay.h"
+#include "sim/llm_trace.h"
 
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;

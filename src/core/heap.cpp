@@ -3,7 +3,6 @@
 #include <malloc.h>
 
 #include <cstddef>
-#include <string>
 
 // jemalloc's control interface, present only when the binary links jemalloc; the library itself
 // is also linked into programs that run on glibc's allocator.
@@ -14,8 +13,8 @@ namespace fulcrum {
 
 namespace {
 
-// MALLCTL_ARENAS_ALL in jemalloc's header: the pseudo-arena index meaning every arena.
-constexpr unsigned kAllArenas = 4096;
+// 4096 is MALLCTL_ARENAS_ALL in jemalloc's header: the pseudo-arena index meaning every arena.
+constexpr const char* kPurgeEveryArena = "arena.4096.purge";
 
 }  // namespace
 
@@ -23,8 +22,7 @@ void release_free_heap_memory() {
   if (mallctl != nullptr) {
     // The calling thread's cache of freed small objects first, so that their pages can empty.
     mallctl("thread.tcache.flush", nullptr, nullptr, nullptr, 0);
-    const std::string purge = "arena." + std::to_string(kAllArenas) + ".purge";
-    mallctl(purge.c_str(), nullptr, nullptr, nullptr, 0);
+    mallctl(kPurgeEveryArena, nullptr, nullptr, nullptr, 0);
     return;
   }
   ::malloc_trim(0);

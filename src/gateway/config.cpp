@@ -262,8 +262,8 @@ Status read_admin(const YamlValue& value, AdminConfig& admin) {
 
 Result<GatewayConfig> read_gateway_section(const YamlValue& value) {
   FULCRUM_RETURN_IF_ERROR(value.expect_map(
-      {"listen", "workers", "accept", "policy", "backends", "timeouts", "limits", "retries", "health_check",
-       "scrape", "passive_health", "admin", "access_log", "log_decisions"}));
+      {"listen", "workers", "accept", "policy", "backends", "timeouts", "limits", "retries",
+       "health_check", "scrape", "passive_health", "admin", "access_log", "log_decisions"}));
   GatewayConfig config;
   if (value.has("listen"))
     FULCRUM_ASSIGN_OR_RETURN(config.listeners, read_listeners(value["listen"]));

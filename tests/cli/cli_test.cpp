@@ -156,7 +156,8 @@ TEST(CliTest, ServePlanOnlyConfigPrintsCatalogueAndSeedPlan) {
 TEST(CliTest, ServeCheckOnQuickstartNamesEveryBodyAndPlansTheSeedTasks) {
   CommandResult result = run_fulcrum("serve --check --config " + example("quickstart.yaml"));
   ASSERT_EQ(result.exit_code, 0) << result.output;
-  EXPECT_TRUE(contains(result.output, "emulators: 4 x " + example("emulator/llama-3.1-8b-h100.yaml")))
+  EXPECT_TRUE(
+      contains(result.output, "emulators: 4 x " + example("emulator/llama-3.1-8b-h100.yaml")))
       << result.output;
   EXPECT_TRUE(contains(result.output, "gateway: prefix_aware, 0 configured backends"))
       << result.output;
