@@ -13,7 +13,9 @@
 #          modeled second) for TENANT_DURATION_S each, rates run in rising order on one fleet.
 # Prints per policy TTFT p50/p90/p99, TPOT p50, e2e p99, output tokens/s, the prefix-cache hit rate
 # from the replicas' own /metrics counters (delta over the run), failures, and ratios against
-# round_robin and prefix_aware; writes the loadgen CSVs and a PNG of TTFT CDFs to OUT.
+# round_robin and prefix_aware; writes the loadgen CSVs and a PNG of TTFT CDFs to OUT, and per run
+# OUT/logs/RUN-POLICY/ with the gateway's access log and each replica's request log (when each
+# request, by its X-Request-Id, the trace index, was queued: bench/route_sim_calibrate.py).
 # Times are modeled seconds: the emulators run SPEED times faster than real time.
 set -euo pipefail
 
@@ -75,9 +77,11 @@ stop_all() {
   pids=()
 }
 
-# Fresh replicas (empty KV caches) and a gateway with POLICY in front of them.
+# Fresh replicas (empty KV caches) and a gateway with POLICY in front of them, logging to
+# OUT/logs/RUN-POLICY.
 start_fleet() {
-  local policy=$1 config=$work/gateway-$1.yaml port
+  local policy=$1 run=$2 config=$work/gateway-$1.yaml port logs=$out/logs/$2-$1
+  rm -rf "$logs" && mkdir -p "$logs"
   for port in $gateway_port $admin_port $(for ((r = 0; r < REPLICAS; ++r)); do replica_port $r; done); do
     if curl -s -o /dev/null "http://127.0.0.1:$port/"; then
       echo "port $port is taken (another run?): set BASE_PORT" >&2
@@ -86,7 +90,8 @@ start_fleet() {
   done
   for ((replica = 0; replica < REPLICAS; ++replica)); do
     "$fulcrum" emulate --port "$(replica_port $replica)" --profile "$profile" --speed "$SPEED" \
-      --model llama >"$work/emulator-$replica.log" 2>&1 &
+      --model llama --request-log "$logs/requests-r$replica.jsonl" \
+      >"$work/emulator-$replica.log" 2>&1 &
     pids+=($!)
   done
   {
@@ -103,6 +108,7 @@ start_fleet() {
     echo "  timeouts: {first_byte: 600s, idle: 600s}"
     echo "  limits: {connections: 100000}"
     echo "  admin: {listen: 127.0.0.1:$admin_port}"
+    echo "  access_log: $logs/access.jsonl"
   } >"$config"
   "$fulcrum" gateway --config "$config" >"$work/gateway.log" 2>&1 &
   pids+=($!)
@@ -178,7 +184,7 @@ print_table() {  # results file
 run_trace() {
   local slice=(--trace mooncake --start-s "$TRACE_START_S" --duration-s "$TRACE_DURATION_S")
   : >"$work/results-capacity.txt"
-  start_fleet round_robin
+  start_fleet round_robin capacity
   run_load capacity round_robin x$CAPACITY_SCALE "${slice[@]}" --rate-scale "$CAPACITY_SCALE"
   stop_all
   local ok makespan requests_per_s trace_rate scale
@@ -194,7 +200,7 @@ run_trace() {
     "replay at ${LOAD_FRACTION} of it: --rate-scale $scale"
   : >"$work/results-trace.txt"
   for policy in $POLICIES; do
-    start_fleet "$policy"
+    start_fleet "$policy" trace
     run_load trace "$policy" "x$scale" "${slice[@]}" --rate-scale "$scale"
     stop_all
   done
@@ -204,7 +210,7 @@ run_trace() {
 run_tenants() {
   : >"$work/results-tenants.txt"
   for policy in $POLICIES; do
-    start_fleet "$policy"
+    start_fleet "$policy" tenants
     local seed=1
     for rate in $RATES; do
       run_load tenants "$policy" "r$rate" --trace tenants --tenants "$TENANTS" \

@@ -151,7 +151,7 @@ std::vector<TraceRequest> generate_tenants(const Options& options) {
 }
 
 std::string request_bytes(const Options& options, const std::string& host,
-                          const std::string& prompt, int64_t max_tokens) {
+                          const std::string& prompt, int64_t max_tokens, std::size_t index) {
   boost::json::object body{{"prompt", prompt},
                            {"max_tokens", max_tokens},
                            {"stream", true},
@@ -160,7 +160,7 @@ std::string request_bytes(const Options& options, const std::string& host,
   if (!options.model.empty()) body["model"] = options.model;
   std::string payload = boost::json::serialize(body);
   return "POST /v1/completions HTTP/1.1\r\nHost: " + host +
-         "\r\nContent-Type: application/json\r\nAccept: text/event-stream\r\nConnection: close\r\n"
+         "\r\nX-Request-Id: " + std::to_string(index) + "\r\nContent-Type: application/json\r\nAccept: text/event-stream\r\nConnection: close\r\n"
          "Content-Length: " +
          std::to_string(payload.size()) + "\r\n\r\n" + payload;
 }
@@ -317,7 +317,7 @@ int run(const Options& options) {
         request_bytes(options, options.target,
                       fulcrum::emulator::trace_prompt_text(request.hash_ids, request.input_tokens,
                                                            index + (options.seed << 32)),
-                      max_tokens);
+                      max_tokens, index);
     auto at = start + std::chrono::duration_cast<Clock::duration>(
                           std::chrono::duration<double>(request.arrival_s * time_factor));
     asio::co_spawn(

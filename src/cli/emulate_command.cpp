@@ -1,4 +1,4 @@
-// `fulcrum emulate --port P --profile FILE [--speed X] [--model NAME]`: an OpenAI-compatible
+// `fulcrum emulate --port P --profile FILE [--speed X] [--model NAME] [--request-log FILE]`: an OpenAI-compatible
 // model-server stand-in whose timing follows the profile's engine model (docs/emulator.md).
 #include <csignal>
 #include <iostream>
@@ -19,6 +19,7 @@ struct EmulateFlags {
   uint16_t port = 8000;
   double speed = 1.0;
   std::string model;
+  std::string request_log;
 };
 
 int run_emulate(const EmulateFlags& flags) {
@@ -29,7 +30,8 @@ int run_emulate(const EmulateFlags& flags) {
         invalid_argument("--speed: must be a positive number, got " + std::to_string(flags.speed)));
   }
   boost::asio::io_context context;
-  emulator::EmulatorOptions options{flags.address, flags.port, flags.speed, flags.model};
+  emulator::EmulatorOptions options{flags.address, flags.port, flags.speed, flags.model,
+                                    flags.request_log};
   emulator::EmulatorServer server(context, *profile, options);
   if (Status started = server.start(); !started.ok()) {
     std::cerr << "error: " << started.message() << '\n';
@@ -60,6 +62,8 @@ void add_emulate_command(CLI::App& app, int& exit_code) {
                    "Modeled seconds per real second (10: ten times faster than the model)")
       ->capture_default_str();
   command->add_option("--model", flags->model, "Served model name (default: the profile's)");
+  command->add_option("--request-log", flags->request_log,
+                      "Append a JSON line per queued request here (model time, ids, prompt tokens)");
   command->callback([flags, &exit_code] { exit_code = run_emulate(*flags); });
 }
 

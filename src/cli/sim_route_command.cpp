@@ -62,6 +62,10 @@ struct SimRouteFlags {
   int64_t scrape_interval_ms = 1000;
   int64_t stale_after_ms = 5000;
   double head_latency_ms = 1;
+  double arrival_jitter_ms = 0;
+  double inspect_us_per_token = 0;
+  double relay_us_per_token = 0;
+  double transfer_ms = 0;
   bool autoscale = false;
   std::map<std::string, std::string> autoscale_values;  // autoscaler parameter -> flag value
   std::string csv_dir;
@@ -302,6 +306,23 @@ int run_sim_route(const SimRouteFlags& flags) {
   options.scrape_interval_s = static_cast<double>(flags.scrape_interval_ms) / 1000;
   options.stale_after_s = static_cast<double>(flags.stale_after_ms) / 1000;
   options.head_latency_s = flags.head_latency_ms / 1000;
+  const std::pair<const char*, double> ingest_flags[] = {
+      {"--arrival-jitter-ms", flags.arrival_jitter_ms},
+      {"--relay-us-per-token", flags.relay_us_per_token},
+      {"--inspect-us-per-token", flags.inspect_us_per_token},
+      {"--transfer-ms", flags.transfer_ms}};
+  for (const auto& [flag, value] : ingest_flags) {
+    if (!(value >= 0) || !std::isfinite(value)) {
+      return report_bad_input(invalid_argument(std::string(flag) +
+                                               ": must be a non-negative number, got " +
+                                               format_number(value)));
+    }
+  }
+  options.ingest.arrival_jitter_s = flags.arrival_jitter_ms / 1000;
+  options.ingest.inspect_s_per_token = flags.inspect_us_per_token / 1e6;
+  options.ingest.relay_s_per_token = flags.relay_us_per_token / 1e6;
+  options.ingest.transfer_s = flags.transfer_ms / 1000;
+  options.seed = flags.seed;
   if (!flags.autoscale_values.empty() && !flags.autoscale) {
     return report_bad_input(
         invalid_argument(flag_of(flags.autoscale_values.begin()->first) + ": needs --autoscale"));
@@ -421,6 +442,24 @@ void add_sim_route_command(CLI::App& app, int& exit_code) {
       ->add_option("--head-latency-ms", flags->head_latency_ms,
                    "From the pick to the response head, as observe() reports it")
       ->capture_default_str();
+  command
+      ->add_option("--arrival-jitter-ms", flags->arrival_jitter_ms,
+                   "Each request reaches the gateway a random 0..this after its trace time")
+      ->capture_default_str();
+  command
+      ->add_option("--relay-us-per-token", flags->relay_us_per_token,
+                   "A body alone passes the gateway this long per prompt token; bodies passing "
+                   "at once share the pace")
+      ->capture_default_str();
+  command
+      ->add_option("--inspect-us-per-token", flags->inspect_us_per_token,
+                   "Body-reading policies: the gateway hashes a body this long per prompt token, "
+                   "one at a time")
+      ->capture_default_str();
+  command
+      ->add_option("--transfer-ms", flags->transfer_ms,
+                   "From the body's end to the engine's queue")
+      ->capture_default_str();
   command->add_flag("--autoscale", flags->autoscale,
                     "Also run an autoscaled fleet and compare it with fixed fleets");
   for (const AutoscaleFlag& autoscale : kAutoscaleFlags) {
@@ -435,7 +474,7 @@ void add_sim_route_command(CLI::App& app, int& exit_code) {
                       "Write route_requests.csv and route_summary.csv here");
   command->add_option("--plots", flags->plots_dir,
                       "Draw route_ttft_cdf.png here (python3-matplotlib)");
-  command->add_option("--seed", flags->seed, "Seed of random pickers and synthetic requests")
+  command->add_option("--seed", flags->seed, "Seed of random pickers, synthetic requests and the arrival jitter")
       ->capture_default_str();
   command->add_flag("--quiet", flags->quiet, "No progress bar");
   command->add_option("--requests", flags->requests, "synthetic: how many requests")

@@ -2,7 +2,10 @@
 // coroutines that co_await inside an if/while condition.
 #include "emulator/server.h"
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
+#include <fstream>
 #include <functional>
 #include <unordered_map>
 #include <unordered_set>
@@ -101,8 +104,11 @@ class EmulatorServer::State {
   bool stopped = false;
   RequestId next_id = 1;
   std::unordered_map<RequestId, std::shared_ptr<Pending>> pending;
+  std::ofstream request_log;  // open when options.request_log_path is set
 
   static asio::awaitable<void> run_engine(std::shared_ptr<State> state);
+  void log_request(const std::string& id, const http::Request& http_request,
+                   int64_t prompt_tokens);
   void add_routes();
   asio::awaitable<http::Response> complete(Endpoint endpoint, const http::Request& request,
                                            http::Responder& responder);
@@ -194,6 +200,7 @@ asio::awaitable<http::Response> EmulatorServer::State::complete(Endpoint endpoin
   ResponseHeader header{
       endpoint, (endpoint == Endpoint::kCompletions ? "cmpl-" : "chatcmpl-") + std::to_string(id),
       unix_seconds(), model_name};
+  if (request_log.is_open()) log_request(header.id, http_request, prompt_tokens);
   if (!request.stream) co_return co_await answer_whole(pending_request, header, prompt_tokens);
   http::EventStream* stream = co_await responder.start_event_stream();
   if (stream == nullptr) {
@@ -304,10 +311,27 @@ EmulatorServer::EmulatorServer(asio::io_context& context, EngineProfile profile,
 
 EmulatorServer::~EmulatorServer() { stop(); }
 
+// A line as the engine queues a request (flushed, so that a killed emulator leaves whole lines).
+void EmulatorServer::State::log_request(const std::string& id, const http::Request& http_request,
+                                        int64_t prompt_tokens) {
+  boost::json::object line{{"queued_s", virtual_now_s()},
+                           {"id", id},
+                           {"prompt_tokens", prompt_tokens}};
+  if (auto client_id = http_request.header("X-Request-Id")) line["request_id"] = *client_id;
+  request_log << boost::json::serialize(line) << std::endl;
+}
+
 Status EmulatorServer::start() {
   if (!(state_->options.speed > 0)) {
     return invalid_argument("--speed: must be a positive number, got " +
                             std::to_string(state_->options.speed));
+  }
+  if (!state_->options.request_log_path.empty()) {
+    state_->request_log.open(state_->options.request_log_path, std::ios::app);
+    if (!state_->request_log) {
+      return invalid_argument("--request-log: cannot open " + state_->options.request_log_path +
+                              ": " + std::strerror(errno));
+    }
   }
   FULCRUM_RETURN_IF_ERROR(state_->server.start());
   state_->epoch = Clock::now();

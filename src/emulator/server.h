@@ -22,6 +22,10 @@ struct EmulatorOptions {
   uint16_t port = 0;   // 0: a free port, see EmulatorServer::port()
   double speed = 1.0;  // modeled seconds per real second: 10 runs ten times faster than the model
   std::string served_model_name;  // overrides the profile's model name when not empty
+  // When not empty: one JSON line per request the engine accepts, appended here (see
+  // docs/emulator.md): when it was queued in model seconds since the start, its id, the client's
+  // X-Request-Id and its prompt tokens.
+  std::string request_log_path;
 };
 
 class EmulatorServer {

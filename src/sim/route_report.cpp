@@ -136,12 +136,12 @@ Result<AutoscaleComparison> compare_autoscaling(const RouteSimOptions& options,
 }
 
 void write_route_requests_csv(std::ostream& out, std::span<const RouteRun> runs) {
-  out << "policy,index,arrival_s,replica,ok,error,prompt_tokens,cached_tokens,output_tokens,ttft_s,"
-         "tpot_s,e2e_s\n";
+  out << "policy,index,arrival_s,queued_s,replica,ok,error,prompt_tokens,cached_tokens,"
+         "output_tokens,ttft_s,tpot_s,e2e_s\n";
   for (const RouteRun& run : runs) {
     for (const RequestOutcome& request : run.requests) {
       out << run.policy << ',' << request.index << ',' << fixed(request.arrival_s, kSecondsDigits)
-          << ',' << request.replica << ',' << (request.ok ? 1 : 0) << ',' << csv_text(request.error)
+          << ',' << fixed(request.queued_s, kSecondsDigits) << ',' << request.replica << ',' << (request.ok ? 1 : 0) << ',' << csv_text(request.error)
           << ',' << request.prompt_tokens << ',' << request.cached_tokens << ','
           << request.output_tokens << ',' << fixed(request.ttft_s, kSecondsDigits) << ','
           << fixed(request.tpot_s, kSecondsDigits) << ',' << fixed(request.e2e_s, kSecondsDigits)

@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include "core/hash.h"
+#include "core/random.h"
 #include "core/resources.h"
 #include "core/yaml_reader.h"
 #include "emulator/tokenizer.h"
@@ -20,8 +21,12 @@ namespace fulcrum::sim {
 namespace {
 
 enum EventKind : uint32_t {
-  kArrival,      // subject: request index
-  kStepEnd,      // subject: replica number
+  kArrival,        // subject: request index (at its trace time)
+  kAtGateway,      // subject: request index (after its arrival jitter)
+  kRelayed,        // the relay's next body is through; tag: the relay's epoch
+  kPick,           // subject: request index (its body read and hashed)
+  kEngineArrival,  // subject: request index (in its replica's engine queue)
+  kStepEnd,        // subject: replica number
   kScrape,       // every scrape interval
   kAutoscale,    // every autoscale interval
   kReplicaReady  // subject: replica number
@@ -55,6 +60,19 @@ struct Active {
   int64_t index = 0;
 };
 
+// A picked request on its way to the engine.
+struct InTransit {
+  std::size_t replica = 0;
+  emulator::EngineRequest request;
+  double picked_s = 0;
+};
+
+// A body in the gateway's relay (IngestModel::relay_s_per_token).
+struct Relayed {
+  int64_t index = 0;
+  double tokens_left = 0;
+};
+
 class RouteSimulation {
  public:
   RouteSimulation(const RouteSimOptions& options, std::span<const LlmRequest> requests,
@@ -71,6 +89,16 @@ class RouteSimulation {
  private:
   void handle(const Event& event);
   void arrive(int64_t index);
+  void reach_gateway(int64_t index);
+  void pick(int64_t index);
+  void relay(int64_t index, double tokens);
+  void advance_relay();
+  void schedule_relay();
+  void relay_done(uint32_t epoch);
+  void after_transfer(int64_t index);
+  void reach_engine(int64_t index);
+  void enqueue(std::size_t replica_number, int64_t index, emulator::EngineRequest request,
+               double picked_s);
   void end_step(std::size_t replica_number);
   void scrape();
   void autoscale_tick();
@@ -78,7 +106,7 @@ class RouteSimulation {
 
   std::size_t add_replica(ReplicaState state);
   void start_step(Replica& replica, double now_s);
-  void observe(const Replica& replica, uint64_t request_id);
+  void observe(const Replica& replica, uint64_t request_id, double picked_s);
   void finish_request(Replica& replica, int64_t index);
   void fill_views(double now_s);
   void backends_changed();
@@ -98,6 +126,11 @@ class RouteSimulation {
   std::vector<BackendView> views_;
   std::vector<std::size_t> view_replicas_;       // views_[i] is replicas_[view_replicas_[i]]
   std::unordered_map<uint64_t, Active> active_;  // by engine request id (index + 1)
+  std::unordered_map<int64_t, InTransit> in_transit_;  // by request index
+  double gateway_free_s_ = 0;  // when the gateway's worker has hashed the bodies it was given
+  std::vector<Relayed> relay_;  // the bodies in the relay, in the order they entered
+  double relay_updated_s_ = 0;  // when relay_'s tokens_left were last brought up to date
+  uint32_t relay_epoch_ = 0;    // kRelayed events of older epochs are stale
   RouteRun run_;
   std::size_t finished_ = 0;
   double last_finish_s_ = 0;
@@ -130,6 +163,10 @@ RouteRun RouteSimulation::run() {
 void RouteSimulation::handle(const Event& event) {
   switch (event.kind) {
     case kArrival: arrive(static_cast<int64_t>(event.subject)); break;
+    case kAtGateway: reach_gateway(static_cast<int64_t>(event.subject)); break;
+    case kRelayed: relay_done(event.tag); break;
+    case kPick: pick(static_cast<int64_t>(event.subject)); break;
+    case kEngineArrival: reach_engine(static_cast<int64_t>(event.subject)); break;
     case kStepEnd: end_step(event.subject); break;
     case kScrape: scrape(); break;
     case kAutoscale: autoscale_tick(); break;
@@ -182,12 +219,91 @@ void RouteSimulation::fill_views(double now_s) {
   }
 }
 
+// The client sends the request; it reaches the gateway after its share of the arrival jitter.
 void RouteSimulation::arrive(int64_t index) {
-  const LlmRequest& request = requests_[static_cast<std::size_t>(index)];
-  const double arrival_s = now_s();
   RequestOutcome& outcome = run_.requests[static_cast<std::size_t>(index)];
   outcome.index = index;
-  outcome.arrival_s = arrival_s;
+  outcome.arrival_s = now_s();
+  const double jitter_s = options_.ingest.arrival_jitter_s;
+  if (jitter_s <= 0) return reach_gateway(index);
+  // A draw per request from (seed, index): independent of the order events are handled in.
+  const uint64_t bits = mix64(mix64(options_.seed) ^ static_cast<uint64_t>(index));
+  const double uniform = static_cast<double>(bits >> 11) * 0x1.0p-53;
+  simulation_.after(to_nanos(uniform * jitter_s), kAtGateway, static_cast<uint64_t>(index));
+}
+
+// The head is in: pickers that do not read bodies pick now; the others wait for the body.
+void RouteSimulation::reach_gateway(int64_t index) {
+  if (!picker_.needs_request_body()) return pick(index);
+  const auto tokens = static_cast<double>(requests_[static_cast<std::size_t>(index)].input_tokens);
+  if (options_.ingest.relay_s_per_token > 0) return relay(index, tokens);
+  after_transfer(index);
+}
+
+// Processor sharing: brings every body's tokens_left up to now.
+void RouteSimulation::advance_relay() {
+  const double now = now_s();
+  if (!relay_.empty()) {
+    const double tokens = (now - relay_updated_s_) / options_.ingest.relay_s_per_token /
+                          static_cast<double>(relay_.size());
+    for (Relayed& body : relay_) body.tokens_left -= tokens;
+  }
+  relay_updated_s_ = now;
+}
+
+void RouteSimulation::relay(int64_t index, double tokens) {
+  advance_relay();
+  relay_.push_back({index, tokens});
+  schedule_relay();
+}
+
+// One event for the body that will be through first; a change to the relay makes it stale.
+void RouteSimulation::schedule_relay() {
+  ++relay_epoch_;
+  if (relay_.empty()) return;
+  double least = relay_.front().tokens_left;
+  for (const Relayed& body : relay_) least = std::min(least, body.tokens_left);
+  const double wait_s = std::max(0.0, least) * options_.ingest.relay_s_per_token *
+                        static_cast<double>(relay_.size());
+  // Rounded up, so that the event never comes before the body is through.
+  simulation_.after(Nanos(static_cast<Nanos::rep>(std::ceil(wait_s * 1e9))), kRelayed, 0,
+                    relay_epoch_);
+}
+
+void RouteSimulation::relay_done(uint32_t epoch) {
+  if (epoch != relay_epoch_) return;
+  advance_relay();
+  // The event time was rounded up to a nanosecond: what is left of the first body is less.
+  const double through_tokens = 1e-9 / options_.ingest.relay_s_per_token;
+  std::vector<int64_t> through;
+  std::erase_if(relay_, [&through, through_tokens](const Relayed& body) {
+    if (body.tokens_left > through_tokens) return false;
+    through.push_back(body.index);
+    return true;
+  });
+  schedule_relay();
+  for (int64_t index : through) after_transfer(index);
+}
+
+// The body is through the relay (or needed none): a body-reading picker's gateway hashes it and
+// picks; otherwise the picked request goes on to the engine.
+void RouteSimulation::after_transfer(int64_t index) {
+  if (!picker_.needs_request_body()) {
+    simulation_.after(to_nanos(options_.ingest.transfer_s), kEngineArrival,
+                      static_cast<uint64_t>(index));
+    return;
+  }
+  const double per_token_s = options_.ingest.inspect_s_per_token;
+  if (per_token_s <= 0) return pick(index);
+  const auto tokens = static_cast<double>(requests_[static_cast<std::size_t>(index)].input_tokens);
+  gateway_free_s_ = std::max(gateway_free_s_, now_s()) + per_token_s * tokens;
+  simulation_.at(to_nanos(gateway_free_s_), kPick, static_cast<uint64_t>(index));
+}
+
+void RouteSimulation::pick(int64_t index) {
+  const LlmRequest& request = requests_[static_cast<std::size_t>(index)];
+  const double picked_s = now_s();
+  RequestOutcome& outcome = run_.requests[static_cast<std::size_t>(index)];
   const int64_t max_tokens = std::max<int64_t>(1, request.output_tokens);
   prompt_ = emulator::trace_prompt_text(request.hash_ids, request.input_tokens,
                                         static_cast<uint64_t>(index));
@@ -201,38 +317,67 @@ void RouteSimulation::arrive(int64_t index) {
     view.prompt = prompt_;
     view.prefix_blocks = prefix_blocks_;
   }
-  fill_views(arrival_s);
+  fill_views(picked_s);
   scores_.clear();  // the gateway asks for scores, for its prefix-prediction metrics
   PickResult picked = picker_.pick_explained(view, views_, scores_);
   if (!picked.ok()) {
     outcome.error = "503: " + picked.error_message();
     ++finished_;
-    last_finish_s_ = arrival_s;
+    last_finish_s_ = picked_s;
     return;
   }
-  Replica& replica = replicas_[view_replicas_[*picked]];
+  const std::size_t replica_number = view_replicas_[*picked];
+  Replica& replica = replicas_[replica_number];
   outcome.replica = replica.name;
   ++replica.in_flight;
   ++replica.record.requests;
   emulator::EngineRequest engine_request{view.request_id, emulator::tokenize(prompt_), max_tokens,
-                                         arrival_s};
+                                         picked_s};
   outcome.prompt_tokens = static_cast<int64_t>(engine_request.prompt.size());
-  Status added = replica.model->add_request(std::move(engine_request));
+  const bool relay_after_pick =
+      !picker_.needs_request_body() && options_.ingest.relay_s_per_token > 0;
+  if (!relay_after_pick && options_.ingest.transfer_s <= 0) {
+    return enqueue(replica_number, index, std::move(engine_request), picked_s);
+  }
+  const auto tokens = static_cast<double>(engine_request.prompt.size());
+  in_transit_.emplace(index, InTransit{replica_number, std::move(engine_request), picked_s});
+  if (relay_after_pick) return relay(index, tokens);
+  simulation_.after(to_nanos(options_.ingest.transfer_s), kEngineArrival,
+                    static_cast<uint64_t>(index));
+}
+
+void RouteSimulation::reach_engine(int64_t index) {
+  auto found = in_transit_.find(index);
+  InTransit transit = std::move(found->second);
+  in_transit_.erase(found);
+  enqueue(transit.replica, index, std::move(transit.request), transit.picked_s);
+}
+
+// The replica's HTTP front hands the parsed request to its engine.
+void RouteSimulation::enqueue(std::size_t replica_number, int64_t index,
+                              emulator::EngineRequest request, double picked_s) {
+  Replica& replica = replicas_[replica_number];
+  RequestOutcome& outcome = run_.requests[static_cast<std::size_t>(index)];
+  const uint64_t request_id = request.id;
+  request.arrival_s = now_s();
+  outcome.queued_s = request.arrival_s;
+  Status added = replica.model->add_request(std::move(request));
   if (!added.ok()) {  // the emulator answers 400
     outcome.error = "400: " + added.message();
-    observe(replica, view.request_id);
+    observe(replica, request_id, picked_s);
     finish_request(replica, index);
     return;
   }
-  observe(replica, view.request_id);
-  active_.emplace(view.request_id, Active{view_replicas_[*picked], index});
-  start_step(replica, arrival_s);
+  observe(replica, request_id, picked_s);
+  active_.emplace(request_id, Active{replica_number, index});
+  start_step(replica, now_s());
 }
 
-// The response head arrived (status < 500 counts as success, as in the gateway).
-void RouteSimulation::observe(const Replica& replica, uint64_t request_id) {
-  const Nanos latency = to_nanos(options_.head_latency_s);
-  picker_.observe({replica.id, latency, simulation_.now() + latency, true, request_id});
+// The response head arrived (status < 500 counts as success, as in the gateway): the latency runs
+// from the pick.
+void RouteSimulation::observe(const Replica& replica, uint64_t request_id, double picked_s) {
+  const Nanos head_at = simulation_.now() + to_nanos(options_.head_latency_s);
+  picker_.observe({replica.id, head_at - to_nanos(picked_s), head_at, true, request_id});
 }
 
 // As the emulator's engine loop: a step starts when the previous one ended or work arrived.
@@ -255,8 +400,8 @@ void RouteSimulation::end_step(std::size_t replica_number) {
     result.ok = true;
     result.cached_tokens = finished.cached_prompt_tokens;
     result.output_tokens = finished.output_tokens;
-    result.ttft_s = finished.first_token_s - finished.arrival_s;
-    result.e2e_s = finished.finish_s - finished.arrival_s;
+    result.ttft_s = finished.first_token_s - result.arrival_s;
+    result.e2e_s = finished.finish_s - result.arrival_s;
     if (finished.output_tokens > 1) {
       result.tpot_s = (finished.finish_s - finished.first_token_s) /
                       static_cast<double>(finished.output_tokens - 1);
@@ -445,6 +590,17 @@ Status validate_route_options(const RouteSimOptions& options) {
   if (options.head_latency_s < 0) {
     return invalid_argument("head latency: must not be negative, got " +
                             format_number(options.head_latency_s));
+  }
+  const std::pair<const char*, double> ingest[] = {
+      {"arrival jitter", options.ingest.arrival_jitter_s},
+      {"inspection time per token", options.ingest.inspect_s_per_token},
+      {"relay time per token", options.ingest.relay_s_per_token},
+      {"transfer time", options.ingest.transfer_s}};
+  for (const auto& [name, value] : ingest) {
+    if (!(value >= 0) || !std::isfinite(value)) {
+      return invalid_argument(std::string(name) + ": must be a finite non-negative time, got " +
+                              format_number(value));
+    }
   }
   if (options.replicas < 1) {
     return invalid_argument("replicas: must be at least 1, got " +

@@ -31,6 +31,26 @@
 
 namespace fulcrum::sim {
 
+// The way from the client to the engine's queue, in model seconds. Requests that share a timestamp
+// in the trace (Mooncake's arrive in bursts on whole seconds) do not reach the engines in trace
+// order, and the order decides who waits: the first request an idle engine sees gets a step of its
+// own, the next waits for that step to end. All zero: every request is picked and queued at its
+// trace time, in trace order. docs/simulator.md gives values measured on the real path.
+struct IngestModel {
+  // Each request reaches the gateway a uniform random [0, arrival_jitter) after its trace time
+  // (connection set-up and the client's send order), drawn from the run's seed and its index.
+  double arrival_jitter_s = 0;
+  // The bodies on their way through the gateway share it: alone, a body takes this long per prompt
+  // token; n at once each move at 1/n of that pace (processor sharing), so a short body overtakes
+  // a long one sent just before it. A picker that reads bodies picks once its body is through;
+  // the others pick at the head and the body follows.
+  double relay_s_per_token = 0;
+  // Pickers that read bodies: the gateway's worker then hashes the body, one at a time.
+  double inspect_s_per_token = 0;
+  // From the body's end (and the pick) to the engine's queue: parsing, tokenizing, the last hop.
+  double transfer_s = 0;
+};
+
 struct RouteSimOptions {
   emulator::EngineProfile profile;
   int replicas = 4;  // the fleet at the start (all serving)
@@ -40,6 +60,8 @@ struct RouteSimOptions {
   // From the pick to the response head reaching the gateway (the emulator starts its event stream
   // once it has parsed and tokenized the prompt): the latency observe() reports.
   double head_latency_s = 0.001;
+  IngestModel ingest;
+  uint64_t seed = 1;  // of the arrival jitter
   std::optional<AutoscaleConfig> autoscale;
   // Called now and then with the fraction of requests finished (0..1), for progress bars.
   std::function<void(double)> progress;
@@ -51,7 +73,8 @@ Status validate_route_options(const RouteSimOptions& options);
 // What one request saw, as the load generator measures it (seconds of model time).
 struct RequestOutcome {
   int64_t index = 0;  // position in the replayed slice
-  double arrival_s = 0;
+  double arrival_s = 0;  // the trace's time: TTFT and e2e run from here, as the client's clocks
+  double queued_s = 0;   // when it reached its replica's engine queue (IngestModel)
   std::string replica;  // empty when no replica was picked
   bool ok = false;
   std::string error;  // why it failed (the status the client would see)

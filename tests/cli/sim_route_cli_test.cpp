@@ -35,9 +35,9 @@ TEST(SimRouteCliTest, ReplaysATinyTraceWithTwoPoliciesSideBySide) {
   EXPECT_TRUE(contains(result.output, "POLICY        REQS  FAILED  TTFT_P50")) << result.output;
   const std::string requests = read_text_file(csv / "route_requests.csv");
   // round robin alternates r0, r1, r0, r1: each second request of a pair meets its prefix.
-  EXPECT_TRUE(contains(requests, "\nround_robin,0,0.000000,r0,1,,600,0,4,")) << requests;
-  EXPECT_TRUE(contains(requests, "\nround_robin,2,2.000000,r0,1,,700,512,2,")) << requests;
-  EXPECT_TRUE(contains(requests, "\nround_robin,3,2.100000,r1,1,,700,512,2,")) << requests;
+  EXPECT_TRUE(contains(requests, "\nround_robin,0,0.000000,0.000000,r0,1,,600,0,4,")) << requests;
+  EXPECT_TRUE(contains(requests, "\nround_robin,2,2.000000,2.000000,r0,1,,700,512,2,")) << requests;
+  EXPECT_TRUE(contains(requests, "\nround_robin,3,2.100000,2.100000,r1,1,,700,512,2,")) << requests;
   const std::string summary = read_text_file(csv / "route_summary.csv");
   EXPECT_TRUE(contains(summary, "\nround_robin,4,0,")) << summary;
   EXPECT_TRUE(contains(summary, "\nprefix_aware,4,0,")) << summary;
@@ -113,6 +113,25 @@ TEST(SimRouteCliTest, AutoscaledFleetIsComparedWithFixedFleets) {
   std::filesystem::remove_all(csv);
 }
 
+// Two requests sent at once: with a relay the short body reaches the engine first.
+TEST(SimRouteCliTest, TheIngestModelLetsAShortBodyOvertakeALongOne) {
+  TempFile trace("burst.jsonl",
+                 "{\"timestamp\": 0, \"input_length\": 4000, \"output_length\": 2, \"hash_ids\": []}\n"
+                 "{\"timestamp\": 0, \"input_length\": 600, \"output_length\": 2, \"hash_ids\": []}\n");
+  auto csv = fresh_temp_dir("route-ingest");
+  CommandResult result =
+      run_fulcrum("sim route --file " + trace.path() +
+                  " --replicas 1 --policy round_robin --relay-us-per-token 10 --transfer-ms 1 --csv " +
+                  csv.string());
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  const std::string requests = read_text_file(csv / "route_requests.csv");
+  // Sharing the relay, the short body is through after 600 x 2 x 10 us = 12 ms and the long one's
+  // last 3,400 tokens take 34 ms more; each then needs the 1 ms transfer.
+  EXPECT_TRUE(contains(requests, "\nround_robin,1,0.000000,0.013000,r0,1,,600,")) << requests;
+  EXPECT_TRUE(contains(requests, "\nround_robin,0,0.000000,0.047000,r0,1,,4000,")) << requests;
+  std::filesystem::remove_all(csv);
+}
+
 TEST(SimRouteCliTest, BadFlagsAndLinesAreNamed) {
   CommandResult unknown = run_fulcrum("sim route --trace synthetic --policy round_robin,fastest");
   EXPECT_EQ(unknown.exit_code, 2) << unknown.output;
@@ -126,6 +145,11 @@ TEST(SimRouteCliTest, BadFlagsAndLinesAreNamed) {
   CommandResult replicas = run_fulcrum("sim route --trace synthetic --autoscale --min-replicas 0");
   EXPECT_EQ(replicas.exit_code, 2) << replicas.output;
   EXPECT_TRUE(contains(replicas.output, "error: --min-replicas 0: ")) << replicas.output;
+
+  CommandResult jitter = run_fulcrum("sim route --trace synthetic --arrival-jitter-ms -1");
+  EXPECT_EQ(jitter.exit_code, 2) << jitter.output;
+  EXPECT_TRUE(contains(jitter.output, "error: --arrival-jitter-ms: must be a non-negative number"))
+      << jitter.output;
 
   CommandResult without = run_fulcrum("sim route --trace synthetic --cooldown-s 5");
   EXPECT_EQ(without.exit_code, 2) << without.output;

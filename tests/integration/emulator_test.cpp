@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -177,6 +178,46 @@ TEST_F(EmulatorTest, BadRequestsGetOpenAiStyleErrorsNamingTheField) {
     EXPECT_EQ(error.at("type").as_string(),
               error_case.status == 404 ? "NotFoundError" : "invalid_request_error");
   }
+}
+
+// --request-log: a JSON line per queued request, with the client's X-Request-Id when it sent one.
+TEST(EmulatorRequestLogTest, LogsEveryQueuedRequestWithItsIdsAndPromptTokens) {
+  TempDir dir;
+  const std::string log_path = dir.path() + "/requests.jsonl";
+  TestEmulator emulator;
+  ASSERT_TRUE(emulator.start({"--request-log", log_path})) << emulator.log();
+  const std::string body = R"({"prompt": "Hello there, how are you doing today?", "max_tokens": 2})";
+  auto first = fetch_once(emulator.port(),
+                          post_request("/v1/completions", body, "X-Request-Id: trace-7\r\n"));
+  ASSERT_TRUE(first);
+  ASSERT_EQ(first->status, 200);
+  auto second = fetch_once(emulator.port(), post_request("/v1/completions", body));
+  ASSERT_TRUE(second);
+  auto refused = fetch_once(emulator.port(), post_request("/v1/completions", R"({"max_tokens": 2})"));
+  ASSERT_TRUE(refused);
+  ASSERT_EQ(refused->status, 400);  // not queued: no line
+
+  std::vector<boost::json::object> lines;
+  std::istringstream text(read_file(log_path));
+  for (std::string line; std::getline(text, line);) {
+    lines.push_back(boost::json::parse(line).as_object());
+  }
+  ASSERT_EQ(lines.size(), 2U) << read_file(log_path);
+  EXPECT_EQ(lines[0].at("id").as_string(), "cmpl-1");
+  EXPECT_EQ(lines[0].at("request_id").as_string(), "trace-7");
+  EXPECT_EQ(lines[0].at("prompt_tokens").as_int64(), 11);  // as WholeCompletionHasMaxTokensAndUsage
+  EXPECT_EQ(lines[1].at("id").as_string(), "cmpl-2");
+  EXPECT_FALSE(lines[1].contains("request_id"));
+  EXPECT_GE(lines[0].at("queued_s").as_double(), 0);
+  EXPECT_GE(lines[1].at("queued_s").as_double(), lines[0].at("queued_s").as_double());
+}
+
+TEST(EmulatorRequestLogTest, ALogThatCannotBeOpenedStopsTheStartAndNamesTheFlag) {
+  TestEmulator emulator;
+  EXPECT_FALSE(emulator.start({"--request-log", "/nonexistent-folder/requests.jsonl"}));
+  EXPECT_NE(emulator.log().find("--request-log: cannot open /nonexistent-folder/requests.jsonl"),
+            std::string::npos)
+      << emulator.log();
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <limits>
 #include <sstream>
 #include <typeinfo>
 
@@ -125,11 +127,15 @@ TEST(RouteSimTest, SameInputsAndSeedGiveByteIdenticalCsv) {
     requests.push_back(request_at(index * 0.02, 200 + (index * 37) % 900, 1 + index % 7,
                                   {static_cast<uint64_t>(index % 3)}));
   }
-  for (const std::string policy : {"power_of_two_choices", "prefix_aware", "kv_cost"}) {
-    std::string first = csv_of(run_policy(policy, options_with(3), requests));
-    std::string second = csv_of(run_policy(policy, options_with(3), requests));
-    EXPECT_EQ(first, second) << policy;
-    EXPECT_NE(first.find(policy + ",59,"), std::string::npos) << policy;
+  RouteSimOptions with_ingest = options_with(3);
+  with_ingest.ingest = {0.004, 2e-6, 1e-6, 0.001};  // jitter, relay, inspection, transfer
+  for (const RouteSimOptions& options : {options_with(3), with_ingest}) {
+    for (const std::string policy : {"power_of_two_choices", "prefix_aware", "kv_cost"}) {
+      std::string first = csv_of(run_policy(policy, options, requests));
+      std::string second = csv_of(run_policy(policy, options, requests));
+      EXPECT_EQ(first, second) << policy;
+      EXPECT_NE(first.find(policy + ",59,"), std::string::npos) << policy;
+    }
   }
 }
 
@@ -326,6 +332,89 @@ TEST(RouteSimTest, InvalidOptionsNameTheField) {
   options.stale_after_s = 0.5;
   EXPECT_EQ(simulate_routing(options, {}, picker).error_message(),
             "stale_after: must be at least the scrape interval (1 s), got 0.5");
+  options = options_with(1);
+  options.ingest.relay_s_per_token = -1e-6;
+  EXPECT_EQ(simulate_routing(options, {}, picker).error_message(),
+            "relay time per token: must be a finite non-negative time, got -1e-06");
+  options = options_with(1);
+  options.ingest.arrival_jitter_s = std::numeric_limits<double>::infinity();
+  EXPECT_EQ(simulate_routing(options, {}, picker).error_message(),
+            "arrival jitter: must be a finite non-negative time, got inf");
+}
+
+// Two requests sent together to one idle replica: a long one (index 0) and a short one.
+std::vector<LlmRequest> long_then_short() {
+  return {request_at(0, 1000, 2), request_at(0, 200, 2)};
+}
+
+TEST(RouteSimTest, WithoutAnIngestModelRequestsReachTheEngineInTraceOrder) {
+  RouteRun run = run_policy("round_robin", options_with(1), long_then_short());
+  EXPECT_DOUBLE_EQ(run.requests[0].queued_s, 0);
+  EXPECT_DOUBLE_EQ(run.requests[1].queued_s, 0);
+  // The long one has the first step to itself: 0.005 + 1000 x 0.000101 = 0.106 s.
+  EXPECT_NEAR(run.requests[0].ttft_s, 0.106, 1e-9);
+  EXPECT_GT(run.requests[1].ttft_s, 0.106);
+}
+
+TEST(RouteSimTest, TheRelaySharesItsPaceSoAShortBodyOvertakesALongOne) {
+  RouteSimOptions options = options_with(1);
+  options.ingest.relay_s_per_token = 1e-5;
+  RouteRun run = run_policy("round_robin", options, long_then_short());
+  // Both bodies move at half pace: the short one is through after 200 x 2 x 10 us = 4 ms, then
+  // the long one's last 800 tokens at full pace take 8 ms more.
+  EXPECT_NEAR(run.requests[1].queued_s, 0.004, 1e-9);
+  EXPECT_NEAR(run.requests[0].queued_s, 0.012, 1e-9);
+  // The short one has the first step to itself (0.005 + 200 x 0.000101 = 0.0252 s); its TTFT
+  // runs from the client's send at 0.
+  EXPECT_NEAR(run.requests[1].ttft_s, 0.004 + 0.0252, 1e-9);
+  EXPECT_GT(run.requests[0].ttft_s, 0.004 + 0.0252);
+}
+
+TEST(RouteSimTest, TransferTimeDelaysTheEngineAndCountsInTtft) {
+  RouteSimOptions options = options_with(1);
+  options.ingest.transfer_s = 0.003;
+  RouteRun run = run_policy("round_robin", options, {request_at(2.5, 100, 4)});
+  EXPECT_NEAR(run.requests[0].queued_s, 2.503, 1e-9);
+  EXPECT_NEAR(run.requests[0].ttft_s, 0.003 + 0.0151, 1e-9);
+}
+
+TEST(RouteSimTest, ABodyReadingPickerWaitsForTheGatewayToHashEachBodyInTurn) {
+  RouteSimOptions options = options_with(1);
+  options.ingest.inspect_s_per_token = 1e-5;
+  // prefix_aware reads bodies: 1000 tokens hashed in 10 ms, then 200 in 2 ms.
+  RouteRun body_reading = run_policy("prefix_aware", options, long_then_short());
+  EXPECT_NEAR(body_reading.requests[0].queued_s, 0.010, 1e-9);
+  EXPECT_NEAR(body_reading.requests[1].queued_s, 0.012, 1e-9);
+  // round_robin picks at the head: no hashing.
+  RouteRun head_only = run_policy("round_robin", options, long_then_short());
+  EXPECT_DOUBLE_EQ(head_only.requests[0].queued_s, 0);
+  EXPECT_DOUBLE_EQ(head_only.requests[1].queued_s, 0);
+}
+
+TEST(RouteSimTest, ArrivalJitterStaysInItsBoundAndFollowsTheSeed) {
+  std::vector<LlmRequest> requests;
+  for (int index = 0; index < 40; ++index) requests.push_back(request_at(1, 100, 1));
+  RouteSimOptions options = options_with(4);
+  options.ingest.arrival_jitter_s = 0.01;
+  auto delays = [&requests](const RouteSimOptions& with) {
+    RouteRun run = run_policy("round_robin", with, requests);
+    std::vector<double> result;
+    for (const RequestOutcome& outcome : run.requests) {
+      result.push_back(outcome.queued_s - outcome.arrival_s);
+    }
+    return result;
+  };
+  const std::vector<double> first = delays(options);
+  for (double delay : first) {
+    EXPECT_GE(delay, 0);
+    EXPECT_LT(delay, 0.01);
+  }
+  EXPECT_GT(*std::max_element(first.begin(), first.end()) -
+                *std::min_element(first.begin(), first.end()),
+            0.005);  // 40 uniform draws spread over more than half the range
+  EXPECT_EQ(delays(options), first);
+  options.seed = 2;
+  EXPECT_NE(delays(options), first);
 }
 
 }  // namespace
