@@ -14,6 +14,9 @@
 // the tenant's shared context (--context-tokens, whole 512-token blocks) then a fresh question
 // (--question-tokens), asking for --output-tokens.
 //
+// Each request carries X-Request-Id: its index in the slice, so that the gateway's access log and
+// the emulators' --request-log lines can be joined with the CSV's rows.
+//
 // --rate-scale multiplies the trace's request rate; --speed matches the emulators' --speed: the
 // experiment runs X times faster and reported times are multiplied back by X (modeled seconds).
 #include <algorithm>
