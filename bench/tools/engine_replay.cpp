@@ -99,7 +99,8 @@ int main(int argc, char** argv) {
     std::cerr << "error: --trace: " << format.error_message() << '\n';
     return 2;
   }
-  auto reader = sim::open_llm_trace(*format, file.empty() ? sim::default_llm_trace_path(*format) : file);
+  auto reader =
+      sim::open_llm_trace(*format, file.empty() ? sim::default_llm_trace_path(*format) : file);
   if (!reader.ok()) {
     std::cerr << "error: " << reader.error_message() << '\n';
     return 2;
@@ -126,16 +127,15 @@ int main(int argc, char** argv) {
       if (next < queued->size() && (!step_end || (*queued)[next].at_s < *step_end)) {
         const Queued& arrival = (*queued)[next++];
         const sim::LlmRequest& request = (*requests)[static_cast<std::size_t>(arrival.index)];
-        const std::string prompt = emulator::trace_prompt_text(
-            request.hash_ids, request.input_tokens,
-            static_cast<uint64_t>(arrival.index) + (prompt_seed << 32));
-        Status added = replica.add_request({static_cast<uint64_t>(arrival.index) + 1,
-                                            emulator::tokenize(prompt),
-                                            std::max<int64_t>(1, request.output_tokens),
-                                            arrival.at_s});
+        const std::string prompt =
+            emulator::trace_prompt_text(request.hash_ids, request.input_tokens,
+                                        static_cast<uint64_t>(arrival.index) + (prompt_seed << 32));
+        Status added = replica.add_request(
+            {static_cast<uint64_t>(arrival.index) + 1, emulator::tokenize(prompt),
+             std::max<int64_t>(1, request.output_tokens), arrival.at_s});
         if (!added.ok()) {  // the real emulator queued it: the profiles differ
-          std::cerr << "error: " << path << ": request " << arrival.index << ": "
-                    << added.message() << '\n';
+          std::cerr << "error: " << path << ": request " << arrival.index << ": " << added.message()
+                    << '\n';
           return 2;
         }
         if (!step_end) step_end = replica.start_step(arrival.at_s);

@@ -163,7 +163,8 @@ std::string request_bytes(const Options& options, const std::string& host,
   if (!options.model.empty()) body["model"] = options.model;
   std::string payload = boost::json::serialize(body);
   return "POST /v1/completions HTTP/1.1\r\nHost: " + host +
-         "\r\nX-Request-Id: " + std::to_string(index) + "\r\nContent-Type: application/json\r\nAccept: text/event-stream\r\nConnection: close\r\n"
+         "\r\nX-Request-Id: " + std::to_string(index) +
+         "\r\nContent-Type: application/json\r\nAccept: text/event-stream\r\nConnection: close\r\n"
          "Content-Length: " +
          std::to_string(payload.size()) + "\r\n\r\n" + payload;
 }

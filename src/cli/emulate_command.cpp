@@ -1,5 +1,6 @@
-// `fulcrum emulate --port P --profile FILE [--speed X] [--model NAME] [--request-log FILE]`: an OpenAI-compatible
-// model-server stand-in whose timing follows the profile's engine model (docs/emulator.md).
+// `fulcrum emulate --port P --profile FILE [--speed X] [--model NAME] [--request-log FILE]`: an
+// OpenAI-compatible model-server stand-in whose timing follows the profile's engine model
+// (docs/emulator.md).
 #include <csignal>
 #include <iostream>
 
@@ -62,8 +63,9 @@ void add_emulate_command(CLI::App& app, int& exit_code) {
                    "Modeled seconds per real second (10: ten times faster than the model)")
       ->capture_default_str();
   command->add_option("--model", flags->model, "Served model name (default: the profile's)");
-  command->add_option("--request-log", flags->request_log,
-                      "Append a JSON line per queued request here (model time, ids, prompt tokens)");
+  command->add_option(
+      "--request-log", flags->request_log,
+      "Append a JSON line per queued request here (model time, ids, prompt tokens)");
   command->callback([flags, &exit_code] { exit_code = run_emulate(*flags); });
 }
 

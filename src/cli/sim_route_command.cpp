@@ -313,9 +313,8 @@ int run_sim_route(const SimRouteFlags& flags) {
       {"--transfer-ms", flags.transfer_ms}};
   for (const auto& [flag, value] : ingest_flags) {
     if (!(value >= 0) || !std::isfinite(value)) {
-      return report_bad_input(invalid_argument(std::string(flag) +
-                                               ": must be a non-negative number, got " +
-                                               format_number(value)));
+      return report_bad_input(invalid_argument(
+          std::string(flag) + ": must be a non-negative number, got " + format_number(value)));
     }
   }
   options.ingest.arrival_jitter_s = flags.arrival_jitter_ms / 1000;
@@ -457,8 +456,7 @@ void add_sim_route_command(CLI::App& app, int& exit_code) {
                    "one at a time")
       ->capture_default_str();
   command
-      ->add_option("--transfer-ms", flags->transfer_ms,
-                   "From the body's end to the engine's queue")
+      ->add_option("--transfer-ms", flags->transfer_ms, "From the body's end to the engine's queue")
       ->capture_default_str();
   command->add_flag("--autoscale", flags->autoscale,
                     "Also run an autoscaled fleet and compare it with fixed fleets");
@@ -474,7 +472,9 @@ void add_sim_route_command(CLI::App& app, int& exit_code) {
                       "Write route_requests.csv and route_summary.csv here");
   command->add_option("--plots", flags->plots_dir,
                       "Draw route_ttft_cdf.png here (python3-matplotlib)");
-  command->add_option("--seed", flags->seed, "Seed of random pickers, synthetic requests and the arrival jitter")
+  command
+      ->add_option("--seed", flags->seed,
+                   "Seed of random pickers, synthetic requests and the arrival jitter")
       ->capture_default_str();
   command->add_flag("--quiet", flags->quiet, "No progress bar");
   command->add_option("--requests", flags->requests, "synthetic: how many requests")

@@ -107,8 +107,7 @@ class EmulatorServer::State {
   std::ofstream request_log;  // open when options.request_log_path is set
 
   static asio::awaitable<void> run_engine(std::shared_ptr<State> state);
-  void log_request(const std::string& id, const http::Request& http_request,
-                   int64_t prompt_tokens);
+  void log_request(const std::string& id, const http::Request& http_request, int64_t prompt_tokens);
   void add_routes();
   asio::awaitable<http::Response> complete(Endpoint endpoint, const http::Request& request,
                                            http::Responder& responder);
@@ -314,9 +313,8 @@ EmulatorServer::~EmulatorServer() { stop(); }
 // A line as the engine queues a request (flushed, so that a killed emulator leaves whole lines).
 void EmulatorServer::State::log_request(const std::string& id, const http::Request& http_request,
                                         int64_t prompt_tokens) {
-  boost::json::object line{{"queued_s", virtual_now_s()},
-                           {"id", id},
-                           {"prompt_tokens", prompt_tokens}};
+  boost::json::object line{
+      {"queued_s", virtual_now_s()}, {"id", id}, {"prompt_tokens", prompt_tokens}};
   if (auto client_id = http_request.header("X-Request-Id")) line["request_id"] = *client_id;
   request_log << boost::json::serialize(line) << std::endl;
 }

@@ -141,11 +141,11 @@ void write_route_requests_csv(std::ostream& out, std::span<const RouteRun> runs)
   for (const RouteRun& run : runs) {
     for (const RequestOutcome& request : run.requests) {
       out << run.policy << ',' << request.index << ',' << fixed(request.arrival_s, kSecondsDigits)
-          << ',' << fixed(request.queued_s, kSecondsDigits) << ',' << request.replica << ',' << (request.ok ? 1 : 0) << ',' << csv_text(request.error)
-          << ',' << request.prompt_tokens << ',' << request.cached_tokens << ','
-          << request.output_tokens << ',' << fixed(request.ttft_s, kSecondsDigits) << ','
-          << fixed(request.tpot_s, kSecondsDigits) << ',' << fixed(request.e2e_s, kSecondsDigits)
-          << '\n';
+          << ',' << fixed(request.queued_s, kSecondsDigits) << ',' << request.replica << ','
+          << (request.ok ? 1 : 0) << ',' << csv_text(request.error) << ',' << request.prompt_tokens
+          << ',' << request.cached_tokens << ',' << request.output_tokens << ','
+          << fixed(request.ttft_s, kSecondsDigits) << ',' << fixed(request.tpot_s, kSecondsDigits)
+          << ',' << fixed(request.e2e_s, kSecondsDigits) << '\n';
     }
   }
 }

@@ -27,9 +27,9 @@ enum EventKind : uint32_t {
   kPick,           // subject: request index (its body read and hashed)
   kEngineArrival,  // subject: request index (in its replica's engine queue)
   kStepEnd,        // subject: replica number
-  kScrape,       // every scrape interval
-  kAutoscale,    // every autoscale interval
-  kReplicaReady  // subject: replica number
+  kScrape,         // every scrape interval
+  kAutoscale,      // every autoscale interval
+  kReplicaReady    // subject: replica number
 };
 
 Nanos to_nanos(double seconds) { return Nanos(std::llround(seconds * 1e9)); }
@@ -124,10 +124,10 @@ class RouteSimulation {
   std::optional<FleetAutoscaler> autoscaler_;
   std::vector<Replica> replicas_;
   std::vector<BackendView> views_;
-  std::vector<std::size_t> view_replicas_;       // views_[i] is replicas_[view_replicas_[i]]
-  std::unordered_map<uint64_t, Active> active_;  // by engine request id (index + 1)
+  std::vector<std::size_t> view_replicas_;             // views_[i] is replicas_[view_replicas_[i]]
+  std::unordered_map<uint64_t, Active> active_;        // by engine request id (index + 1)
   std::unordered_map<int64_t, InTransit> in_transit_;  // by request index
-  double gateway_free_s_ = 0;  // when the gateway's worker has hashed the bodies it was given
+  double gateway_free_s_ = 0;   // when the gateway's worker has hashed the bodies it was given
   std::vector<Relayed> relay_;  // the bodies in the relay, in the order they entered
   double relay_updated_s_ = 0;  // when relay_'s tokens_left were last brought up to date
   uint32_t relay_epoch_ = 0;    // kRelayed events of older epochs are stale
@@ -263,8 +263,8 @@ void RouteSimulation::schedule_relay() {
   if (relay_.empty()) return;
   double least = relay_.front().tokens_left;
   for (const Relayed& body : relay_) least = std::min(least, body.tokens_left);
-  const double wait_s = std::max(0.0, least) * options_.ingest.relay_s_per_token *
-                        static_cast<double>(relay_.size());
+  const double wait_s =
+      std::max(0.0, least) * options_.ingest.relay_s_per_token * static_cast<double>(relay_.size());
   // Rounded up, so that the event never comes before the body is through.
   simulation_.after(Nanos(static_cast<Nanos::rep>(std::ceil(wait_s * 1e9))), kRelayed, 0,
                     relay_epoch_);

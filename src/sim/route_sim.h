@@ -72,10 +72,10 @@ Status validate_route_options(const RouteSimOptions& options);
 
 // What one request saw, as the load generator measures it (seconds of model time).
 struct RequestOutcome {
-  int64_t index = 0;  // position in the replayed slice
+  int64_t index = 0;     // position in the replayed slice
   double arrival_s = 0;  // the trace's time: TTFT and e2e run from here, as the client's clocks
   double queued_s = 0;   // when it reached its replica's engine queue (IngestModel)
-  std::string replica;  // empty when no replica was picked
+  std::string replica;   // empty when no replica was picked
   bool ok = false;
   std::string error;  // why it failed (the status the client would see)
   int64_t prompt_tokens = 0;

@@ -115,14 +115,15 @@ TEST(SimRouteCliTest, AutoscaledFleetIsComparedWithFixedFleets) {
 
 // Two requests sent at once: with a relay the short body reaches the engine first.
 TEST(SimRouteCliTest, TheIngestModelLetsAShortBodyOvertakeALongOne) {
-  TempFile trace("burst.jsonl",
-                 "{\"timestamp\": 0, \"input_length\": 4000, \"output_length\": 2, \"hash_ids\": []}\n"
-                 "{\"timestamp\": 0, \"input_length\": 600, \"output_length\": 2, \"hash_ids\": []}\n");
+  TempFile trace(
+      "burst.jsonl",
+      "{\"timestamp\": 0, \"input_length\": 4000, \"output_length\": 2, \"hash_ids\": []}\n"
+      "{\"timestamp\": 0, \"input_length\": 600, \"output_length\": 2, \"hash_ids\": []}\n");
   auto csv = fresh_temp_dir("route-ingest");
-  CommandResult result =
-      run_fulcrum("sim route --file " + trace.path() +
-                  " --replicas 1 --policy round_robin --relay-us-per-token 10 --transfer-ms 1 --csv " +
-                  csv.string());
+  CommandResult result = run_fulcrum(
+      "sim route --file " + trace.path() +
+      " --replicas 1 --policy round_robin --relay-us-per-token 10 --transfer-ms 1 --csv " +
+      csv.string());
   ASSERT_EQ(result.exit_code, 0) << result.output;
   const std::string requests = read_text_file(csv / "route_requests.csv");
   // Sharing the relay, the short body is through after 600 x 2 x 10 us = 12 ms and the long one's

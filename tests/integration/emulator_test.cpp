@@ -186,14 +186,16 @@ TEST(EmulatorRequestLogTest, LogsEveryQueuedRequestWithItsIdsAndPromptTokens) {
   const std::string log_path = dir.path() + "/requests.jsonl";
   TestEmulator emulator;
   ASSERT_TRUE(emulator.start({"--request-log", log_path})) << emulator.log();
-  const std::string body = R"({"prompt": "Hello there, how are you doing today?", "max_tokens": 2})";
+  const std::string body =
+      R"({"prompt": "Hello there, how are you doing today?", "max_tokens": 2})";
   auto first = fetch_once(emulator.port(),
                           post_request("/v1/completions", body, "X-Request-Id: trace-7\r\n"));
   ASSERT_TRUE(first);
   ASSERT_EQ(first->status, 200);
   auto second = fetch_once(emulator.port(), post_request("/v1/completions", body));
   ASSERT_TRUE(second);
-  auto refused = fetch_once(emulator.port(), post_request("/v1/completions", R"({"max_tokens": 2})"));
+  auto refused =
+      fetch_once(emulator.port(), post_request("/v1/completions", R"({"max_tokens": 2})"));
   ASSERT_TRUE(refused);
   ASSERT_EQ(refused->status, 400);  // not queued: no line
 

@@ -409,9 +409,9 @@ TEST(RouteSimTest, ArrivalJitterStaysInItsBoundAndFollowsTheSeed) {
     EXPECT_GE(delay, 0);
     EXPECT_LT(delay, 0.01);
   }
-  EXPECT_GT(*std::max_element(first.begin(), first.end()) -
-                *std::min_element(first.begin(), first.end()),
-            0.005);  // 40 uniform draws spread over more than half the range
+  EXPECT_GT(
+      *std::max_element(first.begin(), first.end()) - *std::min_element(first.begin(), first.end()),
+      0.005);  // 40 uniform draws spread over more than half the range
   EXPECT_EQ(delays(options), first);
   options.seed = 2;
   EXPECT_NE(delays(options), first);
