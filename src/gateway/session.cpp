@@ -776,8 +776,17 @@ asio::awaitable<ClientSession::Next> ClientSession::relay_response(Attempt& atte
     return std::nullopt;
   };
 
+  // The first body byte tells pickers that track prefills that this one is done (a streamed
+  // completion's first chunk carries its first token).
+  bool first_byte_told = false;
+  auto tell_first_byte = [&](std::optional<size_t> body_bytes) {
+    if (first_byte_told || !body_bytes || *body_bytes == 0) return;
+    first_byte_told = true;
+    worker_.first_byte(attempt.request_id, attempt.backend->id);
+  };
   std::string_view first_body = exchange.upstream_bytes().substr(response.head_bytes);
   auto taken = take_body(first_body);
+  tell_first_byte(taken);
   bool extra_bytes = !taken || *taken < first_body.size();
   if (!co_await write_client(exchange.out.view(), first_body.substr(0, taken.value_or(0)))) {
     finish_attempt(attempt, true);
@@ -802,6 +811,7 @@ asio::awaitable<ClientSession::Next> ClientSession::relay_response(Attempt& atte
       upstream_failed = true;
       break;
     }
+    tell_first_byte(taken);
     extra_bytes = *taken < piece.size();
     if (!co_await write_client(piece.substr(0, *taken))) {
       finish_attempt(attempt, true);

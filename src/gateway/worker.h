@@ -68,6 +68,9 @@ class Worker {
                                         std::span<const uint32_t> excluded, std::string& reason,
                                         std::string* decision = nullptr);
   void observe(const Outcome& outcome) { picker_->observe(outcome); }
+  void first_byte(uint64_t request_id, uint32_t backend_id) {
+    picker_->first_byte(request_id, backend_id);
+  }
   void request_finished(uint64_t request_id, uint32_t backend_id) {
     picker_->request_finished(request_id, backend_id);
   }

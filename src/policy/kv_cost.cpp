@@ -4,6 +4,9 @@
 // Lowest cost wins; equal costs go to fewer in flight, then by rotation. A request holds
 // n + ceil(expected_output_tokens / 16) blocks from its pick until request_finished; requests
 // with no id (0) are not tracked; a second pick of the same id (a retry) moves its blocks.
+// prefill_cost is the same rule with active[b] the prompt blocks b had still to compute for the
+// requests sent to it that have not answered yet: each holds n - overlap[b] from its pick until
+// its first response byte (first_byte) or its end, whichever comes first.
 #include "policy/kv_cost.h"
 
 #include <memory>
@@ -20,12 +23,14 @@ PickResult KvCostPicker::pick_explained(const RequestView& request,
                                         std::vector<CandidateScore>& scores) {
   const std::size_t block_count = request.prefix_blocks.size();
   std::vector<double> costs(backends.size(), 0);
+  std::vector<std::size_t> prefills(backends.size(), 0);
   for (std::size_t index = 0; index < backends.size(); ++index) {
     const BackendView& backend = backends[index];
     if (!backend.eligible()) continue;
     const std::size_t overlap = index_.matched_blocks(request.prefix_blocks, backend.id);
     const uint64_t active = active_blocks(backend.id);
     const std::size_t prefill = block_count - overlap;
+    prefills[index] = prefill;
     costs[index] =
         config_.overlap_weight * static_cast<double>(prefill) + static_cast<double>(active);
     scores.push_back({backend.id, costs[index],
@@ -46,7 +51,7 @@ PickResult KvCostPicker::pick_explained(const RequestView& request,
   if (request.request_id != 0) {
     const uint64_t output_blocks =
         (uint64_t{request.expected_output_tokens} + kTokensPerKvBlock - 1) / kTokensPerKvBlock;
-    const uint64_t blocks = block_count + output_blocks;
+    const uint64_t blocks = config_.prefill_only ? prefills[*chosen] : block_count + output_blocks;
     request_finished(request.request_id, backend_id);  // a retry moves the request
     active_requests_.emplace(request.request_id, ActiveRequest{backend_id, blocks});
     active_blocks_[backend_id] += blocks;
@@ -59,6 +64,10 @@ void KvCostPicker::request_finished(uint64_t request_id, uint32_t /*backend_id*/
   if (found == active_requests_.end()) return;
   active_blocks_[found->second.backend_id] -= found->second.blocks;
   active_requests_.erase(found);
+}
+
+void KvCostPicker::first_byte(uint64_t request_id, uint32_t backend_id) {
+  if (config_.prefill_only) request_finished(request_id, backend_id);
 }
 
 uint64_t KvCostPicker::active_blocks(uint32_t backend_id) const {
@@ -83,6 +92,18 @@ PickerEntry kv_cost_entry() {
           number_param_specs(kKvCostParams),
           [](const PolicyParams& params) -> Result<std::unique_ptr<Picker>> {
             return picker_from_config<KvCostPicker>(read_number_params(params, kKvCostParams));
+          }};
+}
+
+PickerEntry prefill_cost_entry() {
+  return {std::string(KvCostPicker::kPrefillName),
+          "lowest weighted prefill blocks still to compute plus the blocks still to prefill of "
+          "requests not yet answering",
+          number_param_specs(kKvCostParams),
+          [](const PolicyParams& params) -> Result<std::unique_ptr<Picker>> {
+            Result<KvCostConfig> config = read_number_params(params, kKvCostParams);
+            if (config.ok()) (*config).prefill_only = true;
+            return picker_from_config<KvCostPicker>(config);
           }};
 }
 

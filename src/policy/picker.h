@@ -101,6 +101,9 @@ class Picker {
   virtual void on_backends_changed(std::span<const BackendView> /*backends*/) {}
   // The response head arrived (or the attempt failed before one did).
   virtual void observe(const Outcome& /*outcome*/) {}
+  // The first byte of the response body arrived from `backend_id` (for a streamed completion, the
+  // first token): the backend has done the request's prefill.
+  virtual void first_byte(uint64_t /*request_id*/, uint32_t /*backend_id*/) {}
   // The request picked with `request_id` is over on `backend_id`: its response ended, failed or
   // was abandoned. Pickers that count per-request load release it here.
   virtual void request_finished(uint64_t /*request_id*/, uint32_t /*backend_id*/) {}

@@ -19,7 +19,7 @@ const std::vector<PickerEntry>& picker_registry() {
       round_robin_entry(),     weighted_round_robin_entry(), least_connections_entry(),
       least_load_entry(),      power_of_two_choices_entry(), peak_ewma_entry(),
       consistent_hash_entry(), prefix_aware_entry(),         scored_entry(),
-      kv_cost_entry(),         session_affinity_entry(),
+      kv_cost_entry(),         prefill_cost_entry(),         session_affinity_entry(),
   };
   return entries;
 }

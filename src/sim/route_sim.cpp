@@ -391,6 +391,9 @@ void RouteSimulation::start_step(Replica& replica, double now_s) {
 void RouteSimulation::end_step(std::size_t replica_number) {
   Replica& replica = replicas_[replica_number];
   emulator::StepOutcome outcome = replica.model->end_step();
+  for (const emulator::TokenEvent& token : outcome.tokens) {  // a first token is a first byte
+    if (token.index == 0 && active_.contains(token.id)) picker_.first_byte(token.id, replica.id);
+  }
   for (const emulator::FinishedRequest& finished : outcome.finished) {
     auto found = active_.find(finished.id);
     if (found == active_.end()) continue;

@@ -160,6 +160,50 @@ TEST_F(GatewayLlmTest, ReplicaKilledMidStreamClosesTheStreamAndLaterRequestsGoEl
   }
 }
 
+// prefill_cost counts a request's prompt blocks on its replica until the first byte of its
+// response (its first token) has passed the gateway, not until the stream ends.
+TEST_F(GatewayLlmTest, PrefillCostReleasesARequestAtItsFirstToken) {
+  start("prefill_cost", {"--speed", "0.002"});  // a prefill step of 64 tokens takes about 0.57 s
+  const std::string debug =
+      "X-Fulcrum-Debug: 1\r\nAuthorization: Bearer " + std::string(kAdminToken) + "\r\n";
+  auto prompt_starting = [](std::string_view word) {
+    return std::string(word) + four_block_prompt().substr(4);  // 4 blocks, its own first block
+  };
+  auto streaming = RawConnection::open(gateway_->port());
+  ASSERT_TRUE(streaming);
+  ASSERT_TRUE(streaming->send(
+      post_request("/v1/completions", completion_body(prompt_starting("abcd"), 100, true))));
+  ASSERT_TRUE(streaming->read_until_contains("\r\n\r\n", 10s)) << streaming->received();
+  const std::string first = parse_http_response(streaming->received()).header("X-Fulcrum-Backend");
+  ASSERT_TRUE(first == "e0" || first == "e1") << streaming->received();
+  const std::string other = first == "e0" ? "e1" : "e0";
+
+  // Before the first token: the streaming request's 4 blocks are pending on its replica.
+  ASSERT_EQ(streaming->received().find("\"text\""), std::string::npos);
+  auto second = complete(completion_body(prompt_starting("efgh"), 1, false), debug);
+  ASSERT_TRUE(second);
+  ASSERT_EQ(second->status, 200) << second->body;
+  EXPECT_EQ(second->header("X-Fulcrum-Backend"), other);
+  const std::string before = second->header("X-Fulcrum-Decision");
+  EXPECT_NE(before.find(first + " 8 (prefill 4/4 blocks, active 4 blocks, cost 8)"),
+            std::string::npos)
+      << before;
+
+  // After it, while the stream goes on: nothing pending anywhere.
+  ASSERT_TRUE(streaming->read_until_contains("\"text\"", 10s)) << streaming->received();
+  auto third = complete(completion_body(prompt_starting("ijkl"), 1, false), debug);
+  ASSERT_TRUE(third);
+  ASSERT_EQ(third->status, 200) << third->body;
+  const std::string after = third->header("X-Fulcrum-Decision");
+  EXPECT_NE(after.find(first + " 4 (prefill 4/4 blocks, active 0 blocks, cost 4)"),
+            std::string::npos)
+      << after;
+  EXPECT_NE(after.find(other + " 4 (prefill 4/4 blocks, active 0 blocks, cost 4)"),
+            std::string::npos)
+      << after;
+  EXPECT_EQ(streaming->received().find("[DONE]"), std::string::npos);  // still streaming
+}
+
 TEST_F(GatewayLlmTest, DebugHeaderExplainsTheDecisionOnlyWithTheAdminToken) {
   start("prefix_aware");
   const std::string body = completion_body(four_block_prompt(), 2, false);

@@ -89,5 +89,41 @@ TEST(KvCostTest, UntrackedAndRetriedRequests) {
   EXPECT_EQ(picker.active_blocks(1), 0u);
 }
 
+// prefill_cost: a request holds only the blocks its backend has to prefill, until its first byte.
+TEST(PrefillCostTest, PendingPrefillIsHeldUntilTheFirstByte) {
+  KvCostConfig config;
+  config.prefill_only = true;
+  KvCostPicker picker(config);
+  EXPECT_EQ(picker.name(), "prefill_cost");
+  std::vector<BackendView> backends = make_named_backends({"a", "b"});
+  const std::vector<uint64_t>& prompt = ten_block_prompt();
+  EXPECT_EQ(pick_name(picker, backends, request_for(1, prompt, 320)), "a");  // 10, 10
+  EXPECT_EQ(picker.active_blocks(0), 10u);                                   // no output blocks
+  // b has the whole prompt to compute (10) and nothing pending; a has 0 to compute and 10 pending:
+  // the tie goes to fewer in flight.
+  EXPECT_EQ(pick_name(picker, backends, request_for(2, prompt, 320)), "b");
+  EXPECT_EQ(picker.active_blocks(1), 10u);
+  picker.first_byte(1, 0);  // a's prefill is done; its decode does not count
+  EXPECT_EQ(picker.active_blocks(0), 0u);
+  std::vector<CandidateScore> scores;
+  PickResult chosen = picker.pick_explained(request_for(3, prompt, 320), backends, scores);
+  ASSERT_TRUE(chosen.ok());
+  EXPECT_EQ(*chosen, 0u);  // a: 0 + 0; b: 0 + 10 (its request 2 is still prefilling)
+  ASSERT_EQ(scores.size(), 2u);
+  EXPECT_EQ(scores[1].detail, "prefill 0/10 blocks, active 10 blocks, cost 10");
+  EXPECT_EQ(picker.active_blocks(0), 0u);  // request 3 had nothing to prefill on a
+  picker.request_finished(1, 0);           // already released: nothing changes
+  picker.request_finished(2, 1);           // ended before a first byte (failed): released
+  EXPECT_EQ(picker.active_blocks(1), 0u);
+}
+
+TEST(PrefillCostTest, KvCostIgnoresFirstBytes) {
+  KvCostPicker picker(KvCostConfig{});
+  std::vector<BackendView> backends = make_named_backends({"a"});
+  EXPECT_EQ(pick_name(picker, backends, request_for(1, ten_block_prompt(), 32)), "a");
+  picker.first_byte(1, 0);
+  EXPECT_EQ(picker.active_blocks(0), 12u);  // held until request_finished
+}
+
 }  // namespace
 }  // namespace fulcrum

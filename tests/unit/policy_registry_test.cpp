@@ -21,7 +21,7 @@ TEST(PickerRegistryTest, ListsEveryRoutingPolicy) {
             (std::vector<std::string>{"round_robin", "weighted_round_robin", "least_connections",
                                       "least_load", "power_of_two_choices", "peak_ewma",
                                       "consistent_hash", "prefix_aware", "scored", "kv_cost",
-                                      "session_affinity"}));
+                                      "prefill_cost", "session_affinity"}));
 }
 
 TEST(PickerRegistryTest, UnknownPolicyListsTheKnownOnes) {
@@ -31,7 +31,7 @@ TEST(PickerRegistryTest, UnknownPolicyListsTheKnownOnes) {
   EXPECT_EQ(picker.error_message(),
             "unknown routing policy \"fastest\" (known: round_robin, weighted_round_robin, "
             "least_connections, least_load, power_of_two_choices, peak_ewma, consistent_hash, "
-            "prefix_aware, scored, kv_cost, session_affinity)");
+            "prefix_aware, scored, kv_cost, prefill_cost, session_affinity)");
 }
 
 TEST(PickerRegistryTest, UnknownParameterIsNamed) {

@@ -177,6 +177,10 @@ class RecordingPicker final : public Picker {
     calls.push_back("observe " + std::to_string(outcome.request_id) + " on " +
                     std::to_string(outcome.backend_id));
   }
+  void first_byte(uint64_t request_id, uint32_t backend_id) override {
+    calls.push_back("first byte " + std::to_string(request_id) + " on " +
+                    std::to_string(backend_id));
+  }
   void request_finished(uint64_t request_id, uint32_t backend_id) override {
     calls.push_back("finished " + std::to_string(request_id) + " on " + std::to_string(backend_id));
   }
@@ -200,15 +204,18 @@ TEST(RouteSimTest, FeedsThePickerAsTheGatewayDoes) {
       "pick 1 blocks 10 out 1000 | r0 in_flight 0 fresh 1 running 0 | r1 in_flight "
       "0 fresh 1 running 0",
       "observe 1 on 0",
+      "first byte 1 on 0",  // its first token, at 0.5 + 0.005 + 128 x 0.000101 s
       // Scraped at 1 s: r0 runs request 1, which the gateway counts in flight.
       "pick 2 blocks 10 out 1 | r0 in_flight 1 fresh 1 running 1 | r1 in_flight 0 "
       "fresh 1 running 0",
       "observe 2 on 1",
+      "first byte 2 on 1",
       "finished 2 on 1",
       // Request 1 ends near 6.3 s; at 4.5 s the scrape of 4 s is fresh.
       "pick 3 blocks 10 out 1 | r0 in_flight 1 fresh 1 running 1 | r1 in_flight 0 "
       "fresh 1 running 0",
       "observe 3 on 1",
+      "first byte 3 on 1",
       "finished 3 on 1",
       "finished 1 on 0",
   };
@@ -226,10 +233,10 @@ TEST(RouteSimTest, LoadReportsAreTheLastScrape) {
                                             request_at(10.5, 16, 1)};
   auto run = simulate_routing(options, requests, picker);
   ASSERT_TRUE(run.ok());
-  ASSERT_EQ(picker.calls.size(), 9u);
+  ASSERT_EQ(picker.calls.size(), 12u);  // each: pick, observe, first byte, finished
   EXPECT_EQ(picker.calls[0], "pick 1 blocks 1 out 1000 | r0 in_flight 0 fresh 1 running 0");
-  EXPECT_EQ(picker.calls[2], "pick 2 blocks 1 out 1 | r0 in_flight 1 fresh 1 running 0");
-  EXPECT_EQ(picker.calls[6], "pick 3 blocks 1 out 1 | r0 in_flight 0 fresh 1 running 0");
+  EXPECT_EQ(picker.calls[3], "pick 2 blocks 1 out 1 | r0 in_flight 1 fresh 1 running 0");
+  EXPECT_EQ(picker.calls[8], "pick 3 blocks 1 out 1 | r0 in_flight 0 fresh 1 running 0");
 }
 
 // A burst of 160 requests at 0 s (each 200 tokens in, 400 out) then one request every 10 s: the
