@@ -6,8 +6,9 @@
 //   - in_flight counts the requests picked and not yet finished on each replica;
 //   - LoadReports come from each replica's /metrics text parsed by the gateway's parser, refreshed
 //     every scrape interval and not fresh once older than stale_after;
-//   - observe() when the response head arrives (the emulator starts its event stream at once) and
-//     request_finished() when the last token has been delivered.
+//   - observe() when the response head arrives (the emulator starts its event stream at once),
+//     first_byte() when the first token has been delivered and request_finished() when the last
+//     one has.
 // Each replica is the emulator's engine stepped as its HTTP front steps it (sim/llm_replica.h).
 // An optional autoscaler (sim/fleet_autoscaler.h) adds replicas after a start-up delay and drains
 // replicas on scale-in. A run is a pure function of its inputs.
