@@ -243,6 +243,11 @@ TEST_F(GatewayAdminTest, DrainingLetsTheRequestInFlightFinish) {
   ASSERT_TRUE(finished);
   EXPECT_EQ(finished->status, 200);
   EXPECT_EQ(finished->header("X-Fulcrum-Backend"), "b1");
+  // The gateway counts the request out just after its last bytes went to the client.
+  deadline = std::chrono::steady_clock::now() + 3s;
+  while (backend_state("b1").at("in_flight") != 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(10ms);
+  }
   EXPECT_EQ(backend_state("b1").at("in_flight"), 0);
 }
 
