@@ -57,21 +57,19 @@ def relative(delays, groups):
 
 def logged_delays(policy, arrival):
     queued = {}
-    for path in glob.glob(f"{e2e}/logs/trace-{policy}/requests-r*.jsonl"):
-        with open(path) as handle:
-            for line in handle:
-                record = json.loads(line)
-                queued[int(record["request_id"])] = record["queued_s"]
-    # Each replica's clock starts when it was launched: on each, the send times are the trace's
-    # model times plus an offset, taken as the least delay on that replica (its fastest request).
-    offsets = collections.defaultdict(lambda: float("inf"))
     replica_of = {}
     for path in glob.glob(f"{e2e}/logs/trace-{policy}/requests-r*.jsonl"):
         with open(path) as handle:
             for line in handle:
-                index = int(json.loads(line)["request_id"])
+                record = json.loads(line)
+                index = int(record["request_id"])
+                queued[index] = record["queued_s"]
                 replica_of[index] = path
-                offsets[path] = min(offsets[path], queued[index] - arrival[index] / scale)
+    # Each replica's clock starts when it was launched: on each, the send times are the trace's
+    # model times plus an offset, taken as the least delay on that replica (its fastest request).
+    offsets = collections.defaultdict(lambda: float("inf"))
+    for index, path in replica_of.items():
+        offsets[path] = min(offsets[path], queued[index] - arrival[index] / scale)
     return {index: queued[index] - arrival[index] / scale - offsets[replica_of[index]]
             for index in arrival}
 
