@@ -15,10 +15,10 @@
 #include <string>
 #include <vector>
 
-#include "placement/batch_placement.h"
-#include "placement/plan_instances.h"
-#include "placement/plan_validator.h"
-#include "placement/planner.h"
+#include "milp/batch_placement.h"
+#include "support/plan_instances.h"
+#include "planning/plan_validator.h"
+#include "planning/planner.h"
 #include "placement/registry.h"
 
 namespace {

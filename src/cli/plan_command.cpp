@@ -14,10 +14,10 @@
 #include "cli/plot_script.h"
 #include "cli/table.h"
 #include "core/config.h"
-#include "placement/batch_placement.h"
-#include "placement/gantt_svg.h"
-#include "placement/plan_validator.h"
-#include "placement/planner.h"
+#include "milp/batch_placement.h"
+#include "planning/gantt_svg.h"
+#include "planning/plan_validator.h"
+#include "planning/planner.h"
 #include "placement/registry.h"
 
 namespace fulcrum {

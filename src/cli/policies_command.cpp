@@ -4,11 +4,11 @@
 
 #include "cli/commands.h"
 #include "cli/table.h"
-#include "placement/batch_placement.h"
-#include "placement/planner.h"
+#include "milp/batch_placement.h"
+#include "planning/planner.h"
 #include "placement/registry.h"
 #include "policy/registry.h"
-#include "scheduler/milp_placement.h"
+#include "milp/batch_solver.h"
 
 namespace fulcrum {
 

@@ -8,7 +8,7 @@
 #include <ctime>
 
 #include "core/resources.h"
-#include "http/json.h"
+#include "core/json_text.h"
 
 namespace fulcrum {
 
@@ -59,15 +59,15 @@ void log_event(LogLevel level, std::string_view event, std::initializer_list<Log
   std::string line = "{\"time\":\"" + format_utc_millis(unix_now_ms()) + "\",\"level\":\"";
   line += level_name(level);
   line += "\",\"event\":";
-  http::append_json_string(line, event);
+  append_json_string(line, event);
   for (const LogField& field : fields) {
     line += ',';
-    http::append_json_string(line, field.key);
+    append_json_string(line, field.key);
     line += ':';
     if (field.number) {
       line += field.value;
     } else {
-      http::append_json_string(line, field.value);
+      append_json_string(line, field.value);
     }
   }
   line += "}\n";

@@ -73,18 +73,4 @@ class YamlValue {
   int fallback_line_;
 };
 
-// Assigns the value of a Result to `target`, or returns its error from the enclosing function.
-#define FULCRUM_ASSIGN_OR_RETURN(target, expression)            \
-  do {                                                          \
-    auto fulcrum_result_ = (expression);                        \
-    if (!fulcrum_result_.ok()) return fulcrum_result_.status(); \
-    target = std::move(fulcrum_result_).value();                \
-  } while (false)
-
-#define FULCRUM_RETURN_IF_ERROR(expression)                                      \
-  do {                                                                           \
-    if (::fulcrum::Status fulcrum_status_ = (expression); !fulcrum_status_.ok()) \
-      return fulcrum_status_;                                                    \
-  } while (false)
-
 }  // namespace fulcrum

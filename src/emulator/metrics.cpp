@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "gateway/metrics.h"
+#include "http/prometheus.h"
 
 namespace fulcrum::emulator {
 

@@ -19,10 +19,11 @@
 #include <boost/json.hpp>
 
 #include "core/hash.h"
+#include "core/status.h"
 #include "emulator/engine.h"
 #include "emulator/metrics.h"
 #include "emulator/openai.h"
-#include "gateway/metrics.h"
+#include "http/prometheus.h"
 #include "http/server.h"
 
 namespace fulcrum::emulator {

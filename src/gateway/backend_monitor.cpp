@@ -11,7 +11,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "core/log.h"
-#include "gateway/load_metrics.h"
+#include "llm/load_metrics.h"
 #include "http/client.h"
 
 namespace fulcrum {

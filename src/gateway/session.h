@@ -13,7 +13,7 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include "gateway/access_log.h"
-#include "gateway/request_inspection.h"
+#include "llm/request_inspection.h"
 #include "gateway/worker.h"
 #include "http/chunked.h"
 #include "http/parser.h"

@@ -12,13 +12,12 @@
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
+#include "core/json_text.h"
 #include "core/status.h"
 
 namespace fulcrum::http {
 
-// Appends `text` as a JSON string literal, quotes included. Control characters are escaped; other
-// bytes pass through unchanged (the text is expected to be UTF-8).
-void append_json_string(std::string& out, std::string_view text);
+using ::fulcrum::append_json_string;  // core/json_text.h
 std::string json_string(std::string_view text);
 
 // {"error": {"code": CODE, "message": MESSAGE}}, the body of every API error.

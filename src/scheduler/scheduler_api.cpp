@@ -6,7 +6,7 @@
 
 #include <boost/json/array.hpp>
 
-#include "gateway/metrics.h"
+#include "http/prometheus.h"
 #include "http/json.h"
 #include "http/secret.h"
 #include "scheduler/records_json.h"

@@ -9,7 +9,7 @@
 #include "core/config.h"
 #include "core/status.h"
 #include "core/yaml_reader.h"
-#include "scheduler/milp_placement.h"
+#include "milp/batch_solver.h"
 #include "store/store.h"
 
 namespace fulcrum {

@@ -1,7 +1,7 @@
 #include "scheduler/scheduler_core.h"
 
 #include "core/yaml_reader.h"
-#include "scheduler/milp_placement.h"
+#include "milp/batch_solver.h"
 #include "scheduler/placement_pass.h"
 #include "scheduler/preemption.h"
 

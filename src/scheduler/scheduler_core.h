@@ -18,8 +18,9 @@
 
 #include "core/cluster.h"
 #include "core/status.h"
+#include "milp/batch_placement.h"
 #include "placement/placer.h"
-#include "scheduler/ready_queue.h"
+#include "queue/ready_queue.h"
 #include "scheduler/task_record.h"
 
 namespace fulcrum {
@@ -58,13 +59,6 @@ struct SchedulerCounters {
   int64_t placements = 0;
   int64_t retries = 0;
   int64_t preemptions = 0;  // tasks evicted for a higher-priority one
-};
-
-// A batch of queued tasks for a placement solved outside the core (placement: milp), with a copy
-// of the cluster as it was when the batch was taken.
-struct PlacementBatch {
-  Cluster cluster;
-  std::vector<Task> tasks;
 };
 
 class SchedulerCore {

@@ -11,7 +11,7 @@
 #include "http/json.h"
 #include "placement/registry.h"
 #include "scheduler/local_executor.h"
-#include "scheduler/milp_placement.h"
+#include "milp/batch_solver.h"
 #include "scheduler/records_json.h"
 #include "scheduler/simulated_executor.h"
 

@@ -23,7 +23,7 @@
 
 #include "http/server.h"
 #include "scheduler/executor.h"
-#include "scheduler/milp_placement.h"
+#include "milp/batch_solver.h"
 #include "scheduler/scheduler_config.h"
 #include "scheduler/scheduler_core.h"
 #include "store/store.h"

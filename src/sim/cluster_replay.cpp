@@ -11,14 +11,14 @@
 #include <unordered_map>
 
 #include "core/random.h"
-#include "placement/backfill.h"
-#include "placement/las_queue.h"
+#include "queue/backfill.h"
+#include "queue/las_queue.h"
 #include "placement/registry.h"
 #include "placement/workload_profile.h"
-#include "scheduler/milp_placement.h"
+#include "milp/batch_solver.h"
 #include "scheduler/placement_pass.h"
 #include "scheduler/preemption.h"
-#include "scheduler/ready_queue.h"
+#include "queue/ready_queue.h"
 #include "scheduler/scheduler_core.h"
 #include "sim/event_queue.h"
 

@@ -43,7 +43,7 @@ struct FailureOptions {
 // The placement name of the MILP batch placer (placement/batch_placement.h) as the scheduler's
 // `placement: milp` runs it: a batch of queued tasks per window, solved with a time limit, the
 // fallback placer when the solver has no answer. Its parameters are those of the scheduler
-// (scheduler/milp_placement.h: window, window_count, time_limit, gap, objective, fallback,
+// (milp/batch_solver.h: window, window_count, time_limit, gap, objective, fallback,
 // max_variables); it works with the fifo, priority and sef queues.
 extern const char* const kMilpPlacement;
 

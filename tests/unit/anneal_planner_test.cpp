@@ -1,10 +1,10 @@
-#include "placement/anneal_planner.h"
+#include "planning/anneal_planner.h"
 
 #include <gtest/gtest.h>
 
-#include "placement/heft_planner.h"
-#include "placement/plan_instances.h"
-#include "placement/plan_validator.h"
+#include "planning/heft_planner.h"
+#include "support/plan_instances.h"
+#include "planning/plan_validator.h"
 #include "placement/registry.h"
 #include "placement_fixtures.h"
 

@@ -1,6 +1,6 @@
 // The batch placement model against brute-force enumeration, its fallback and infeasibility
 // reports, and a cross-check of its written model with GLPK's glpsol.
-#include "placement/batch_placement.h"
+#include "milp/batch_placement.h"
 
 #include <gtest/gtest.h>
 
@@ -10,7 +10,7 @@
 #include <map>
 
 #include "glpsol_support.h"
-#include "placement/plan_instances.h"
+#include "support/plan_instances.h"
 #include "placement_fixtures.h"
 
 namespace fulcrum {

@@ -1,4 +1,4 @@
-#include "placement/gantt_svg.h"
+#include "planning/gantt_svg.h"
 
 #include <gtest/gtest.h>
 

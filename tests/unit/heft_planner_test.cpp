@@ -1,8 +1,8 @@
-#include "placement/heft_planner.h"
+#include "planning/heft_planner.h"
 
 #include <gtest/gtest.h>
 
-#include "placement/plan_validator.h"
+#include "planning/plan_validator.h"
 #include "placement_fixtures.h"
 
 namespace fulcrum {

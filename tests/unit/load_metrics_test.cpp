@@ -1,4 +1,4 @@
-#include "gateway/load_metrics.h"
+#include "llm/load_metrics.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "scheduler/milp_placement.h"
+#include "milp/batch_solver.h"
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
 // The time-indexed MILP against brute-force enumeration on small random graphs, the seed example's
 // known optimum, and infeasible instances.
-#include "placement/milp_planner.h"
+#include "planning/milp_planner.h"
 
 #include <gtest/gtest.h>
 
@@ -9,10 +9,10 @@
 #include <limits>
 
 #include "core/config.h"
-#include "placement/heft_planner.h"
-#include "placement/milp_disjunctive.h"
-#include "placement/plan_instances.h"
-#include "placement/plan_validator.h"
+#include "planning/heft_planner.h"
+#include "planning/milp_disjunctive.h"
+#include "support/plan_instances.h"
+#include "planning/plan_validator.h"
 #include "placement_fixtures.h"
 
 namespace fulcrum {

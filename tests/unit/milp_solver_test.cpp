@@ -1,16 +1,16 @@
 // CBC through MilpModel: a knapsack with a known optimum, the statuses, and the time-indexed plan
 // model of medium graphs written as CPLEX-LP and MPS and solved again by glpsol.
-#include "placement/milp_solver.h"
+#include "milp/model.h"
 
 #include <gtest/gtest.h>
 
 #include <filesystem>
 
 #include "glpsol_support.h"
-#include "placement/heft_planner.h"
-#include "placement/milp_planner.h"
-#include "placement/plan_instances.h"
-#include "placement/plan_validator.h"
+#include "planning/heft_planner.h"
+#include "planning/milp_planner.h"
+#include "support/plan_instances.h"
+#include "planning/plan_validator.h"
 
 namespace fulcrum {
 namespace {

@@ -1,8 +1,8 @@
-#include "placement/plan_instances.h"
+#include "support/plan_instances.h"
 
 #include <gtest/gtest.h>
 
-#include "placement/plan.h"
+#include "planning/plan.h"
 
 namespace fulcrum {
 namespace {

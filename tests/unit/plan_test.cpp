@@ -1,4 +1,4 @@
-#include "placement/plan.h"
+#include "planning/plan.h"
 
 #include <gtest/gtest.h>
 

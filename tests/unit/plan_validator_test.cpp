@@ -1,4 +1,4 @@
-#include "placement/plan_validator.h"
+#include "planning/plan_validator.h"
 
 #include <gtest/gtest.h>
 

@@ -1,9 +1,9 @@
-#include "placement/planner.h"
+#include "planning/planner.h"
 
 #include <gtest/gtest.h>
 
-#include "placement/plan_instances.h"
-#include "placement/plan_validator.h"
+#include "support/plan_instances.h"
+#include "planning/plan_validator.h"
 #include "placement_fixtures.h"
 
 namespace fulcrum {

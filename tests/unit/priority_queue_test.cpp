@@ -1,4 +1,4 @@
-#include "placement/priority_queue.h"
+#include "queue/priority_queue.h"
 
 #include <gtest/gtest.h>
 

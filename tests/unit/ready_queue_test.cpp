@@ -1,4 +1,4 @@
-#include "scheduler/ready_queue.h"
+#include "queue/ready_queue.h"
 
 #include <gtest/gtest.h>
 

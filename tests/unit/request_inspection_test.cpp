@@ -1,4 +1,4 @@
-#include "gateway/request_inspection.h"
+#include "llm/request_inspection.h"
 
 #include <gtest/gtest.h>
 
