@@ -5,7 +5,7 @@ JOBS ?= $(shell nproc)
 CONFIG ?= examples/quickstart.yaml
 CMAKE_GEN := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
 
-.PHONY: all deps build build-asan run test test-unit test-asan bench bench-gateway bench-llm studies fmt fmt-check tidy clean
+.PHONY: all deps build build-fulcrum build-asan run test test-unit test-asan bench bench-gateway bench-llm studies fmt fmt-check tidy clean
 
 all: build
 
@@ -18,18 +18,24 @@ $(BUILD_DIR)/CMakeCache.txt:
 build: $(BUILD_DIR)/CMakeCache.txt
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
+# Only the binary: what `make run` needs (tests and benchmarks take as long again to build).
+build-fulcrum: $(BUILD_DIR)/CMakeCache.txt
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target fulcrum
+
 $(ASAN_DIR)/CMakeCache.txt:
 	cmake -S . -B $(ASAN_DIR) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug -DFULCRUM_SANITIZE=ON -DFULCRUM_BENCH=OFF
 
 build-asan: $(ASAN_DIR)/CMakeCache.txt
 	cmake --build $(ASAN_DIR) -j $(JOBS) --target unit_tests
 
-run: deps build
+run: deps build-fulcrum
 	./$(BUILD_DIR)/fulcrum serve --config $(CONFIG)
 
 # Every test: the whole suite, the unit tests again under ASan+UBSan, and a bounded fuzz run.
 test: deps build test-unit test-asan test-fuzz
 
+# ctest ends with the time of each label: unit (every unit test), and one per body for the tests
+# that start processes (gateway, scheduler, sim, ...), to keep each within its share of the suite.
 test-unit: build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
 

@@ -13,6 +13,8 @@
 # Accept: two Fulcrum gateways with `workers: 2`, one per accept mode (SO_REUSEPORT sockets per
 # worker, or one listening socket shared by both workers), unpinned, wrk -t2 -c$((2 * 32)) against
 # each in turn; prints req/s and how the worker threads split the CPU (the busier one's share).
+# BASELINE=PATH adds another fulcrum binary (an earlier build) to the throughput rounds, on the same
+# core with the same config, and prints fulcrum/baseline: a change's cost measured in one run.
 set -euo pipefail
 
 mode=${1:-all}
@@ -22,6 +24,7 @@ CONNECTIONS=${CONNECTIONS:-32}
 IDLE_CONNECTIONS=${IDLE_CONNECTIONS:-8000}
 root=$(cd "$(dirname "$0")/.." && pwd)
 fulcrum=${FULCRUM:-$root/build/fulcrum}
+baseline=${BASELINE:-}
 work=$(mktemp -d /tmp/fulcrum-bench.XXXXXX)
 pids=()
 
@@ -36,6 +39,7 @@ for tool in nginx haproxy wrk taskset python3; do
   command -v "$tool" >/dev/null || { echo "missing $tool: run scripts/install-deps.sh bench" >&2; exit 2; }
 done
 [[ -x $fulcrum ]] || { echo "missing $fulcrum: run make build" >&2; exit 2; }
+[[ -z $baseline || -x $baseline ]] || { echo "BASELINE=$baseline is not an executable" >&2; exit 2; }
 
 cores=$(nproc)
 proxy_core=0
@@ -43,7 +47,7 @@ load_core=$((cores > 1 ? 1 : 0))
 
 backend_ports=(19001 19002)
 declare -A proxy_port=([direct]=19001 [haproxy]=19100 [nginx]=19101 [fulcrum]=19102
-                       [reuseport]=19103 [shared]=19104)
+                       [reuseport]=19103 [shared]=19104 [baseline]=19105)
 declare -A proxy_pid
 
 # The settings every nginx here shares: one process in the foreground, no logging, long keep-alive.
@@ -133,10 +137,11 @@ CONF
   pids+=($!)
 }
 
-# start_fulcrum [NAME WORKERS ACCEPT CORES]: the Fulcrum gateway under test (by default the one
-# pinned to the proxy core with one worker).
+# start_fulcrum [NAME WORKERS ACCEPT CORES BINARY]: the Fulcrum gateway under test (by default the
+# one pinned to the proxy core with one worker).
 start_fulcrum() {
   local name=${1:-fulcrum} workers=${2:-1} accept=${3:-reuseport} cores=${4:-$proxy_core}
+  local binary=${5:-$fulcrum}
   cat > "$work/$name.yaml" <<CONF
 gateway:
   listen: 127.0.0.1:${proxy_port[$name]}
@@ -148,7 +153,7 @@ gateway:
     - http://127.0.0.1:${backend_ports[0]}
     - http://127.0.0.1:${backend_ports[1]}
 CONF
-  taskset -c "$cores" "$fulcrum" gateway --config "$work/$name.yaml" 2>"$work/$name.log" &
+  taskset -c "$cores" "$binary" gateway --config "$work/$name.yaml" 2>"$work/$name.log" &
   proxy_pid[$name]=$!
   pids+=($!)
 }
@@ -181,6 +186,7 @@ run_wrk() {
 throughput() {
   declare -A total_rps total_p50 total_p99
   local names=(direct haproxy nginx fulcrum)
+  [[ -n $baseline ]] && names+=(baseline)
   for name in "${names[@]}"; do total_rps[$name]=0; total_p50[$name]=0; total_p99[$name]=0; done
   for round in $(seq 1 "$ROUNDS"); do
     for name in "${names[@]}"; do
@@ -209,6 +215,11 @@ throughput() {
   printf "fulcrum/haproxy p99: %.2f   fulcrum/nginx p99: %.2f\n" \
     "$(echo "${total_p99[fulcrum]} / ${total_p99[haproxy]}" | bc -l)" \
     "$(echo "${total_p99[fulcrum]} / ${total_p99[nginx]}" | bc -l)"
+  if [[ -n $baseline ]]; then
+    printf "fulcrum/baseline rps: %.3f   fulcrum/baseline p99: %.3f   (baseline: %s)\n" \
+      "$(echo "${total_rps[fulcrum]} / ${total_rps[baseline]}" | bc -l)" \
+      "$(echo "${total_p99[fulcrum]} / ${total_p99[baseline]}" | bc -l)" "$baseline"
+  fi
 }
 
 # "TID TICKS" for every thread of process $1 (user + system clock ticks).
@@ -268,9 +279,11 @@ for port in "${backend_ports[@]}"; do start_nginx_backend "$port"; done
 start_haproxy
 start_nginx_proxy
 start_fulcrum
+[[ -n $baseline ]] && start_fulcrum baseline 1 reuseport "$proxy_core" "$baseline"
 for port in "${backend_ports[@]}" "${proxy_port[haproxy]}" "${proxy_port[nginx]}" "${proxy_port[fulcrum]}"; do
   wait_for_port "$port"
 done
+[[ -n $baseline ]] && wait_for_port "${proxy_port[baseline]}"
 echo "proxy on core $proxy_core; wrk and backends on core $load_core; ${DURATION}s x ${ROUNDS} rounds, wrk -t1 -c$CONNECTIONS"
 case $mode in
   throughput) throughput ;;

@@ -16,10 +16,10 @@
 #include <vector>
 
 #include "milp/batch_placement.h"
-#include "support/plan_instances.h"
+#include "placement/registry.h"
 #include "planning/plan_validator.h"
 #include "planning/planner.h"
-#include "placement/registry.h"
+#include "support/plan_instances.h"
 
 namespace {
 

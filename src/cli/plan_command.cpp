@@ -15,10 +15,10 @@
 #include "cli/table.h"
 #include "core/config.h"
 #include "milp/batch_placement.h"
+#include "placement/registry.h"
 #include "planning/gantt_svg.h"
 #include "planning/plan_validator.h"
 #include "planning/planner.h"
-#include "placement/registry.h"
 
 namespace fulcrum {
 

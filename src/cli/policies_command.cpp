@@ -5,10 +5,10 @@
 #include "cli/commands.h"
 #include "cli/table.h"
 #include "milp/batch_placement.h"
-#include "planning/planner.h"
-#include "placement/registry.h"
-#include "policy/registry.h"
 #include "milp/batch_solver.h"
+#include "placement/registry.h"
+#include "planning/planner.h"
+#include "policy/registry.h"
 
 namespace fulcrum {
 

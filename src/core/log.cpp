@@ -7,8 +7,8 @@
 #include <cstdio>
 #include <ctime>
 
-#include "core/resources.h"
 #include "core/json_text.h"
+#include "core/resources.h"
 
 namespace fulcrum {
 

@@ -11,8 +11,8 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "core/log.h"
-#include "llm/load_metrics.h"
 #include "http/client.h"
+#include "llm/load_metrics.h"
 
 namespace fulcrum {
 

@@ -6,8 +6,8 @@
 #include <string_view>
 
 #include "gateway/backends.h"
-#include "http/prometheus.h"
 #include "gateway/stats.h"
+#include "http/prometheus.h"
 
 namespace fulcrum {
 

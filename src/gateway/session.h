@@ -13,11 +13,11 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include "gateway/access_log.h"
-#include "llm/request_inspection.h"
 #include "gateway/worker.h"
 #include "http/chunked.h"
 #include "http/parser.h"
 #include "http/writer.h"
+#include "llm/request_inspection.h"
 
 namespace fulcrum {
 

@@ -285,7 +285,8 @@ double seconds_since(std::chrono::steady_clock::time_point started) {
 
 // Why `tasks` cannot all be placed: a per-task family, else their joint capacity.
 Status blocking_reason(const Cluster& cluster, std::span<const Task> tasks) {
-  for (const Task& task : tasks) FULCRUM_RETURN_IF_ERROR(check_task_placeable(task, cluster.nodes()));
+  for (const Task& task : tasks)
+    FULCRUM_RETURN_IF_ERROR(check_task_placeable(task, cluster.nodes()));
   return {ErrorCode::kResourceExhausted,
           "capacity: the tasks together need more than the free capacity of the nodes that can "
           "run them"};

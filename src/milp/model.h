@@ -9,8 +9,8 @@
 #include <utility>
 #include <vector>
 
-#include "core/status.h"
 #include "core/solve_status.h"
+#include "core/status.h"
 
 class OsiClpSolverInterface;
 

@@ -45,7 +45,8 @@ Status check_task_placeable(const Task& task, std::span<const Node> nodes) {
                     task.accepts_gpu_model(node.gpu_model);
     if (!node_can_run(node, task)) continue;
     runs_somewhere = true;
-    if (copies < task.replicas) copies += std::min<int64_t>(max_copies_on(task.demand, node.free()), task.replicas);
+    if (copies < task.replicas)
+      copies += std::min<int64_t>(max_copies_on(task.demand, node.free()), task.replicas);
   }
   if (!runs_somewhere) {
     std::string family = model_exists ? "capacity" : "gpu model";

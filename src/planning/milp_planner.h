@@ -14,8 +14,8 @@
 #include <functional>
 #include <string>
 
-#include "planning/milp_disjunctive.h"
 #include "milp/model.h"
+#include "planning/milp_disjunctive.h"
 #include "planning/planner.h"
 
 namespace fulcrum {

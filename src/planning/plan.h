@@ -17,7 +17,6 @@
 
 namespace fulcrum {
 
-
 // Tasks to plan on nodes. Each node offers what is free on it now (capacity - allocated) for the
 // whole plan; every replica of a task starts at the same time (a gang).
 class PlanProblem {

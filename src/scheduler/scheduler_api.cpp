@@ -6,8 +6,8 @@
 
 #include <boost/json/array.hpp>
 
-#include "http/prometheus.h"
 #include "http/json.h"
+#include "http/prometheus.h"
 #include "http/secret.h"
 #include "scheduler/records_json.h"
 #include "scheduler/service.h"

@@ -9,9 +9,9 @@
 
 #include "core/clock.h"
 #include "http/json.h"
+#include "milp/batch_solver.h"
 #include "placement/registry.h"
 #include "scheduler/local_executor.h"
-#include "milp/batch_solver.h"
 #include "scheduler/records_json.h"
 #include "scheduler/simulated_executor.h"
 

@@ -22,8 +22,8 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "http/server.h"
-#include "scheduler/executor.h"
 #include "milp/batch_solver.h"
+#include "scheduler/executor.h"
 #include "scheduler/scheduler_config.h"
 #include "scheduler/scheduler_core.h"
 #include "store/store.h"

@@ -11,14 +11,14 @@
 #include <unordered_map>
 
 #include "core/random.h"
-#include "queue/backfill.h"
-#include "queue/las_queue.h"
+#include "milp/batch_solver.h"
 #include "placement/registry.h"
 #include "placement/workload_profile.h"
-#include "milp/batch_solver.h"
+#include "queue/backfill.h"
+#include "queue/las_queue.h"
+#include "queue/ready_queue.h"
 #include "scheduler/placement_pass.h"
 #include "scheduler/preemption.h"
-#include "queue/ready_queue.h"
 #include "scheduler/scheduler_core.h"
 #include "sim/event_queue.h"
 
@@ -318,10 +318,9 @@ void ClusterReplay::handle(const Event& event) {
         // The event was scheduled for the crossing of the next threshold: count it as crossed
         // whatever the rounding of nanoseconds says.
         double threshold = state.attained_gpu_s + las_->service_to_next_level(state.attained_gpu_s);
-        state.attained_gpu_s = std::max(
-            threshold,
-            state.attained_gpu_s +
-                LasLevels::size_of(task(job)) * seconds(now - state.service_since));
+        state.attained_gpu_s =
+            std::max(threshold, state.attained_gpu_s + LasLevels::size_of(task(job)) *
+                                                           seconds(now - state.service_since));
         state.service_since = now;
         state.level = std::max(state.level, las_->level_of(state.attained_gpu_s));
         schedule_demotion(job);

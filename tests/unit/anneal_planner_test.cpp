@@ -2,11 +2,11 @@
 
 #include <gtest/gtest.h>
 
-#include "planning/heft_planner.h"
-#include "support/plan_instances.h"
-#include "planning/plan_validator.h"
 #include "placement/registry.h"
 #include "placement_fixtures.h"
+#include "planning/heft_planner.h"
+#include "planning/plan_validator.h"
+#include "support/plan_instances.h"
 
 namespace fulcrum {
 namespace {

@@ -10,8 +10,8 @@
 #include <map>
 
 #include "glpsol_support.h"
-#include "support/plan_instances.h"
 #include "placement_fixtures.h"
+#include "support/plan_instances.h"
 
 namespace fulcrum {
 namespace {

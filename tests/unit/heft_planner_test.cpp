@@ -2,8 +2,8 @@
 
 #include <gtest/gtest.h>
 
-#include "planning/plan_validator.h"
 #include "placement_fixtures.h"
+#include "planning/plan_validator.h"
 
 namespace fulcrum {
 namespace {

@@ -9,11 +9,11 @@
 #include <limits>
 
 #include "core/config.h"
+#include "placement_fixtures.h"
 #include "planning/heft_planner.h"
 #include "planning/milp_disjunctive.h"
-#include "support/plan_instances.h"
 #include "planning/plan_validator.h"
-#include "placement_fixtures.h"
+#include "support/plan_instances.h"
 
 namespace fulcrum {
 namespace {

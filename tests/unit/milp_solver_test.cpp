@@ -9,8 +9,8 @@
 #include "glpsol_support.h"
 #include "planning/heft_planner.h"
 #include "planning/milp_planner.h"
-#include "support/plan_instances.h"
 #include "planning/plan_validator.h"
+#include "support/plan_instances.h"
 
 namespace fulcrum {
 namespace {

@@ -2,9 +2,9 @@
 
 #include <gtest/gtest.h>
 
-#include "support/plan_instances.h"
-#include "planning/plan_validator.h"
 #include "placement_fixtures.h"
+#include "planning/plan_validator.h"
+#include "support/plan_instances.h"
 
 namespace fulcrum {
 namespace {
