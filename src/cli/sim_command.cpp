@@ -14,8 +14,8 @@
 #include "core/config.h"
 #include "sim/alibaba_trace.h"
 #include "sim/cluster_replay.h"
+#include "sim/job_traces.h"
 #include "sim/replay_report.h"
-#include "sim/synthetic.h"
 
 namespace fulcrum {
 
@@ -75,29 +75,31 @@ Result<Cluster> load_cluster(const SimClusterOptions& options, sim::OnError on_e
   return cluster;
 }
 
+Result<sim::JobTraceSource> trace_source(const SimClusterOptions& options, sim::OnError on_error) {
+  sim::JobTraceSource source;
+  source.file = options.pods_file;
+  source.reader.on_error = on_error;
+  FULCRUM_ASSIGN_OR_RETURN(source.reader.columns, sim::parse_column_map(options.columns));
+  source.limit = options.limit;
+  sim::SyntheticJobOptions& synthetic = source.synthetic;
+  synthetic.seed = options.seed;
+  synthetic.jobs = options.jobs;
+  synthetic.arrivals.rate_per_s = options.rate;
+  FULCRUM_ASSIGN_OR_RETURN(synthetic.arrivals.process,
+                           sim::parse_arrival_process(options.arrivals));
+  FULCRUM_ASSIGN_OR_RETURN(synthetic.duration_s, sim::Distribution::parse(options.duration));
+  FULCRUM_ASSIGN_OR_RETURN(synthetic.dag, sim::parse_dag_shape(options.dag));
+  synthetic.dag_size = options.dag_size;
+  return source;
+}
+
 Result<std::vector<sim::SimJob>> load_jobs(const SimClusterOptions& options,
                                            sim::OnError on_error) {
-  if (options.trace == "synthetic") {
-    sim::SyntheticJobOptions synthetic;
-    synthetic.seed = options.seed;
-    synthetic.jobs = options.limit > 0 ? options.limit : options.jobs;
-    synthetic.arrivals.rate_per_s = options.rate;
-    FULCRUM_ASSIGN_OR_RETURN(synthetic.arrivals.process,
-                             sim::parse_arrival_process(options.arrivals));
-    FULCRUM_ASSIGN_OR_RETURN(synthetic.duration_s, sim::Distribution::parse(options.duration));
-    FULCRUM_ASSIGN_OR_RETURN(synthetic.dag, sim::parse_dag_shape(options.dag));
-    synthetic.dag_size = options.dag_size;
-    return sim::generate_jobs(synthetic);
-  }
-  if (options.trace != "alibaba") {
-    return invalid_argument("--trace: expected alibaba or synthetic, got \"" + options.trace +
-                            "\"");
-  }
-  sim::ReaderOptions reader;
-  reader.on_error = on_error;
-  FULCRUM_ASSIGN_OR_RETURN(reader.columns, sim::parse_column_map(options.columns));
+  auto source = trace_source(options, on_error);
+  if (!source.ok()) return source.status();
   sim::ReadStats stats;
-  auto jobs = sim::load_alibaba_jobs(options.pods_file, reader, options.limit, &stats);
+  source->stats = &stats;
+  auto jobs = sim::load_job_trace(options.trace, *source);
   if (!jobs.ok()) return jobs.status();
   report_skipped(options.pods_file, stats);
   for (const sim::SimJob& job : *jobs) {
@@ -204,8 +206,8 @@ int run_sim_cluster(const SimClusterOptions& options) {
     return run_saturation_command(saturation, std::cout, std::cerr);
   }
   if (options.mode != "replay") {
-    return report_bad_input(invalid_argument("--mode: expected replay or saturation, got \"" +
-                                             options.mode + "\""));
+    return report_bad_input(
+        invalid_argument("--mode: expected replay or saturation, got \"" + options.mode + "\""));
   }
   auto on_error = sim::parse_on_error(options.on_error);
   if (!on_error.ok()) return report_bad_input(on_error.status());
@@ -274,7 +276,8 @@ void add_sim_cluster_command(CLI::App& sim, int& exit_code) {
       ->add_option("--arrival-ratio", options->arrival_ratio,
                    "saturation: stop when arrived GPU demand reaches this times the capacity")
       ->capture_default_str();
-  command->add_option("--trace", options->trace, "alibaba | synthetic")->capture_default_str();
+  command->add_option("--trace", options->trace, sim::job_trace_format_names())
+      ->capture_default_str();
   command->add_option("--nodes", options->nodes_file, "Node list CSV of the Alibaba trace")
       ->capture_default_str();
   command->add_option("--cluster", options->cluster_file,

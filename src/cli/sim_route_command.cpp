@@ -189,14 +189,15 @@ void print_summaries(const std::vector<sim::RouteSummary>& summaries) {
 
 void print_autoscaling(const std::vector<sim::AutoscaleComparison>& comparisons, int replicas) {
   const std::string fixed = "FIXED" + std::to_string(replicas);
-  TextTable table({"POLICY", "AUTO_P99", "AUTO_REPLICA_H", "AUTO_MAX", fixed + "_P99",
-                   fixed + "_REPLICA_H", "SAME_P99_FLEET", "ITS_P99", "ITS_REPLICA_H",
-                   "SAVED_REPLICA_H"});
+  TextTable table({"POLICY", "AUTO_P99", "AUTO_REPLICA_H", "AUTO_MAX", "AUTO_STARTED",
+                   fixed + "_P99", fixed + "_REPLICA_H", "SAME_P99_FLEET", "ITS_P99",
+                   "ITS_REPLICA_H", "SAVED_REPLICA_H"});
   for (const sim::AutoscaleComparison& comparison : comparisons) {
     const bool matched = comparison.matching.has_value();
     table.add_row({comparison.autoscaled.policy, seconds_text(comparison.autoscaled.ttft_p99_s),
                    sim::fixed(comparison.autoscaled.replica_hours, 3),
                    std::to_string(comparison.autoscaled.max_replicas),
+                   std::to_string(comparison.autoscaled.started_replicas),
                    seconds_text(comparison.fixed.ttft_p99_s),
                    sim::fixed(comparison.fixed.replica_hours, 3),
                    matched ? std::to_string(comparison.matching->max_replicas) : "none",

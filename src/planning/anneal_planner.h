@@ -6,27 +6,34 @@
 // others swap two random tasks' keys or pin/unpin a random task. For makespan the search cost
 // adds 1/1000 of the mean completion time, so that moves that free the end of the plan count.
 // A worse candidate is accepted with probability exp(-delta / T), T falling geometrically from 1%
-// of HEFT's objective to 1/1000 of that over the iterations (with no count chosen: over the time
-// budget when that is further along); after a stretch without a new best the search restarts
-// from the best. It starts from HEFT and returns the best plan seen, so it is never worse than
-// HEFT. With a chosen iteration count the same seed gives the same plan unless the time limit
-// stops the search first (the registry's default is a 2 s limit; the AnnealPlanner(seed,
-// iterations) constructor sets none).
+// of HEFT's objective to 1/1000 of that over the iterations; after a stretch without a new best
+// the search restarts from the best. It starts from HEFT and returns the best plan seen, so it is
+// never worse than HEFT. The number of candidates is chosen or derived from the instance, never
+// from the clock: the same seed gives the same plan on any machine unless the time limit, a cap
+// only, stops the search first (its note says so; the registry's default is 60 s, the
+// AnnealPlanner(seed, iterations) constructor sets none).
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <vector>
 
+#include "core/clock.h"
 #include "planning/planner.h"
 
 namespace fulcrum {
 
 struct AnnealOptions {
-  // Candidates to try; 0 picks 2000..20000 by instance size (fewer for larger instances).
+  // The registry's: a cap far above what the default count takes, so that a slower machine finds
+  // the same plan.
+  static constexpr double kDefaultTimeLimitSeconds = 60;
+
+  // Candidates to try; 0 picks 120M / tasks^2, within 100..20000 (about 2 s here at 500 tasks).
   int64_t iterations = 0;
   // Seconds to search at most (0 = no limit); whichever of the two comes first stops the search.
   double time_limit_seconds = 0;
+  // What the time limit is measured on; nullptr: a steady clock.
+  const Clock* clock = nullptr;
 };
 
 // One step of a plan's critical chain: `task`, and the task that ended exactly when it started

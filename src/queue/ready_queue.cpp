@@ -14,9 +14,11 @@ namespace {
 // Orders by (key, enqueue sequence): fifo uses a constant key, shortest_first the duration.
 class KeyedQueue final : public ReadyQueue {
  public:
-  KeyedQueue(std::string_view name, bool by_duration) : name_(name), by_duration_(by_duration) {}
+  KeyedQueue(std::string_view name, bool by_duration, bool reserves_head = false)
+      : name_(name), by_duration_(by_duration), reserves_head_(reserves_head) {}
 
   std::string_view name() const override { return name_; }
+  bool reserves_head() const override { return reserves_head_; }
 
   void push(const Task& task, Nanos /*enqueued_at*/) override {
     Key key{by_duration_ ? task.estimated_duration_ms : 0, next_sequence_++, task.id};
@@ -54,6 +56,7 @@ class KeyedQueue final : public ReadyQueue {
 
   std::string_view name_;
   bool by_duration_;
+  bool reserves_head_;
   uint64_t next_sequence_ = 0;
   Order order_;
   std::map<std::string, Order::iterator, std::less<>> by_id_;
@@ -103,6 +106,14 @@ const std::vector<ReadyQueueEntry>& ready_queue_registry() {
        {},
        [](const PolicyParams&) -> Result<std::unique_ptr<ReadyQueue>> {
          return std::unique_ptr<ReadyQueue>(std::make_unique<KeyedQueue>("shortest_first", true));
+       }},
+      {"easy_backfill",
+       "fifo; a later task starts ahead of a blocked head only if it ends by the head's shadow "
+       "time",
+       {},
+       [](const PolicyParams&) -> Result<std::unique_ptr<ReadyQueue>> {
+         return std::unique_ptr<ReadyQueue>(
+             std::make_unique<KeyedQueue>("easy_backfill", false, true));
        }},
   };
   return entries;

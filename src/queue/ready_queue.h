@@ -1,7 +1,9 @@
 // The order in which queued tasks are offered to the placer, by policy name:
 //   fifo            submission (enqueue) order;
 //   priority        highest priority first, raised by waiting (AgingPriorityQueue);
-//   shortest_first  smallest estimated duration first, then enqueue order (SJF: lowest mean wait).
+//   shortest_first  smallest estimated duration first, then enqueue order (SJF: lowest mean wait);
+//   easy_backfill   fifo order, and the head that does not fit reserves its shadow time: a later
+//                   task may start only if it is expected to end by then (queue/backfill.h).
 // Pure: times are arguments.
 #pragma once
 
@@ -27,6 +29,9 @@ class ReadyQueue {
   virtual size_t size() const = 0;
   // Queued task ids in the order a placement pass tries them at `now`.
   virtual std::vector<std::string> ordered(Nanos now) const = 0;
+  // EASY backfilling: the first task of a pass that does not fit holds back the later ones that
+  // would not end by its shadow time.
+  virtual bool reserves_head() const { return false; }
 };
 
 using ReadyQueueEntry = RegistryEntry<ReadyQueue>;

@@ -2,6 +2,7 @@
 
 #include "core/yaml_reader.h"
 #include "milp/batch_solver.h"
+#include "queue/backfill.h"
 #include "scheduler/placement_pass.h"
 #include "scheduler/preemption.h"
 
@@ -537,18 +538,50 @@ void SchedulerCore::preempt(TaskRecord& victim, const TaskRecord& preemptor, int
   queue_->push(victim.spec, millis(now_ms));
 }
 
+std::optional<Nanos> SchedulerCore::shadow_time_of(const Task& head, int64_t now_ms) const {
+  std::vector<std::pair<int64_t, std::vector<Assignment>>> by_end;
+  std::set<std::string> seen;
+  for (const auto& [node_id, task_ids] : tasks_on_node_) {
+    for (const std::string& task_id : task_ids) {
+      if (!seen.insert(task_id).second) continue;
+      const TaskRecord& running = tasks_.at(task_id);
+      int64_t since_ms = running.state == TaskState::kRunning ? running.started_ms : now_ms;
+      std::vector<Assignment> held = running.assignments;
+      for (Assignment& assignment : held) {
+        if (auto index = cluster_.find(assignment.node_id)) assignment.node_index = *index;
+      }
+      by_end.emplace_back(std::max(now_ms, since_ms + running.spec.estimated_duration_ms),
+                          std::move(held));
+    }
+  }
+  std::sort(by_end.begin(), by_end.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<RunningTask> running;
+  running.reserve(by_end.size());
+  for (const auto& [end_ms, held] : by_end) running.push_back({millis(end_ms), &held});
+  return shadow_time(cluster_, head, running);
+}
+
 size_t SchedulerCore::schedule(int64_t now_ms) {
   if (!placement_dirty_ || queue_->size() == 0) return 0;
   placement_dirty_ = false;
   PlacementPass pass(preemption_enabled_);
   size_t placed = 0;
+  bool head_blocked = false;
+  std::optional<Nanos> shadow;
   for (const std::string& task_id : queue_->ordered(millis(now_ms))) {
     TaskRecord* record = task(task_id);
-    if (record == nullptr || pass.known_not_to_fit(record->spec)) continue;
+    if (record == nullptr) continue;
+    if (head_blocked && !may_backfill(millis(now_ms), record->spec, shadow)) continue;
+    if (pass.known_not_to_fit(record->spec)) continue;
     if (try_place(*record, now_ms) || try_preempt(*record, now_ms)) {
       ++placed;
-    } else {
-      pass.mark_not_fitting(record->spec);
+      continue;
+    }
+    pass.mark_not_fitting(record->spec);
+    if (queue_->reserves_head() && !head_blocked) {
+      head_blocked = true;
+      shadow = shadow_time_of(record->spec, now_ms);
     }
   }
   return placed;

@@ -161,6 +161,9 @@ class SchedulerCore {
                         std::string_view placed_by, int64_t now_ms);
   // Evicts lower-priority tasks when that lets `record` fit, then places it.
   bool try_preempt(TaskRecord& record, int64_t now_ms);
+  // EASY backfilling: when `head` is the first task of a pass that does not fit, the time the
+  // running tasks' expected ends (start + estimate, at least now) make room for it.
+  std::optional<Nanos> shadow_time_of(const Task& head, int64_t now_ms) const;
   void preempt(TaskRecord& victim, const TaskRecord& preemptor, int64_t now_ms);
 
   std::unique_ptr<Placer> placer_;

@@ -39,7 +39,7 @@ enum EventKind : uint32_t {
 
 enum class Phase { kNotArrived, kBlocked, kQueued, kRunning, kDone, kUnplaceable };
 
-enum class Discipline { kReadyQueue, kEasyBackfill, kLas };
+enum class Discipline { kReadyQueue, kLas };
 
 constexpr int64_t kProgressEvery = 8192;
 constexpr int kSamplesPerSpan = 500;
@@ -67,7 +67,6 @@ struct DisciplineChoice {
 };
 
 Result<DisciplineChoice> discipline_of(const std::string& name) {
-  if (name == "easy_backfill") return DisciplineChoice{Discipline::kEasyBackfill, "fifo"};
   if (name == "las") return DisciplineChoice{Discipline::kLas, ""};
   if (name == "sef") return DisciplineChoice{Discipline::kReadyQueue, "shortest_first"};
   for (const ReadyQueueEntry& entry : ready_queue_registry()) {
@@ -112,7 +111,7 @@ class ClusterReplay {
   bool work_left() const { return done_ < static_cast<int64_t>(jobs_.size()); }
 
   void schedule_pass();
-  void ready_queue_pass(bool easy_backfill);
+  void ready_queue_pass();
   void batch_pass();
   void las_pass();
   bool preempt_for(size_t job);
@@ -141,7 +140,7 @@ class ClusterReplay {
   std::set<std::tuple<int, uint64_t, size_t>> las_waiting_;  // (level, order, job)
   std::vector<uint64_t> las_order_;
   uint64_t next_las_order_ = 0;
-  std::set<std::pair<Nanos, size_t>> running_by_end_;  // EASY: expected end, job
+  std::set<std::pair<Nanos, size_t>> running_by_end_;  // easy_backfill: expected end, job
   std::vector<std::vector<size_t>> jobs_on_node_;
   std::map<std::tuple<int64_t, int64_t, int64_t, std::string>, std::optional<std::string>>
       never_fits_cache_;
@@ -183,7 +182,7 @@ Status ClusterReplay::init() {
     ready_queue_ = std::move(*queue);
   }
   if (options_.policy.placement == kMilpPlacement) {
-    if (discipline_ != Discipline::kReadyQueue) {
+    if (discipline_ != Discipline::kReadyQueue || ready_queue_->reserves_head()) {
       return invalid_argument("placement milp: works with the queues fifo, priority and sef, not " +
                               options_.policy.queue);
     }
@@ -449,7 +448,7 @@ void ClusterReplay::start(size_t job, std::vector<Assignment> assignments) {
   }
   ++running_;
   simulation_.at(now + state.remaining, kFinish, job, state.epoch);
-  if (discipline_ == Discipline::kEasyBackfill) {
+  if (ready_queue_ && ready_queue_->reserves_head()) {
     running_by_end_.emplace(now + std::chrono::milliseconds(task(job).estimated_duration_ms), job);
   }
   if (discipline_ == Discipline::kLas) schedule_demotion(job);
@@ -479,7 +478,7 @@ void ClusterReplay::stop_run(size_t job) {
   }
   state.assignments.clear();
   record.run_time += now - state.run_started;
-  if (discipline_ == Discipline::kEasyBackfill) {
+  if (ready_queue_ && ready_queue_->reserves_head()) {
     running_by_end_.erase(
         {state.run_started + std::chrono::milliseconds(task(job).estimated_duration_ms), job});
   }
@@ -558,15 +557,14 @@ void ClusterReplay::schedule_pass() {
       if (milp_) {
         batch_pass();
       } else {
-        ready_queue_pass(false);
+        ready_queue_pass();
       }
       break;
-    case Discipline::kEasyBackfill: ready_queue_pass(true); break;
     case Discipline::kLas: las_pass(); break;
   }
 }
 
-void ClusterReplay::ready_queue_pass(bool easy_backfill) {
+void ClusterReplay::ready_queue_pass() {
   Nanos now = simulation_.now();
   PlacementPass pass;
   bool head_blocked = false;
@@ -582,7 +580,7 @@ void ClusterReplay::ready_queue_pass(bool easy_backfill) {
       start(job, std::move(placement.assignments));
       continue;
     }
-    if (easy_backfill && !head_blocked) {
+    if (ready_queue_->reserves_head() && !head_blocked) {
       head_blocked = true;
       std::vector<RunningTask> running;
       running.reserve(running_by_end_.size());

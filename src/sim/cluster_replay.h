@@ -4,9 +4,10 @@
 //   fifo, priority, sef (shortest_first)  the scheduler's ReadyQueue with its placement pass
 //                                          (scheduler/placement_pass.h), so the decisions are the
 //                                          live ones;
-//   easy_backfill  fifo order with a reservation for the head (placement/backfill.h);
+//   easy_backfill  the ReadyQueue of that name: fifo with a reservation for the head
+//                  (queue/backfill.h), as the scheduler runs it;
 //   las            Tiresias' discretized 2D least-attained-service with preemption
-//                  (placement/las_queue.h); preempted jobs keep their progress and are requeued.
+//                  (queue/las_queue.h); preempted jobs keep their progress and are requeued.
 // Node failures (a rate, or a schedule) take a node down for a repair time; its jobs restart from
 // scratch and are counted as requeues. Deterministic: the same inputs give the same result.
 #pragma once

@@ -83,7 +83,8 @@ RouteSummary summarize_route_run(const RouteRun& run) {
   }
   summary.request_imbalance = max_over_mean(requests_per_replica);
   summary.token_imbalance = max_over_mean(tokens_per_replica);
-  summary.max_replicas = static_cast<int>(run.replicas.size());
+  summary.max_replicas = run.peak_replicas;
+  summary.started_replicas = static_cast<int>(run.replicas.size());
   summary.replica_hours = run.replica_seconds() / 3600;
   return summary;
 }
@@ -153,7 +154,7 @@ void write_route_requests_csv(std::ostream& out, std::span<const RouteRun> runs)
 void write_route_summary_csv(std::ostream& out, std::span<const RouteSummary> summaries) {
   out << "policy,requests,failed,ttft_p50_s,ttft_p90_s,ttft_p99_s,tpot_p50_s,tpot_p99_s,e2e_p50_s,"
          "e2e_p99_s,output_tokens_per_s,prefix_hit_rate,request_imbalance,token_imbalance,"
-         "max_replicas,replica_hours\n";
+         "max_replicas,replica_hours,started_replicas\n";
   for (const RouteSummary& summary : summaries) {
     out << summary.policy << ',' << summary.requests << ',' << summary.failed << ','
         << fixed(summary.ttft_p50_s, kSecondsDigits) << ','
@@ -165,12 +166,13 @@ void write_route_summary_csv(std::ostream& out, std::span<const RouteSummary> su
         << fixed(summary.e2e_p99_s, kSecondsDigits) << ',' << fixed(summary.output_tokens_per_s, 1)
         << ',' << fixed(summary.prefix_hit_rate, 4) << ',' << fixed(summary.request_imbalance, 3)
         << ',' << fixed(summary.token_imbalance, 3) << ',' << summary.max_replicas << ','
-        << fixed(summary.replica_hours, 4) << '\n';
+        << fixed(summary.replica_hours, 4) << ',' << summary.started_replicas << '\n';
   }
 }
 
 void write_autoscale_csv(std::ostream& out, std::span<const AutoscaleComparison> comparisons) {
-  out << "policy,fleet,replicas,ttft_p50_s,ttft_p99_s,replica_hours,matches_autoscaled\n";
+  out << "policy,fleet,replicas,ttft_p50_s,ttft_p99_s,replica_hours,matches_autoscaled,"
+         "started_replicas\n";
   for (const AutoscaleComparison& comparison : comparisons) {
     auto row = [&out, &comparison](const char* fleet, const RouteSummary& summary) {
       const bool matches = comparison.matching && fleet == std::string_view("search") &&
@@ -178,7 +180,7 @@ void write_autoscale_csv(std::ostream& out, std::span<const AutoscaleComparison>
       out << comparison.autoscaled.policy << ',' << fleet << ',' << summary.max_replicas << ','
           << fixed(summary.ttft_p50_s, kSecondsDigits) << ','
           << fixed(summary.ttft_p99_s, kSecondsDigits) << ',' << fixed(summary.replica_hours, 4)
-          << ',' << (matches ? 1 : 0) << '\n';
+          << ',' << (matches ? 1 : 0) << ',' << summary.started_replicas << '\n';
     };
     row("auto", comparison.autoscaled);
     row("fixed", comparison.fixed);

@@ -26,7 +26,8 @@ struct RouteSummary {
   double prefix_hit_rate = 0;      // cached prompt tokens / prompt tokens
   double request_imbalance = 0;    // max / mean of requests per replica
   double token_imbalance = 0;      // max / mean of prompt + output tokens per replica
-  int max_replicas = 0;            // replicas that ever existed
+  int max_replicas = 0;            // the most serving or starting at once (RouteRun::peak_replicas)
+  int started_replicas = 0;        // replicas that ever existed
   double replica_hours = 0;
 };
 

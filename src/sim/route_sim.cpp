@@ -184,6 +184,7 @@ std::size_t RouteSimulation::add_replica(ReplicaState state) {
   replica.record.name = replica.name;
   replica.record.added_s = now_s();
   replicas_.push_back(std::move(replica));
+  run_.peak_replicas = std::max(run_.peak_replicas, replicas_not_draining());
   return replicas_.size() - 1;
 }
 

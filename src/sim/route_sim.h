@@ -110,7 +110,8 @@ struct RouteRun {
   std::vector<RequestOutcome> requests;
   std::vector<ReplicaRecord> replicas;
   std::vector<ScaleEvent> scale_events;
-  double end_s = 0;  // when the last request finished (or the last arrival, if later)
+  int peak_replicas = 0;  // the most serving or starting at once (draining ones not counted)
+  double end_s = 0;       // when the last request finished (or the last arrival, if later)
 
   // Σ over replicas of the time from being asked for to removal (or end_s).
   double replica_seconds() const;

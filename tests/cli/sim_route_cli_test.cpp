@@ -113,6 +113,28 @@ TEST(SimRouteCliTest, AutoscaledFleetIsComparedWithFixedFleets) {
   std::filesystem::remove_all(csv);
 }
 
+// Bursts at 80/s on one replica: the autoscaler scales out, in on a lull and out again, so it
+// starts 6 replicas over the run but has at most 3 at once, within --max-replicas 4.
+TEST(SimRouteCliTest, AutoMaxIsThePeakFleetNotTheReplicasEverStarted) {
+  auto csv = fresh_temp_dir("route-autoscale-peak");
+  CommandResult result = run_fulcrum(
+      "sim route --trace synthetic --requests 3000 --rate 80 --arrivals bursty "
+      "--input-tokens constant:2000 --output-tokens constant:200 --replicas 1 "
+      "--policy least_connections --autoscale --autoscale-interval-s 1 --window-s 2 "
+      "--cooldown-s 3 --startup-s 2 --scale-out-above 1 --scale-in-below 0.5 --min-replicas 1 "
+      "--max-replicas 4 --quiet --csv " +
+      csv.string());
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_TRUE(contains(result.output, "AUTO_MAX  AUTO_STARTED")) << result.output;
+  EXPECT_TRUE(
+      contains(result.output, "\nleast_connections  2.549     0.036           3         6 "))
+      << result.output;
+  const std::string autoscale = read_text_file(csv / "route_autoscale.csv");
+  EXPECT_TRUE(contains(autoscale, "\nleast_connections,auto,3,")) << autoscale;
+  EXPECT_TRUE(contains(autoscale, ",started_replicas\n")) << autoscale;
+  std::filesystem::remove_all(csv);
+}
+
 // Two requests sent at once: with a relay the short body reaches the engine first.
 TEST(SimRouteCliTest, TheIngestModelLetsAShortBodyOvertakeALongOne) {
   TempFile trace(

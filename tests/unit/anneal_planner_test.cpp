@@ -93,6 +93,52 @@ TEST(AnnealPlannerTest, ReachesTheProvenOptimumWhereHeftMissesIt) {
   }
 }
 
+// A machine where every clock reading is `step` after the one before.
+class SlowClock final : public Clock {
+ public:
+  explicit SlowClock(Nanos step) : step_(step) {}
+  Nanos now() const override { return now_ += step_; }
+
+ private:
+  Nanos step_;
+  mutable Nanos now_{0};
+};
+
+// The default search (no iteration count, the registry's time limit) tries a number of candidates
+// set by the instance, so a machine where each candidate takes 1 ms (this one takes about
+// 0.02 ms) finds the same plan as this one.
+TEST(AnnealPlannerTest, TheDefaultSearchGivesTheSamePlanOnASlowerMachine) {
+  for (uint64_t seed : {3, 7}) {
+    PlanInstance instance = generate_plan_instance({30, 4, seed, 2, true, false});
+    PlanProblem problem = PlanProblem::create(instance.cluster, instance.tasks).value();
+    SlowClock slow(std::chrono::milliseconds(1));
+    AnnealOptions here{0, AnnealOptions::kDefaultTimeLimitSeconds};
+    AnnealOptions slower = here;
+    slower.clock = &slow;
+    PlanResult fast_plan = AnnealPlanner(seed, here).plan(problem, PlanObjective::kMakespan);
+    PlanResult slow_plan = AnnealPlanner(seed, slower).plan(problem, PlanObjective::kMakespan);
+    EXPECT_EQ(fast_plan.objective, slow_plan.objective) << "instance " << seed;
+    ASSERT_EQ(fast_plan.plan.replicas.size(), slow_plan.plan.replicas.size());
+    for (size_t index = 0; index < fast_plan.plan.replicas.size(); ++index) {
+      EXPECT_EQ(fast_plan.plan.replicas[index].node, slow_plan.plan.replicas[index].node);
+      EXPECT_EQ(fast_plan.plan.replicas[index].start_ms, slow_plan.plan.replicas[index].start_ms);
+    }
+  }
+}
+
+// Readings 1 s apart from a start at 1 s: the step-k check reads k + 1 s elapsed, so a 5 s limit
+// stops the search before candidate 4, and the note says so.
+TEST(AnnealPlannerTest, TheTimeLimitCapsTheSearchAndSaysSo) {
+  PlanInstance instance = generate_plan_instance({30, 4, 3, 2, true, false});
+  PlanProblem problem = PlanProblem::create(instance.cluster, instance.tasks).value();
+  SlowClock slow(std::chrono::seconds(1));
+  AnnealOptions options{0, 5, &slow};
+  PlanResult result = AnnealPlanner(3, options).plan(problem, PlanObjective::kMakespan);
+  EXPECT_NE(result.note.find("the time limit stopped the search after 4 of 20000 candidates"),
+            std::string::npos)
+      << result.note;
+}
+
 TEST(AnnealPlannerTest, RegistryTakesATimeLimit) {
   EXPECT_TRUE(make_planner("anneal", {{"time_limit", "0.5"}, {"iterations", "10"}}).ok());
   auto bad = make_planner("anneal", {{"time_limit", "-1"}});

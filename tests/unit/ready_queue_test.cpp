@@ -58,7 +58,7 @@ TEST(ReadyQueueTest, UnknownPolicyListsTheKnownOnes) {
   auto queue = make_ready_queue("lifo");
   ASSERT_FALSE(queue.ok());
   EXPECT_EQ(queue.error_message(),
-            "unknown queue policy \"lifo\" (known: fifo, priority, shortest_first)");
+            "unknown queue policy \"lifo\" (known: fifo, priority, shortest_first, easy_backfill)");
 }
 
 }  // namespace

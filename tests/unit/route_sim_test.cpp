@@ -308,6 +308,7 @@ TEST(RouteSimTest, AutoscalingIsComparedWithTheSmallestFixedFleetOfTheSameTail) 
       options, requests, [] { return make_route_picker("least_connections", {}, 1); });
   ASSERT_TRUE(comparison.ok()) << comparison.error_message();
   EXPECT_EQ(comparison->autoscaled.max_replicas, 3);
+  EXPECT_EQ(comparison->autoscaled.started_replicas, 3);  // the first and two scale-outs
   EXPECT_EQ(comparison->fixed.max_replicas, 1);
   ASSERT_TRUE(comparison->matching.has_value());
   // Fixed fleets are tried from min_replicas up; the first with a p99 TTFT no worse matches.
@@ -323,7 +324,7 @@ TEST(RouteSimTest, AutoscalingIsComparedWithTheSmallestFixedFleetOfTheSameTail) 
   std::ostringstream csv;
   write_autoscale_csv(csv, std::span<const AutoscaleComparison>(&*comparison, 1));
   EXPECT_EQ(csv.str().rfind("policy,fleet,replicas,ttft_p50_s,ttft_p99_s,replica_hours,"
-                            "matches_autoscaled\nleast_connections,auto,3,",
+                            "matches_autoscaled,started_replicas\nleast_connections,auto,3,",
                             0),
             0u)
       << csv.str();

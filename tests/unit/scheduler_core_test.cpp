@@ -412,5 +412,35 @@ TEST_F(SchedulerCoreTest, PreemptionNeverEvictsEqualPriority) {
   EXPECT_EQ(state("B"), TaskState::kQueued);
 }
 
+Task lasting(Task task, int64_t minutes) {
+  task.estimated_duration_ms = minutes * 60'000;
+  return task;
+}
+
+// One 8-core node; R holds 4 cores for an expected 60 minutes. H needs all 8: blocked, its shadow
+// time is R's end, 60 minutes on. S (2 cores, 30 minutes) ends by then and backfills; L (2 cores,
+// 120 minutes) would delay H, so it waits, although it fits now and fifo would start it.
+TEST_F(SchedulerCoreTest, EasyBackfillStartsOnlyWhatEndsByTheHeadsShadowTime) {
+  for (const char* queue : {"easy_backfill", "fifo"}) {
+    core_ = make_core("first_fit", queue);
+    add(cpu_node("n1", 8, 32));
+    ASSERT_FALSE(submit({lasting(make_task("R", 4000, 1), 60)}));
+    step();
+    now_ += 60'000;
+    ASSERT_FALSE(submit({lasting(make_task("H", 8000, 1), 10), lasting(make_task("S", 2000, 1), 30),
+                         lasting(make_task("L", 2000, 1), 120)}));
+    step();
+    EXPECT_EQ(state("H"), TaskState::kQueued) << queue;
+    EXPECT_EQ(state("S"), TaskState::kRunning) << queue;
+    bool backfills = std::string_view(queue) == "easy_backfill";
+    EXPECT_EQ(state("L"), backfills ? TaskState::kQueued : TaskState::kRunning) << queue;
+    // R ends: H starts at its reservation once S is gone too.
+    core_->task_finished("R", 1, 0, "exit code 0", now_);
+    core_->task_finished("S", 1, 0, "exit code 0", now_);
+    step();
+    EXPECT_EQ(state("H"), backfills ? TaskState::kRunning : TaskState::kQueued) << queue;
+  }
+}
+
 }  // namespace
 }  // namespace fulcrum

@@ -1,0 +1,48 @@
+// Queue policies of `fulcrum scheduler` end to end, with the simulated executor at real speed.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "scheduler_fixture.h"
+
+namespace fulcrum::integration {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string state_of(const TestScheduler& scheduler, const std::string& task_id) {
+  return std::string(scheduler.call("GET", "/v1/tasks/" + task_id).json().at("state").as_string());
+}
+
+// One 8-core node; R holds 4 cores for an expected 10 minutes. H needs all 8, so it reserves R's
+// end. S (2 cores, 200 ms) ends long before and backfills; L (2 cores, 20 minutes) fits now but
+// would delay H, so it waits until H has run.
+TEST(SchedulerQueueTest, EasyBackfillStartsOnlyWhatEndsByTheHeadsReservation) {
+  TempDir dir;
+  std::string cluster =
+      dir.write_file("cluster.yaml", "nodes:\n  - {id: n1, cpu: 8, memory: 16Gi}\n");
+  auto scheduler = TestScheduler::start(
+      dir, "  cluster: " + cluster + "\n  store: {path: " + dir.path() +
+               "/s.db}\n  executor: {type: simulated, speed_factor: 1}\n"
+               "  monitor: {interval: 20ms}\n  queue: {policy: easy_backfill}\n");
+  ASSERT_TRUE(scheduler) << read_file(dir.path() + "/scheduler.log");
+  ApiResponse first =
+      scheduler->call("POST", "/v1/tasks", R"({"id": "R", "cpu": 4, "duration": "600s"})");
+  ASSERT_EQ(first.status, 201) << first.body;
+  ASSERT_TRUE(scheduler->wait_task_state("R", "running", 10s));
+  ApiResponse rest = scheduler->call("POST", "/v1/tasks", R"({"tasks": [
+      {"id": "H", "cpu": 8, "duration": "100ms"},
+      {"id": "S", "cpu": 2, "duration": "200ms"},
+      {"id": "L", "cpu": 2, "duration": "1200s"}]})");
+  ASSERT_EQ(rest.status, 201) << rest.body;
+  ASSERT_TRUE(scheduler->wait_task_state("S", "succeeded", 10s));
+  EXPECT_EQ(state_of(*scheduler, "H"), "queued");
+  EXPECT_EQ(state_of(*scheduler, "L"), "queued");
+  ASSERT_EQ(scheduler->call("DELETE", "/v1/tasks/R").status, 200);
+  ASSERT_TRUE(scheduler->wait_task_state("H", "succeeded", 10s));
+  ASSERT_TRUE(scheduler->wait_task_state("L", "running", 10s));
+  EXPECT_EQ(scheduler->call("DELETE", "/v1/tasks/L").status, 200);
+}
+
+}  // namespace
+}  // namespace fulcrum::integration
