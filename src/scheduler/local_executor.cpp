@@ -47,7 +47,11 @@ struct ChildSetup {
   std::optional<gid_t> gid;
 };
 
+// Runs in the child with every signal blocked (see spawn): the parent's handlers (asio's
+// signal_set writes to a pipe the parent reads) must never run here, so a stop that arrives before
+// exec waits until the default actions are back, then ends the child.
 [[noreturn]] void run_child(const ChildSetup& setup) {
+  for (int signal_number = 1; signal_number < NSIG; ++signal_number) signal(signal_number, SIG_DFL);
   setpgid(0, 0);
   dup2(setup.stdout_fd, STDOUT_FILENO);
   dup2(setup.stderr_fd, STDERR_FILENO);
@@ -57,7 +61,6 @@ struct ChildSetup {
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, nullptr);
-  signal(SIGPIPE, SIG_DFL);
   if (setup.memory_limit_bytes > 0) {
     rlimit limit{static_cast<rlim_t>(setup.memory_limit_bytes),
                  static_cast<rlim_t>(setup.memory_limit_bytes)};
@@ -129,9 +132,14 @@ Result<pid_t> LocalExecutor::spawn(const LaunchSpec& launch, const LaunchSpec::R
     return Status(ErrorCode::kInternal,
                   "cannot open the log files of " + launch.task_id + ": " + std::strerror(errno));
   }
+  sigset_t all_signals;
+  sigset_t parent_mask;
+  sigfillset(&all_signals);
+  pthread_sigmask(SIG_SETMASK, &all_signals, &parent_mask);
   pid_t pid = fork();
   if (pid == 0) run_child(setup);
   int fork_errno = errno;
+  pthread_sigmask(SIG_SETMASK, &parent_mask, nullptr);
   close_logs();
   if (pid < 0) {
     return Status(ErrorCode::kInternal, std::string("fork: ") + std::strerror(fork_errno));

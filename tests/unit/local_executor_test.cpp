@@ -1,6 +1,8 @@
 #include "scheduler/local_executor.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -98,6 +100,42 @@ TEST_F(LocalExecutorTest, StopSendsTermThenKillAndReportsNothing) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   EXPECT_EQ(executor_->active(), 0u);
+}
+
+// The scheduler's own SIGTERM handler (asio's signal_set) writes to a pipe its event loop reads. A
+// stop that reaches a child between fork and exec must end the child with the default action: if
+// the inherited handler ran there instead, the parent would read a SIGTERM it never got (and shut
+// down), and the child would go on to run its command.
+int term_handler_pipe = -1;
+
+TEST_F(LocalExecutorTest, AStopBeforeTheChildExecsEndsItWithoutRunningTheParentsHandler) {
+  int pipe_fds[2];
+  ASSERT_EQ(pipe2(pipe_fds, O_CLOEXEC | O_NONBLOCK), 0);
+  term_handler_pipe = pipe_fds[1];
+  struct sigaction on_term {};
+  on_term.sa_handler = [](int) {
+    char byte = 1;
+    (void)!write(term_handler_pipe, &byte, 1);
+  };
+  struct sigaction previous {};
+  ASSERT_EQ(sigaction(SIGTERM, &on_term, &previous), 0);
+  constexpr int kStarts = 200;
+  for (int start = 0; start < kStarts; ++start) {
+    const std::string id = "early-stop-" + std::to_string(start);
+    ASSERT_TRUE(executor_->start(launch(id, "sleep 30"), 0).ok());
+    executor_->stop_with_grace(id, 0, 600'000);  // no SIGKILL within the test: SIGTERM must do
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (executor_->active() > 0 && std::chrono::steady_clock::now() < deadline) {
+    EXPECT_TRUE(executor_->poll(0).empty());  // stopped runs report nothing
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_EQ(executor_->active(), 0u);
+  char byte = 0;
+  EXPECT_EQ(read(pipe_fds[0], &byte, 1), -1) << "a child ran the parent's SIGTERM handler";
+  sigaction(SIGTERM, &previous, nullptr);
+  close(pipe_fds[0]);
+  close(pipe_fds[1]);
 }
 
 TEST_F(LocalExecutorTest, LogPathsAreOnlyTheTwoStreams) {
