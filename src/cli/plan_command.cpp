@@ -318,6 +318,8 @@ int run_plan(const PlanOptions& options) {
   return report_result(*problem, *cluster, *objective, result, options);
 }
 
+}  // namespace
+
 void add_plan_command(CLI::App& app, int& exit_code) {
   auto options = std::make_shared<PlanOptions>();
   auto* command = app.add_subcommand(
@@ -348,9 +350,5 @@ void add_plan_command(CLI::App& app, int& exit_code) {
   command->add_flag("--verbose", options->verbose, "Show CBC's log");
   command->callback([options, &exit_code] { exit_code = run_plan(*options); });
 }
-
-const CommandRegistration kRegistration{40, add_plan_command};
-
-}  // namespace
 
 }  // namespace fulcrum

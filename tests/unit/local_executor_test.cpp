@@ -29,6 +29,7 @@ class LocalExecutorTest : public ::testing::Test {
     auto created = LocalExecutor::create(options);
     ASSERT_TRUE(created.ok()) << created.status().to_string();
     executor_ = std::move(*created);
+    ASSERT_TRUE(executor_->prepare().ok());
     std::filesystem::permissions(dir_, std::filesystem::perms::all);
   }
   void TearDown() override {

@@ -4,6 +4,7 @@
 
 #include "placement/registry.h"
 #include "placement_fixtures.h"
+#include "scheduler/scheduler_core.h"
 
 namespace fulcrum {
 namespace {
