@@ -142,7 +142,7 @@ void measure_submissions(int nodes, int tasks, int batch_size) {
   config.port = 0;
   config.cluster_file = (dir / "cluster.yaml").string();
   config.store_path = (dir / "s.db").string();
-  config.speed_factor = 1.0;
+  config.executor.params.set("speed_factor", "1");
   // No placement pass during the submissions: they are measured alone (placement is part 3).
   config.monitor_interval_ms = 3600000;
   boost::asio::io_context context;

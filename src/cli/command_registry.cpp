@@ -1,29 +1,18 @@
-// The list of self-registered subcommands (see CommandRegistration in commands.h).
-#include <algorithm>
-#include <utility>
-#include <vector>
-
+// The list of subcommands: one explicit, ordered list, like the policy registries (a static
+// library would drop commands that registered themselves from files nothing else references).
 #include "cli/commands.h"
 
 namespace fulcrum {
-namespace {
 
-std::vector<std::pair<int, CommandAdder>>& registered_commands() {
-  static std::vector<std::pair<int, CommandAdder>> commands;
-  return commands;
-}
-
-}  // namespace
-
-CommandRegistration::CommandRegistration(int order, CommandAdder adder) {
-  registered_commands().emplace_back(order, adder);
-}
-
-void add_registered_commands(CLI::App& app, int& exit_code) {
-  auto commands = registered_commands();
-  std::stable_sort(commands.begin(), commands.end(),
-                   [](const auto& a, const auto& b) { return a.first < b.first; });
-  for (const auto& [order, adder] : commands) adder(app, exit_code);
+void add_commands(CLI::App& app, int& exit_code) {
+  using CommandAdder = void (*)(CLI::App & app, int& exit_code);
+  static constexpr CommandAdder kCommands[] = {
+      add_policies_command,  add_place_command,     add_serve_command,
+      add_gateway_command,   add_scheduler_command, add_scheduler_client_commands,
+      add_plan_command,      add_emulate_command,   add_sim_command,
+      add_sim_route_command,
+  };
+  for (CommandAdder add : kCommands) add(app, exit_code);
 }
 
 }  // namespace fulcrum

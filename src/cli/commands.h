@@ -1,4 +1,5 @@
-// The subcommands of `fulcrum`. Each adds itself to the app and sets `exit_code` when it runs.
+// The subcommands of `fulcrum`. Each adds itself to the app and sets `exit_code` when it runs;
+// add_commands adds them all from one list (command_registry.cpp).
 #pragma once
 
 #include <ostream>
@@ -28,18 +29,20 @@ Result<PolicyParams> parse_param_flags(const std::vector<std::string>& flags);
 // Prints "error: <message>" to stderr and returns kExitBadInput.
 int report_bad_input(const Status& status);
 
+// Adding a subcommand is one file with its add_ function, declared here, plus one line in the
+// list of command_registry.cpp (which also gives its place in `fulcrum --help`).
 void add_policies_command(CLI::App& app, int& exit_code);
 void add_place_command(CLI::App& app, int& exit_code);
 void add_serve_command(CLI::App& app, int& exit_code);
 void add_gateway_command(CLI::App& app, int& exit_code);
+void add_scheduler_command(CLI::App& app, int& exit_code);
+void add_scheduler_client_commands(CLI::App& app, int& exit_code);
+void add_plan_command(CLI::App& app, int& exit_code);
+void add_emulate_command(CLI::App& app, int& exit_code);
+void add_sim_command(CLI::App& app, int& exit_code);
+void add_sim_route_command(CLI::App& app, int& exit_code);
 
-// Further subcommands register themselves from their own file, so adding one edits no shared
-// file: `const CommandRegistration kRegistration{40, add_plan_command};` at namespace scope.
-// `order` places the command in `fulcrum --help` after the four above (lower first).
-using CommandAdder = void (*)(CLI::App& app, int& exit_code);
-struct CommandRegistration {
-  CommandRegistration(int order, CommandAdder adder);
-};
-void add_registered_commands(CLI::App& app, int& exit_code);
+// Every subcommand, in the order `fulcrum --help` lists them.
+void add_commands(CLI::App& app, int& exit_code);
 
 }  // namespace fulcrum

@@ -49,6 +49,8 @@ int run_emulate(const EmulateFlags& flags) {
   return kExitOk;
 }
 
+}  // namespace
+
 void add_emulate_command(CLI::App& app, int& exit_code) {
   auto flags = std::make_shared<EmulateFlags>();
   auto* command = app.add_subcommand(
@@ -68,9 +70,5 @@ void add_emulate_command(CLI::App& app, int& exit_code) {
       "Append a JSON line per queued request here (model time, ids, prompt tokens)");
   command->callback([flags, &exit_code] { exit_code = run_emulate(*flags); });
 }
-
-const CommandRegistration kRegistration{50, add_emulate_command};
-
-}  // namespace
 
 }  // namespace fulcrum

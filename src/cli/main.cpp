@@ -27,11 +27,7 @@ int main(int argc, char** argv) {
                                         fulcrum::heap_allocator_name() + ")");
   app.require_subcommand(1);
   int exit_code = fulcrum::kExitOk;
-  fulcrum::add_policies_command(app, exit_code);
-  fulcrum::add_place_command(app, exit_code);
-  fulcrum::add_serve_command(app, exit_code);
-  fulcrum::add_gateway_command(app, exit_code);
-  fulcrum::add_registered_commands(app, exit_code);
+  fulcrum::add_commands(app, exit_code);
   if (reject_unknown_command(app, argc, argv)) return fulcrum::kExitBadInput;
   try {
     app.parse(argc, argv);

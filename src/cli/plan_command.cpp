@@ -204,6 +204,23 @@ BatchResult place_wave(Cluster& cluster, std::span<const Task> wave, BatchObject
   return result;
 }
 
+constexpr double kMillisPerHour = 3.6e6;
+constexpr double kWattsPerKilowatt = 1000;
+
+// balance: the peak utilization of any wave; energy: each wave's power draw (the batch model's
+// watts) for as long as the wave lasts, in kWh.
+void add_wave_objective(PlanResult& total, const BatchResult& wave, BatchObjective objective,
+                        int64_t wave_ms) {
+  if (objective == BatchObjective::kBalance) {
+    total.objective = std::max(total.objective, wave.objective);
+    total.bound = std::max(total.bound, wave.bound);
+    return;
+  }
+  double kilowatt_hours = static_cast<double>(wave_ms) / kMillisPerHour / kWattsPerKilowatt;
+  total.objective += wave.objective * kilowatt_hours;
+  total.bound += wave.bound * kilowatt_hours;
+}
+
 // balance and energy are placement objectives: the graph runs wave by wave (a wave starts when
 // the previous one has finished) and each wave is one batch placement of independent tasks.
 int run_wave_placement(const Cluster& cluster, std::vector<Task> tasks,
@@ -238,10 +255,6 @@ int run_wave_placement(const Cluster& cluster, std::vector<Task> tasks,
     if (placed.status != SolveStatus::kOptimal && total.status == SolveStatus::kOptimal) {
       total.status = placed.status;
     }
-    bool by_max = objective == BatchObjective::kBalance;
-    total.objective =
-        by_max ? std::max(total.objective, placed.objective) : total.objective + placed.objective;
-    total.bound = by_max ? std::max(total.bound, placed.bound) : total.bound + placed.bound;
     if (!placed.note.empty()) total.note = placed.note;
     int64_t wave_end_ms = wave_start_ms;
     for (const Assignment& assignment : placed.placement.assignments) {
@@ -255,6 +268,7 @@ int run_wave_placement(const Cluster& cluster, std::vector<Task> tasks,
           {task, assignment.replica, assignment.node_index, wave_start_ms, end_ms});
       wave_end_ms = std::max(wave_end_ms, end_ms);
     }
+    add_wave_objective(total, placed, objective, wave_end_ms - wave_start_ms);
     wave_start_ms = wave_end_ms;
   }
   sort_plan(total.plan);
@@ -270,7 +284,8 @@ int run_wave_placement(const Cluster& cluster, std::vector<Task> tasks,
   bool balance = objective == BatchObjective::kBalance;
   auto value_text = [balance](double value) {
     return balance ? percent_text(value) + " peak utilization"
-                   : format_number(std::round(value * 10) / 10) + " W summed over waves";
+                   : format_number(std::round(value * 1000) / 1000) +
+                         " kWh (each wave's power draw x its duration)";
   };
   std::cout << '\n'
             << options.objective << ": " << value_text(total.objective) << '\n'
@@ -318,6 +333,8 @@ int run_plan(const PlanOptions& options) {
   return report_result(*problem, *cluster, *objective, result, options);
 }
 
+}  // namespace
+
 void add_plan_command(CLI::App& app, int& exit_code) {
   auto options = std::make_shared<PlanOptions>();
   auto* command = app.add_subcommand(
@@ -348,9 +365,5 @@ void add_plan_command(CLI::App& app, int& exit_code) {
   command->add_flag("--verbose", options->verbose, "Show CBC's log");
   command->callback([options, &exit_code] { exit_code = run_plan(*options); });
 }
-
-const CommandRegistration kRegistration{40, add_plan_command};
-
-}  // namespace
 
 }  // namespace fulcrum

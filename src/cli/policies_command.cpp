@@ -1,14 +1,14 @@
-// `fulcrum policies`: every routing and placement policy, planner and objective with a one-line
-// description.
+// `fulcrum policies`: every routing and placement policy, queue, executor, planner and objective
+// with a one-line description, read from their registries.
 #include <iostream>
 
 #include "cli/commands.h"
-#include "cli/table.h"
 #include "milp/batch_placement.h"
-#include "milp/batch_solver.h"
-#include "placement/registry.h"
 #include "planning/planner.h"
 #include "policy/registry.h"
+#include "queue/ready_queue.h"
+#include "scheduler/executor_registry.h"
+#include "scheduler/scheduler_parts.h"
 
 namespace fulcrum {
 
@@ -28,25 +28,6 @@ void print_catalogue(const std::string& title, const std::vector<Entry>& entries
           << "): " << param.description << '\n';
     }
   }
-}
-
-struct CatalogueEntry {
-  std::string name;
-  std::string description;
-  std::vector<ParamSpec> params;
-};
-
-// The placers, and the scheduler's batch mode that uses the MILP with one of them as fallback.
-std::vector<CatalogueEntry> placement_catalogue() {
-  std::vector<CatalogueEntry> entries;
-  for (const PlacerEntry& entry : placer_registry()) {
-    entries.push_back({entry.name, entry.description, entry.params});
-  }
-  entries.push_back({"milp",
-                     "scheduler only: batches of queued tasks placed by the batch MILP (CBC), "
-                     "a heuristic when it has no answer",
-                     milp_placement_params()});
-  return entries;
 }
 
 void print_objectives(std::ostream& out) {
@@ -72,7 +53,13 @@ void print_objectives(std::ostream& out) {
 void print_policy_catalogue(bool with_params, std::ostream& out) {
   print_catalogue("Routing policies (gateway)", picker_registry(), with_params, out);
   out << '\n';
-  print_catalogue("Placement policies (scheduler)", placement_catalogue(), with_params, out);
+  print_catalogue("Placement policies (scheduler)", scheduler_placement_registry(), with_params,
+                  out);
+  out << '\n';
+  print_catalogue("Queue policies (scheduler)", ready_queue_registry(), with_params, out);
+  out << '\n';
+  print_catalogue("Executors (scheduler executor: {type: NAME})", executor_registry(), with_params,
+                  out);
   out << '\n';
   print_catalogue("Planners (fulcrum plan --solver)", planner_registry(), with_params, out);
   out << '\n';
@@ -81,7 +68,8 @@ void print_policy_catalogue(bool with_params, std::ostream& out) {
 
 void add_policies_command(CLI::App& app, int& exit_code) {
   auto* command = app.add_subcommand(
-      "policies", "List every routing and placement policy, planner and objective");
+      "policies",
+      "List every routing, placement and queue policy, executor, planner and objective");
   auto with_params = std::make_shared<bool>(false);
   command->add_flag("--params", *with_params, "Also list each policy's parameters");
   command->callback([&exit_code, with_params] {

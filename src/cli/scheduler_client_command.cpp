@@ -158,6 +158,8 @@ void add_client_options(CLI::App* command, ClientOptions& options) {
   command->add_flag("--json", options.as_json, "Print the API's JSON instead of a table");
 }
 
+}  // namespace
+
 void add_scheduler_client_commands(CLI::App& app, int& exit_code) {
   auto options = std::make_shared<ClientOptions>();
   auto file = std::make_shared<std::string>();
@@ -208,9 +210,5 @@ void add_scheduler_client_commands(CLI::App& app, int& exit_code) {
     exit_code = finish(reply, *options, nullptr);
   });
 }
-
-const CommandRegistration kRegistration{11, add_scheduler_client_commands};
-
-}  // namespace
 
 }  // namespace fulcrum

@@ -45,6 +45,8 @@ int run_scheduler(const std::string& config_file) {
   return kExitOk;
 }
 
+}  // namespace
+
 void add_scheduler_command(CLI::App& app, int& exit_code) {
   auto config_file = std::make_shared<std::string>();
   auto* command =
@@ -53,9 +55,5 @@ void add_scheduler_command(CLI::App& app, int& exit_code) {
       ->required();
   command->callback([config_file, &exit_code] { exit_code = run_scheduler(*config_file); });
 }
-
-const CommandRegistration kRegistration{10, add_scheduler_command};
-
-}  // namespace
 
 }  // namespace fulcrum

@@ -14,6 +14,7 @@
 #include "cli/table.h"
 #include "placement/registry.h"
 #include "policy/registry.h"
+#include "scheduler/scheduler_parts.h"
 #include "serve/serve_config.h"
 #include "serve/stack.h"
 
@@ -60,8 +61,9 @@ int print_plan(const ServeConfig& config, const std::string& cluster_file,
   std::cout << '\n';
   print_policy_catalogue(false, std::cout);
   std::cout << "\nCluster " << cluster_file << ": " << cluster->size() << " nodes\n";
-  std::cout << "Routing policy: " << config.routing.name << "; placement policy: " << placement.name
-            << '\n';
+  // The gateway's own policy when it has one: config.routing is then only the unused default.
+  const std::string& routing = config.gateway ? config.gateway->policy.name : config.routing.name;
+  std::cout << "Routing policy: " << routing << "; placement policy: " << placement.name << '\n';
   if (config.tasks_file.empty()) return kExitOk;
   auto tasks = load_tasks_file(config.tasks_file);
   if (!tasks.ok()) return report_bad_input(tasks.status());
@@ -102,7 +104,8 @@ int run_serve(const std::string& config_file, bool check_only) {
         invalid_argument(config->routing.origin + ": " + router.error_message()));
   }
   std::cout << "fulcrum " << FULCRUM_VERSION << " serving " << config_file << '\n';
-  if (!config->starts_services()) return print_plan(*config, config->cluster_file, config->placement);
+  if (!config->starts_services())
+    return print_plan(*config, config->cluster_file, config->placement);
   if (check_only) {
     if (config->emulators) {
       std::cout << "emulators: " << config->emulators->replicas << " x "
@@ -113,8 +116,13 @@ int run_serve(const std::string& config_file, bool check_only) {
                 << config->gateway->backends.size() << " configured backends\n";
     }
     if (!config->scheduler) return kExitOk;
+    // The start makes the same parts (SchedulerService::create), so what passes here starts.
+    if (auto parts = make_scheduler_parts(*config->scheduler); !parts.ok()) {
+      return report_bad_input(parts.status());
+    }
     std::cout << "scheduler: placement " << config->scheduler->placement.name << ", queue "
-              << config->scheduler->queue.name << '\n';
+              << config->scheduler->queue.name << ", executor " << config->scheduler->executor.type
+              << '\n';
     if (config->scheduler->cluster_file.empty()) return kExitOk;
     return print_plan(*config, config->scheduler->cluster_file, config->scheduler->placement);
   }

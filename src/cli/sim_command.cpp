@@ -331,15 +331,13 @@ void add_sim_cluster_command(CLI::App& sim, int& exit_code) {
   command->callback([options, &exit_code] { exit_code = run_sim_cluster(*options); });
 }
 
+}  // namespace
+
 void add_sim_command(CLI::App& app, int& exit_code) {
   auto* sim = app.add_subcommand(
       "sim", "Simulator: replay traces in virtual time through the live decision code.");
   sim->require_subcommand(1);
   add_sim_cluster_command(*sim, exit_code);
 }
-
-const CommandRegistration kRegistration{60, add_sim_command};
-
-}  // namespace
 
 }  // namespace fulcrum

@@ -402,9 +402,11 @@ int run_sim_route(const SimRouteFlags& flags) {
   return kExitOk;
 }
 
+}  // namespace
+
 void add_sim_route_command(CLI::App& app, int& exit_code) {
   auto flags = std::make_shared<SimRouteFlags>();
-  // `sim` itself comes from sim_command.cpp, registered before this file's order.
+  // `sim` itself comes from sim_command.cpp, added before this one (command_registry.cpp).
   CLI::App* command = app.get_subcommand("sim")->add_subcommand(
       "route", "Replay an LLM request trace on emulated replicas with each routing policy");
   command->add_option("--trace", flags->trace, "mooncake, azure or synthetic")
@@ -499,9 +501,5 @@ void add_sim_route_command(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   command->callback([flags, &exit_code] { exit_code = run_sim_route(*flags); });
 }
-
-const CommandRegistration kRegistration{61, add_sim_route_command};
-
-}  // namespace
 
 }  // namespace fulcrum

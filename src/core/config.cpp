@@ -186,7 +186,8 @@ Status read_gpu_demand(const YamlValue& value, Task& task) {
 
 // `speed: {A100: 2, V100: 1, cpu: 0.1}`: node class -> relative speed, each above zero.
 Result<std::map<std::string, double>> read_speed(const YamlValue& value) {
-  if (!value.is_map()) return value.error("expected a map of node class (GPU model or cpu) to speed");
+  if (!value.is_map())
+    return value.error("expected a map of node class (GPU model or cpu) to speed");
   std::map<std::string, double> speed;
   for (const auto& [node_class, factor] : value.entries()) {
     FULCRUM_ASSIGN_OR_RETURN(speed[node_class], factor.as_double(1e-6, 1e6));
@@ -263,12 +264,6 @@ Status check_task_graph(const std::vector<Task>& tasks, const std::vector<YamlVa
   return at["depends_on"].error(graph.message());
 }
 
-std::string resolve_relative(const std::string& path, const std::string& config_file) {
-  std::filesystem::path candidate(path);
-  if (candidate.is_absolute()) return path;
-  return (std::filesystem::path(config_file).parent_path() / candidate).lexically_normal().string();
-}
-
 }  // namespace
 
 // The map form `{policy: NAME, params: {...}}`, or the shorthand `NAME` (no params).
@@ -332,7 +327,13 @@ Result<std::string> read_config_path(const YamlValue& value) {
   std::string path;
   FULCRUM_ASSIGN_OR_RETURN(path, value.as_string());
   if (path.empty()) return value.error("expected a path, got nothing");
-  return resolve_relative(path, value.file_name());
+  return resolve_config_path(path, value.file_name());
+}
+
+std::string resolve_config_path(const std::string& path, const std::string& config_file) {
+  std::filesystem::path candidate(path);
+  if (candidate.is_absolute()) return path;
+  return (std::filesystem::path(config_file).parent_path() / candidate).lexically_normal().string();
 }
 
 namespace {

@@ -1,6 +1,6 @@
-// Loading clusters and tasks from YAML files, and the pieces other config readers share. Every error names the
-// file, the line and the key, e.g. `cluster.yaml:12: nodes[2].gpus: expected a non-negative
-// integer, got "two"`. Formats are described in docs/config.md.
+// Loading clusters and tasks from YAML files, and the pieces other config readers share. Every
+// error names the file, the line and the key, e.g. `cluster.yaml:12: nodes[2].gpus: expected a
+// non-negative integer, got "two"`. Formats are described in docs/config.md.
 #pragma once
 
 #include <string>
@@ -45,5 +45,7 @@ Result<PolicyChoice> read_policy_choice(const YamlValue& value, PolicyChoice fal
 // A file path from config, resolved relative to the folder of the file it was read from; the
 // error names the key when the value is not a non-empty string.
 Result<std::string> read_config_path(const YamlValue& value);
+// `path` as read from `config_file`: absolute as is, relative against the file's folder.
+std::string resolve_config_path(const std::string& path, const std::string& config_file);
 
 }  // namespace fulcrum

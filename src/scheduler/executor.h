@@ -1,6 +1,7 @@
 // Executors run placed tasks: `simulated` only lets time pass, `local` runs the command as child
 // processes of the scheduler. The service starts and stops tasks and polls for the ones that
-// ended; the executor never calls back into the scheduler.
+// ended; the executor never calls back into the scheduler. Executors are made by name from the
+// `executor:` section through executor_registry.h.
 #pragma once
 
 #include <cstdint>
@@ -9,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/params.h"
 #include "core/status.h"
 
 namespace fulcrum {
@@ -34,10 +36,30 @@ struct TaskExit {
   std::string reason;  // "exit code 0", "killed by signal 9"
 };
 
+// An executor's parameters: every key of the `executor:` section but `type`, with the config file
+// they came from so that relative paths resolve against its folder.
+class ExecutorParams : public PolicyParams {
+ public:
+  using PolicyParams::PolicyParams;
+  void set_config_file(std::string config_file) { config_file_ = std::move(config_file); }
+
+  // A path; a relative one is resolved against the config file's folder.
+  Result<std::string> get_path(const std::string& name, const std::string& fallback) const;
+  // "1500ms", "90s", "30m", "2h"; the error names the parameter and the value.
+  Result<int64_t> get_duration_ms(const std::string& name, int64_t fallback) const;
+  Result<bool> get_bool(const std::string& name, bool fallback) const;
+
+ private:
+  std::string config_file_;
+};
+
 class Executor {
  public:
   virtual ~Executor() = default;
   virtual std::string_view name() const = 0;
+  // Makes what the executor needs on this machine (folders, connections) before the first start.
+  // Creating an executor has no such effect, so that a config check can create one and drop it.
+  virtual Status prepare() { return {}; }
   // Starts every replica; an error means none runs.
   virtual Status start(const LaunchSpec& launch, int64_t now_ms) = 0;
   // Ends the task's current run (SIGTERM, then SIGKILL after the grace period); its end is not

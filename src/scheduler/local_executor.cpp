@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <grp.h>
+#include <pwd.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -74,20 +75,62 @@ struct ChildSetup {
   _exit(127);
 }
 
+// The uid and gid of `run_as`, which matter only when the scheduler runs as root.
+Status resolve_run_as(const std::string& run_as, LocalExecutorOptions& options) {
+  if (run_as.empty() || geteuid() != 0) return {};
+  passwd* user = getpwnam(run_as.c_str());
+  if (user == nullptr) return invalid_argument("run_as: no user named \"" + run_as + "\"");
+  if (user->pw_uid == 0) return invalid_argument("run_as: must not be root");
+  options.run_as_uid = user->pw_uid;
+  options.run_as_gid = user->pw_gid;
+  return {};
+}
+
+Result<std::unique_ptr<Executor>> create_local(const ExecutorParams& params) {
+  LocalExecutorOptions options;
+  FULCRUM_ASSIGN_OR_RETURN(options.log_dir, params.get_path("log_dir", options.log_dir));
+  FULCRUM_ASSIGN_OR_RETURN(options.kill_grace_ms,
+                           params.get_duration_ms("kill_grace", options.kill_grace_ms));
+  FULCRUM_ASSIGN_OR_RETURN(options.limit_memory,
+                           params.get_bool("memory_limit", options.limit_memory));
+  std::string run_as;
+  FULCRUM_ASSIGN_OR_RETURN(run_as, params.get_string("run_as", ""));
+  FULCRUM_RETURN_IF_ERROR(resolve_run_as(run_as, options));
+  auto executor = LocalExecutor::create(std::move(options));
+  if (!executor.ok()) return executor.status();
+  return std::unique_ptr<Executor>(std::move(*executor));
+}
+
 }  // namespace
+
+ExecutorEntry local_executor_entry() {
+  return {"local",
+          "runs each replica as /bin/sh -c COMMAND on this machine, logs in log_dir",
+          {{"log_dir", "fulcrum-logs",
+            "folder of TASK.stdout and TASK.stderr (relative: to the "
+            "config file)"},
+           {"run_as", "", "user whose uid/gid commands get when the scheduler runs as root"},
+           {"kill_grace", "5s", "between SIGTERM and SIGKILL when a task is stopped"},
+           {"memory_limit", "true", "the task's memory demand as its address-space limit"}},
+          create_local};
+}
 
 Result<std::unique_ptr<LocalExecutor>> LocalExecutor::create(LocalExecutorOptions options) {
   if (geteuid() == 0 && !options.run_as_uid) {
     return invalid_argument(
-        "executor.run_as: required when the scheduler runs as root (for example run_as: nobody)");
-  }
-  std::error_code error;
-  std::filesystem::create_directories(options.log_dir, error);
-  if (error) {
-    return invalid_argument("executor.log_dir: cannot create \"" + options.log_dir +
-                            "\": " + error.message());
+        "run_as: required when the scheduler runs as root (for example run_as: nobody)");
   }
   return std::make_unique<LocalExecutor>(std::move(options));
+}
+
+Status LocalExecutor::prepare() {
+  std::error_code error;
+  std::filesystem::create_directories(options_.log_dir, error);
+  if (error) {
+    return invalid_argument("log_dir: cannot create \"" + options_.log_dir +
+                            "\": " + error.message());
+  }
+  return {};
 }
 
 LocalExecutor::~LocalExecutor() {

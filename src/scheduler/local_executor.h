@@ -14,12 +14,12 @@
 #include <string>
 #include <unordered_map>
 
-#include "scheduler/executor.h"
+#include "scheduler/executor_registry.h"
 
 namespace fulcrum {
 
 struct LocalExecutorOptions {
-  std::string log_dir;
+  std::string log_dir = "fulcrum-logs";
   int64_t kill_grace_ms = 5000;
   std::optional<uid_t> run_as_uid;
   std::optional<gid_t> run_as_gid;
@@ -28,7 +28,7 @@ struct LocalExecutorOptions {
 
 class LocalExecutor final : public Executor {
  public:
-  // Creates the log folder; refuses to run as root without a user to switch to.
+  // Refuses to run as root without a user to switch to; prepare() then creates the log folder.
   static Result<std::unique_ptr<LocalExecutor>> create(LocalExecutorOptions options);
   explicit LocalExecutor(LocalExecutorOptions options) : options_(std::move(options)) {}
   // Kills every process still running.
@@ -37,6 +37,7 @@ class LocalExecutor final : public Executor {
   LocalExecutor& operator=(const LocalExecutor&) = delete;
 
   std::string_view name() const override { return "local"; }
+  Status prepare() override;
   Status start(const LaunchSpec& launch, int64_t now_ms) override;
   void stop(const std::string& task_id, int64_t now_ms) override;
   void stop_with_grace(const std::string& task_id, int64_t now_ms, int64_t grace_ms) override;
@@ -65,5 +66,8 @@ class LocalExecutor final : public Executor {
   std::map<pid_t, Process> processes_;
   std::unordered_map<std::string, Run> runs_;  // by task id, for runs not being stopped
 };
+
+// `executor: {type: local, log_dir: DIR, run_as: USER, kill_grace: 5s, memory_limit: true}`
+ExecutorEntry local_executor_entry();
 
 }  // namespace fulcrum

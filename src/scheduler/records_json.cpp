@@ -19,6 +19,9 @@ constexpr int64_t kMaxGpus = 1024;
 constexpr int64_t kMaxReplicas = 100000;
 constexpr int64_t kMaxPriority = 1000000;
 constexpr int64_t kMaxWeight = 1000000;
+constexpr double kMinSpeed = 1e-6;  // the task file's bounds (core/config.cpp)
+constexpr double kMaxSpeed = 1e6;
+constexpr double kMaxWatts = 1e7;
 
 std::string field_path(const std::string& path, std::string_view field) {
   return path.empty() ? std::string(field) : path + "." + std::string(field);
@@ -115,6 +118,63 @@ Result<std::map<std::string, int64_t>> read_extended(const json::object& object,
     amounts[std::string(entry.key())] = *amount;
   }
   return amounts;
+}
+
+// A JSON number from `minimum` to `maximum`; 422 when it is not.
+Result<double> read_number(const json::value& value, const std::string& path,
+                           std::string_view field, double minimum, double maximum) {
+  if (value.is_number() && value.to_number<double>() >= minimum &&
+      value.to_number<double>() <= maximum) {
+    return value.to_number<double>();
+  }
+  return bad_quantity(path, field,
+                      "expected a number from " + format_number(minimum) + " to " +
+                          format_number(maximum) + ", got " + http::to_json_text(value));
+}
+
+// `speed: {"A100": 2, "cpu": 0.1}`: node class (GPU model or cpu) -> relative speed.
+Result<std::map<std::string, double>> read_speed(const json::object& object,
+                                                 const std::string& path) {
+  std::map<std::string, double> speed;
+  const json::value* value = object.if_contains("speed");
+  if (value == nullptr) return speed;
+  if (!value->is_object()) {
+    return bad_quantity(path, "speed",
+                        "expected an object of node class (GPU model or cpu) to speed, got " +
+                            http::to_json_text(*value));
+  }
+  std::string speed_path = field_path(path, "speed");
+  for (const auto& entry : value->get_object()) {
+    FULCRUM_ASSIGN_OR_RETURN(
+        speed[std::string(entry.key())],
+        read_number(entry.value(), speed_path, entry.key(), kMinSpeed, kMaxSpeed));
+  }
+  return speed;
+}
+
+// `power: {"idle_watts": 100, "peak_watts": 400}`, both required, peak at least idle.
+Result<std::optional<PowerProfile>> read_power(const json::object& object) {
+  const json::value* value = object.if_contains("power");
+  if (value == nullptr) return std::optional<PowerProfile>();
+  if (!value->is_object()) {
+    return bad_quantity(
+        "", "power",
+        "expected {\"idle_watts\": W, \"peak_watts\": W}, got " + http::to_json_text(*value));
+  }
+  const json::object& watts = value->get_object();
+  FULCRUM_RETURN_IF_ERROR(reject_unknown(watts, "power", {"idle_watts", "peak_watts"}));
+  PowerProfile power;
+  for (auto [field, target] :
+       {std::pair{"idle_watts", &power.idle_watts}, std::pair{"peak_watts", &power.peak_watts}}) {
+    const json::value* given = watts.if_contains(field);
+    if (given == nullptr) return bad_field("power", field, "required");
+    FULCRUM_ASSIGN_OR_RETURN(*target, read_number(*given, "power", field, 0, kMaxWatts));
+  }
+  if (power.peak_watts < power.idle_watts) {
+    return bad_quantity("power", "peak_watts",
+                        "must be at least idle_watts (" + format_number(power.idle_watts) + ")");
+  }
+  return std::optional<PowerProfile>(power);
 }
 
 Result<std::vector<std::string>> read_string_list(const json::object& object,
@@ -270,7 +330,7 @@ Result<TaskSubmission> task_from_json(const json::value& value, const std::strin
   FULCRUM_RETURN_IF_ERROR(reject_unknown(
       object, path,
       {"id", "type", "priority", "duration", "duration_ms", "cpu", "memory", "gpus", "gpu_milli",
-       "gpu_model", "resources", "depends_on", "replicas", "command", "max_attempts"}));
+       "gpu_model", "resources", "depends_on", "replicas", "command", "max_attempts", "speed"}));
   TaskSubmission submission;
   FULCRUM_RETURN_IF_ERROR(read_task_scalars(object, path, submission));
   FULCRUM_RETURN_IF_ERROR(read_task_duration(object, path, submission.task));
@@ -278,6 +338,7 @@ Result<TaskSubmission> task_from_json(const json::value& value, const std::strin
   FULCRUM_RETURN_IF_ERROR(read_task_gpus(object, path, submission.task));
   FULCRUM_ASSIGN_OR_RETURN(submission.task.depends_on,
                            read_string_list(object, "depends_on", path));
+  FULCRUM_ASSIGN_OR_RETURN(submission.task.speed, read_speed(object, path));
   return submission;
 }
 
@@ -295,6 +356,11 @@ json::object task_spec_json(const Task& task) {
   object["depends_on"] = std::move(depends_on);
   object["replicas"] = task.replicas;
   object["command"] = task.command;
+  if (!task.speed.empty()) {
+    json::object speed;
+    for (const auto& [node_class, factor] : task.speed) speed[node_class] = factor;
+    object["speed"] = std::move(speed);
+  }
   return object;
 }
 
@@ -358,9 +424,9 @@ Result<Node> node_from_json(const json::value& value) {
     return invalid_argument("body: expected a node object, got " + http::to_json_text(value));
   }
   const json::object& object = value.get_object();
-  FULCRUM_RETURN_IF_ERROR(reject_unknown(
-      object, "",
-      {"id", "cpu", "memory", "gpus", "gpu_model", "labels", "weight", "resources", "state"}));
+  FULCRUM_RETURN_IF_ERROR(reject_unknown(object, "",
+                                         {"id", "cpu", "memory", "gpus", "gpu_model", "labels",
+                                          "weight", "resources", "state", "power"}));
   std::string id;
   FULCRUM_ASSIGN_OR_RETURN(id, read_string(object, "id", "", true));
   ResourceVector capacity;
@@ -380,6 +446,7 @@ Result<Node> node_from_json(const json::value& value) {
   std::optional<int64_t> weight;
   FULCRUM_ASSIGN_OR_RETURN(weight, read_integer(object, "weight", "", 0, kMaxWeight, false));
   node.weight = static_cast<int>(weight.value_or(1));
+  FULCRUM_ASSIGN_OR_RETURN(node.power, read_power(object));
   std::string state_name;
   FULCRUM_ASSIGN_OR_RETURN(state_name, read_string(object, "state", "", false));
   if (!state_name.empty()) {
@@ -404,6 +471,10 @@ json::object node_json(const Node& node, const NodeRecord& record) {
   for (const auto& [key, value] : node.labels) labels[key] = value;
   object["labels"] = std::move(labels);
   object["weight"] = node.weight;
+  if (node.power) {
+    object["power"] = json::object{{"idle_watts", node.power->idle_watts},
+                                   {"peak_watts", node.power->peak_watts}};
+  }
   json::object allocated;
   put_resources(allocated, node.allocated);
   allocated["gpu_milli"] = node.allocated.gpu_milli;

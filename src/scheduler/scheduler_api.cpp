@@ -8,7 +8,6 @@
 
 #include "http/json.h"
 #include "http/prometheus.h"
-#include "http/secret.h"
 #include "scheduler/records_json.h"
 #include "scheduler/service.h"
 
@@ -25,16 +24,17 @@ constexpr int64_t kMaxListLimit = 1000000;
 constexpr int64_t kEventPage = 500;
 constexpr auto kStreamKeepAlive = std::chrono::seconds(15);
 
-int64_t wall_now_ms() { return to_millis(SystemClock().now()); }
+constexpr int kServiceUnavailable = 503;
 
-std::optional<std::string_view> bearer_token(const http::Request& request) {
-  auto field = request.header("Authorization");
-  constexpr std::string_view kScheme = "bearer ";
-  if (!field || field->size() <= kScheme.size()) return std::nullopt;
-  for (size_t i = 0; i < kScheme.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>((*field)[i])) != kScheme[i]) return std::nullopt;
-  }
-  return field->substr(kScheme.size());
+// RFC 6750 section 3: a missing token gets the challenge alone, a wrong one error="invalid_token".
+http::Response unauthorized(bool token_given) {
+  http::Response refused = http::Response::error(
+      401, token_given ? "the bearer token is not valid"
+                       : "this endpoint needs an Authorization: Bearer token");
+  refused.headers.emplace_back("WWW-Authenticate",
+                               token_given ? R"(Bearer realm="fulcrum", error="invalid_token")"
+                                           : R"(Bearer realm="fulcrum")");
+  return refused;
 }
 
 // 400 for a malformed request, 422 for a well-formed one whose values cannot be accepted.
@@ -122,14 +122,7 @@ Result<std::optional<Utilization>> read_utilization(const std::string& body) {
   return std::optional<Utilization>(utilization);
 }
 
-std::string metric_line(std::string_view name, std::string_view labels, double value) {
-  std::string line(name);
-  if (!labels.empty()) line += "{" + std::string(labels) + "}";
-  return line + " " + format_number(value) + "\n";
-}
-
-std::string milp_metrics_text(const MilpPlacementMetrics& metrics) {
-  PrometheusText out;
+void write_milp_metrics(const MilpPlacementMetrics& metrics, PrometheusText& out) {
   out.family("fulcrum_scheduler_milp_solve_seconds", "histogram",
              "time to decide one batch under placement: milp");
   out.histogram("fulcrum_scheduler_milp_solve_seconds", {},
@@ -149,7 +142,12 @@ std::string milp_metrics_text(const MilpPlacementMetrics& metrics) {
              "solver answers dropped because they came after the deadline");
   out.sample("fulcrum_scheduler_milp_late_answers_total", {},
              static_cast<double>(metrics.late_answers));
-  return out.text();
+}
+
+void write_counter(PrometheusText& out, std::string_view name, std::string_view help,
+                   int64_t value) {
+  out.family(name, "counter", help);
+  out.sample(name, {}, static_cast<double>(value));
 }
 
 }  // namespace
@@ -159,19 +157,24 @@ std::optional<http::Response> SchedulerService::refuse_access(const http::Reques
   if (access == Access::kPublic || (config_.token.empty() && config_.read_token.empty())) {
     return std::nullopt;
   }
-  auto given = bearer_token(request);
-  bool admin = given && !config_.token.empty() && http::same_secret(*given, config_.token);
-  bool reader =
-      given && !config_.read_token.empty() && http::same_secret(*given, config_.read_token);
-  if (admin || (reader && access == Access::kRead)) return std::nullopt;
+  std::optional<std::string_view> authorization = request.header("Authorization");
+  auto presents = [&authorization](const std::string& token) {
+    return authorization && http::bearer_matches(*authorization, token);
+  };
+  bool reader = presents(config_.read_token);
+  if (presents(config_.token) || (reader && access == Access::kRead)) return std::nullopt;
   if (reader) {
     return http::Response::error(403, "the read-only token cannot change anything; use the token");
   }
-  http::Response refused =
-      http::Response::error(401, given ? "the bearer token is not valid"
-                                       : "this endpoint needs an Authorization: Bearer token");
-  refused.headers.emplace_back("WWW-Authenticate", R"(Bearer realm="fulcrum")");
-  return refused;
+  return unauthorized(authorization.has_value());
+}
+
+// While the store fails, no change is accepted (the held ones are retried first).
+std::optional<http::Response> SchedulerService::refuse_while_store_fails(int64_t now_ms) {
+  if (!store_failing()) return std::nullopt;
+  Status retried = commit(now_ms);
+  if (retried.ok()) return std::nullopt;
+  return http::Response::error(kServiceUnavailable, retried.message());
 }
 
 void SchedulerService::add_route(std::string_view method, std::string_view pattern, Access access,
@@ -180,6 +183,9 @@ void SchedulerService::add_route(std::string_view method, std::string_view patte
       method, pattern,
       [this, access, handler = std::move(handler)](const http::Request& request) {
         if (auto refused = refuse_access(request, access)) return std::move(*refused);
+        if (access == Access::kWrite) {
+          if (auto refused = refuse_while_store_fails(wall_now_ms())) return std::move(*refused);
+        }
         return handler(request);
       },
       http::RouteOptions{""});
@@ -187,7 +193,7 @@ void SchedulerService::add_route(std::string_view method, std::string_view patte
 
 http::Response SchedulerService::committed(http::Response response, int64_t now_ms) {
   if (Status written = commit(now_ms); !written.ok()) {
-    return http::Response::error(500, "not stored: " + written.message());
+    return http::Response::error(kServiceUnavailable, written.message());
   }
   return response;
 }
@@ -440,27 +446,20 @@ http::Response SchedulerService::node_heartbeat(const http::Request& request) {
 
 http::Response SchedulerService::metrics() const {
   const SchedulerCounters& counters = core_->counters();
-  std::string text;
-  text += "# TYPE fulcrum_scheduler_tasks gauge\n";
+  PrometheusText out;
+  out.family("fulcrum_scheduler_tasks", "gauge", "tasks by state");
   for (size_t state = 0; state < counters.tasks_by_state.size(); ++state) {
-    text +=
-        metric_line("fulcrum_scheduler_tasks",
-                    "state=\"" + std::string(task_state_name(static_cast<TaskState>(state))) + "\"",
-                    static_cast<double>(counters.tasks_by_state[state]));
+    out.sample("fulcrum_scheduler_tasks",
+               {{"state", task_state_name(static_cast<TaskState>(state))}},
+               static_cast<double>(counters.tasks_by_state[state]));
   }
-  text += "# TYPE fulcrum_scheduler_tasks_submitted_total counter\n";
-  text += metric_line("fulcrum_scheduler_tasks_submitted_total", "",
-                      static_cast<double>(counters.submitted));
-  text += "# TYPE fulcrum_scheduler_placements_total counter\n";
-  text += metric_line("fulcrum_scheduler_placements_total", "",
-                      static_cast<double>(counters.placements));
-  text += "# TYPE fulcrum_scheduler_retries_total counter\n";
-  text += metric_line("fulcrum_scheduler_retries_total", "", static_cast<double>(counters.retries));
-  text += "# TYPE fulcrum_scheduler_preemptions_total counter\n";
-  text += metric_line("fulcrum_scheduler_preemptions_total", "",
-                      static_cast<double>(counters.preemptions));
-  text += "# TYPE fulcrum_scheduler_events_total counter\n";
-  text += metric_line("fulcrum_scheduler_events_total", "", static_cast<double>(last_event_seq_));
+  write_counter(out, "fulcrum_scheduler_tasks_submitted_total", "tasks submitted",
+                counters.submitted);
+  write_counter(out, "fulcrum_scheduler_placements_total", "tasks placed", counters.placements);
+  write_counter(out, "fulcrum_scheduler_retries_total", "task runs retried", counters.retries);
+  write_counter(out, "fulcrum_scheduler_preemptions_total", "tasks evicted by higher priority",
+                counters.preemptions);
+  write_counter(out, "fulcrum_scheduler_events_total", "events written", last_event_seq_);
   std::array<int64_t, 4> nodes_by_state{};
   ResourceVector capacity;
   ResourceVector allocated;
@@ -470,19 +469,19 @@ http::Response SchedulerService::metrics() const {
     capacity += node.capacity;
     allocated += node.allocated;
   }
-  text += "# TYPE fulcrum_scheduler_nodes gauge\n";
+  out.family("fulcrum_scheduler_nodes", "gauge", "nodes by state");
   for (size_t state = 0; state < nodes_by_state.size(); ++state) {
-    text +=
-        metric_line("fulcrum_scheduler_nodes",
-                    "state=\"" + std::string(node_state_name(static_cast<NodeState>(state))) + "\"",
-                    static_cast<double>(nodes_by_state[state]));
+    out.sample("fulcrum_scheduler_nodes",
+               {{"state", node_state_name(static_cast<NodeState>(state))}},
+               static_cast<double>(nodes_by_state[state]));
   }
   struct Dimension {
     std::string_view name;
     int64_t capacity;
     int64_t allocated;
   };
-  text += "# TYPE fulcrum_scheduler_utilization gauge\n";
+  out.family("fulcrum_scheduler_utilization", "gauge",
+             "allocated share of the capacity of nodes not down");
   for (const Dimension& dimension :
        {Dimension{"cpu", capacity.cpu_millis, allocated.cpu_millis},
         Dimension{"memory", capacity.memory_bytes, allocated.memory_bytes},
@@ -490,13 +489,15 @@ http::Response SchedulerService::metrics() const {
     double share = dimension.capacity > 0 ? static_cast<double>(dimension.allocated) /
                                                 static_cast<double>(dimension.capacity)
                                           : 0.0;
-    text += metric_line("fulcrum_scheduler_utilization",
-                        "resource=\"" + std::string(dimension.name) + "\"", share);
+    out.sample("fulcrum_scheduler_utilization", {{"resource", dimension.name}}, share);
   }
-  text += "# TYPE fulcrum_scheduler_queued gauge\n";
-  text += metric_line("fulcrum_scheduler_queued", "", static_cast<double>(core_->queued_count()));
-  if (milp_solver_) text += milp_metrics_text(milp_metrics_);
-  return http::Response::text(200, std::move(text), std::string(kPrometheusContentType));
+  out.family("fulcrum_scheduler_queued", "gauge", "tasks waiting in the ready queue");
+  out.sample("fulcrum_scheduler_queued", {}, static_cast<double>(core_->queued_count()));
+  out.family("fulcrum_scheduler_store_failing", "gauge",
+             "1 while the store refuses writes and changes are held");
+  out.sample("fulcrum_scheduler_store_failing", {}, store_failing() ? 1.0 : 0.0);
+  if (milp_solver_) write_milp_metrics(milp_metrics_, out);
+  return http::Response::text(200, out.text(), std::string(kPrometheusContentType));
 }
 
 boost::asio::awaitable<void> SchedulerService::stream_events(const http::Request& request,

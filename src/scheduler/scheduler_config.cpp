@@ -1,5 +1,6 @@
 #include "scheduler/scheduler_config.h"
 
+#include "scheduler/executor_registry.h"
 #include "scheduler/records_json.h"
 
 namespace fulcrum {
@@ -32,28 +33,20 @@ Status read_store(const YamlValue& value, SchedulerConfig& config) {
   return {};
 }
 
+// The type is checked here, with the parameter names; their values when the executor is made.
 Status read_executor(const YamlValue& value, SchedulerConfig& config) {
-  FULCRUM_RETURN_IF_ERROR(value.expect_map(
-      {"type", "speed_factor", "log_dir", "run_as", "kill_grace", "memory_limit"}));
-  if (value.has("type")) {
-    std::string type;
-    FULCRUM_ASSIGN_OR_RETURN(type, value["type"].as_string());
-    if (type != "simulated" && type != "local") {
-      return value["type"].error("expected simulated or local, got \"" + type + "\"");
-    }
-    config.executor = type == "local" ? ExecutorKind::kLocal : ExecutorKind::kSimulated;
-  }
-  if (value.has("speed_factor")) {
-    FULCRUM_ASSIGN_OR_RETURN(config.speed_factor, value["speed_factor"].as_double(0, 1e6));
-  }
-  if (value.has("log_dir"))
-    FULCRUM_ASSIGN_OR_RETURN(config.log_dir, read_config_path(value["log_dir"]));
-  if (value.has("run_as")) FULCRUM_ASSIGN_OR_RETURN(config.run_as, value["run_as"].as_string());
-  if (value.has("kill_grace")) {
-    FULCRUM_ASSIGN_OR_RETURN(config.kill_grace_ms, read_duration_ms(value["kill_grace"]));
-  }
-  if (value.has("memory_limit")) {
-    FULCRUM_ASSIGN_OR_RETURN(config.memory_limit, value["memory_limit"].as_bool());
+  ExecutorChoice& choice = config.executor;
+  choice.origin = value.file_name() + ":" + std::to_string(value.line()) + ": " + value.path();
+  if (!value.is_map()) return value.error("expected a map such as {type: local, log_dir: logs}");
+  std::map<std::string, std::string> entries;
+  FULCRUM_ASSIGN_OR_RETURN(entries, value.as_string_map());
+  if (auto type = entries.extract("type")) choice.type = std::move(type.mapped());
+  auto entry = find_executor(choice.type);
+  if (!entry.ok()) return value["type"].error(entry.error_message());
+  for (auto& [name, text] : entries) choice.params.set(name, std::move(text));
+  choice.params.set_config_file(value.file_name());
+  if (Status known = choice.params.check_known((*entry)->params); !known.ok()) {
+    return value.error("executor \"" + choice.type + "\": " + known.message());
   }
   return {};
 }

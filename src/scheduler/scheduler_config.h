@@ -10,11 +10,17 @@
 #include "core/status.h"
 #include "core/yaml_reader.h"
 #include "milp/batch_solver.h"
+#include "scheduler/executor.h"
 #include "store/store.h"
 
 namespace fulcrum {
 
-enum class ExecutorKind { kSimulated, kLocal };
+// `executor: {type: local, log_dir: logs}`: the type and every other key as its parameters.
+struct ExecutorChoice {
+  std::string type = "simulated";
+  ExecutorParams params;
+  std::string origin;  // "s.yaml:7: scheduler.executor", to prefix errors found later
+};
 
 struct SchedulerConfig {
   std::string address = "127.0.0.1";
@@ -25,12 +31,7 @@ struct SchedulerConfig {
   PolicyChoice placement{"least_loaded", {}, ""};
   std::optional<MilpPlacementSettings> milp;  // read from placement's params with policy milp
   PolicyChoice queue{"priority", {}, ""};
-  ExecutorKind executor = ExecutorKind::kSimulated;
-  double speed_factor = 1.0;  // simulated: run time = estimated duration x speed_factor
-  std::string log_dir = "fulcrum-logs";
-  std::string run_as;  // local executor: user whose uid/gid commands get when running as root
-  int64_t kill_grace_ms = 5000;
-  bool memory_limit = true;
+  ExecutorChoice executor;  // its parameters are checked when the scheduler is made
   int64_t monitor_interval_ms = 100;
   int64_t heartbeat_timeout_ms = 15000;
   int max_attempts = 3;

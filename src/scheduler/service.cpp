@@ -1,54 +1,50 @@
 #include "scheduler/service.h"
 
-#include <pwd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <iostream>
+#include <utility>
 
 #include "core/clock.h"
 #include "http/json.h"
 #include "milp/batch_solver.h"
-#include "placement/registry.h"
-#include "scheduler/local_executor.h"
 #include "scheduler/records_json.h"
-#include "scheduler/simulated_executor.h"
+#include "scheduler/scheduler_parts.h"
 
 namespace fulcrum {
 
 namespace {
 
-int64_t wall_now_ms() { return to_millis(SystemClock().now()); }
-
-Result<std::unique_ptr<Executor>> make_executor(const SchedulerConfig& config) {
-  if (config.executor == ExecutorKind::kSimulated) {
-    return std::unique_ptr<Executor>(std::make_unique<SimulatedExecutor>(config.speed_factor));
+// `next` appended to `held`: the changes of a write that failed, and what came since.
+void merge_outbox(Outbox& held, Outbox next) {
+  if (held.empty()) {
+    held = std::move(next);
+    return;
   }
-  LocalExecutorOptions options;
-  options.log_dir = config.log_dir;
-  options.kill_grace_ms = config.kill_grace_ms;
-  options.limit_memory = config.memory_limit;
-  if (!config.run_as.empty() && geteuid() == 0) {
-    passwd* user = getpwnam(config.run_as.c_str());
-    if (user == nullptr) {
-      return invalid_argument("executor.run_as: no user named \"" + config.run_as + "\"");
-    }
-    if (user->pw_uid == 0) return invalid_argument("executor.run_as: must not be root");
-    options.run_as_uid = user->pw_uid;
-    options.run_as_gid = user->pw_gid;
-  }
-  auto executor = LocalExecutor::create(std::move(options));
-  if (!executor.ok()) return executor.status();
-  return std::unique_ptr<Executor>(std::move(*executor));
+  auto append = [](auto& to, auto& from) {
+    to.insert(to.end(), std::make_move_iterator(from.begin()), std::make_move_iterator(from.end()));
+  };
+  append(held.events, next.events);
+  held.changed_tasks.merge(next.changed_tasks);
+  held.changed_nodes.merge(next.changed_nodes);
+  append(held.removed_nodes, next.removed_nodes);
+  append(held.launches, next.launches);
+  append(held.stops, next.stops);
+  append(held.preempted, next.preempted);
+  for (auto& [task_id, victims] : next.launch_after)
+    held.launch_after[task_id] = std::move(victims);
+  if (next.scale_out_demand) held.scale_out_demand = std::move(next.scale_out_demand);
 }
 
-bool is_loopback(const std::string& address) {
-  return address == "127.0.0.1" || address == "::1" || address == "localhost" ||
-         address.starts_with("127.");
+std::string with_origin(const std::string& origin, const std::string& message) {
+  return origin.empty() ? message : origin + ": " + message;
 }
 
 }  // namespace
+
+int64_t SchedulerService::wall_now_ms() { return to_millis(SystemClock().now()); }
 
 SchedulerService::SchedulerService(SchedulerConfig config, boost::asio::io_context& context)
     : config_(std::move(config)),
@@ -58,21 +54,25 @@ SchedulerService::SchedulerService(SchedulerConfig config, boost::asio::io_conte
 
 Result<std::unique_ptr<SchedulerService>> SchedulerService::create(
     SchedulerConfig config, boost::asio::io_context& context) {
+  SchedulerParts parts;
+  FULCRUM_ASSIGN_OR_RETURN(parts, make_scheduler_parts(config));
+  if (Status prepared = parts.executor->prepare(); !prepared.ok()) {
+    return invalid_argument(
+        with_origin(config.executor.origin,
+                    "executor \"" + config.executor.type + "\": " + prepared.message()));
+  }
   std::unique_ptr<SchedulerService> service(
       new SchedulerService(std::move(config), context));  // NOLINT: private constructor
   const SchedulerConfig& settings = service->config_;
-  auto placer = service->make_scheduler_placer();
-  if (!placer.ok()) return placer.status();
-  auto queue = make_ready_queue(settings.queue.name, settings.queue.params);
-  if (!queue.ok()) return invalid_argument(settings.queue.origin + ": " + queue.error_message());
-  service->core_ = std::make_unique<SchedulerCore>(std::move(*placer), std::move(*queue),
+  service->core_ = std::make_unique<SchedulerCore>(std::move(parts.placer), std::move(parts.queue),
                                                    settings.heartbeat_timeout_ms);
   service->core_->configure_scaling(settings.scale_window_ms, settings.scale_low_utilization);
   service->core_->configure_preemption(settings.preemption);
-  if (service->milp_solver_) {
+  if (settings.milp) {
+    service->milp_solver_ = std::make_unique<BackgroundBatchSolver>(settings.milp->batch);
     service->core_->configure_batching(settings.milp->window_ms, settings.milp->window_count);
   }
-  FULCRUM_ASSIGN_OR_RETURN(service->executor_, make_executor(settings));
+  service->executor_ = std::move(parts.executor);
   FULCRUM_ASSIGN_OR_RETURN(service->store_, Store::open(settings.store_path, settings.durability));
   int64_t now_ms = wall_now_ms();
   FULCRUM_RETURN_IF_ERROR(service->restore(now_ms));
@@ -82,20 +82,6 @@ Result<std::unique_ptr<SchedulerService>> SchedulerService::create(
 }
 
 SchedulerService::~SchedulerService() { stop(); }
-
-// The core's placer: the configured policy, or with `placement: milp` its fallback heuristic
-// (which also places while a solve runs late); the MILP itself runs in milp_solver_.
-Result<std::unique_ptr<Placer>> SchedulerService::make_scheduler_placer() {
-  const PolicyChoice& placement = config_.placement;
-  if (placement.name != "milp") {
-    auto placer = make_placer(placement.name, placement.params);
-    if (!placer.ok()) return invalid_argument(placement.origin + ": " + placer.error_message());
-    return placer;
-  }
-  if (!config_.milp) return invalid_argument(placement.origin + ": milp settings were not read");
-  milp_solver_ = std::make_unique<BackgroundBatchSolver>(config_.milp->batch);
-  return make_placer(config_.milp->batch.fallback_placer);
-}
 
 Status SchedulerService::restore(int64_t now_ms) {
   std::vector<StoredNode> nodes;
@@ -140,47 +126,75 @@ Status SchedulerService::add_config_nodes(int64_t now_ms) {
   return {};
 }
 
+// All or nothing: the changes are written first, and only a write that succeeded lets their
+// launches and stops happen. A failed write keeps them (and what the core changes meanwhile) for
+// the next commit, which every tick and every change request tries again.
 Status SchedulerService::commit(int64_t now_ms) {
   for (;;) {
-    Outbox outbox = core_->take_outbox();
-    if (outbox.empty()) return {};
-    StoreWrite write;
-    write.tasks.reserve(outbox.changed_tasks.size());
-    for (const std::string& task_id : outbox.changed_tasks) {
-      const TaskRecord* record = core_->find_task(task_id);
-      if (record == nullptr) continue;
-      write.tasks.push_back({task_id, std::string(task_state_name(record->state)),
-                             http::to_json_text(task_record_json(*record))});
+    merge_outbox(unwritten_, core_->take_outbox());
+    if (unwritten_.empty()) return {};
+    StoreWrite write = store_write_of(unwritten_);
+    if (Status written = store_->write(write); !written.ok()) {
+      if (store_error_ != written.message()) {
+        std::cerr << "fulcrum scheduler: store write failed, changes held until it writes: "
+                  << written.message() << '\n';
+      }
+      store_error_ = written.message();
+      return unavailable("the store could not write (" + store_error_ +
+                         "); the scheduler holds its changes in memory and accepts no new ones "
+                         "until the store writes again");
     }
-    for (const std::string& node_id : outbox.changed_nodes) {
-      auto index = core_->cluster().find(node_id);
-      const NodeRecord* record = core_->find_node(node_id);
-      if (!index || record == nullptr) continue;
-      write.nodes.push_back(
-          {node_id, http::to_json_text(node_json(core_->cluster().node(*index), *record))});
-    }
-    write.removed_nodes = std::move(outbox.removed_nodes);
-    write.events = std::move(outbox.events);
-    FULCRUM_RETURN_IF_ERROR(store_->write(write));
+    if (!store_error_.empty()) std::cerr << "fulcrum scheduler: the store writes again\n";
+    store_error_.clear();
     if (!write.events.empty()) {
       last_event_seq_ = write.events.back().seq;
       for (http::EventStream* stream : *streams_) stream->wake();
     }
-    if (outbox.scale_out_demand && !config_.scale_hook.empty()) {
-      run_scale_hook(*outbox.scale_out_demand);
-    }
-    for (const std::string& task_id : outbox.stops) executor_->stop(task_id, now_ms);
-    for (const std::string& task_id : outbox.preempted) {
-      executor_->stop_with_grace(task_id, now_ms, config_.preemption_grace_ms);
-    }
-    for (auto& [task_id, victims] : outbox.launch_after) {
-      deferred_launches_[task_id] = std::move(victims);
-    }
-    for (const std::string& task_id : outbox.launches) {
-      if (!deferred_launches_.contains(task_id)) launch(task_id, now_ms);
-    }
-    launch_deferred(now_ms);
+    act_on(std::exchange(unwritten_, Outbox{}), now_ms);
   }
+}
+
+// The rows of what `outbox` says changed, as the core holds them now.
+StoreWrite SchedulerService::store_write_of(const Outbox& outbox) const {
+  StoreWrite write;
+  write.tasks.reserve(outbox.changed_tasks.size());
+  for (const std::string& task_id : outbox.changed_tasks) {
+    const TaskRecord* record = core_->find_task(task_id);
+    if (record == nullptr) continue;
+    write.tasks.push_back({task_id, std::string(task_state_name(record->state)),
+                           http::to_json_text(task_record_json(*record))});
+  }
+  for (const std::string& node_id : outbox.changed_nodes) {
+    auto index = core_->cluster().find(node_id);
+    const NodeRecord* record = core_->find_node(node_id);
+    if (!index || record == nullptr) continue;
+    write.nodes.push_back(
+        {node_id, http::to_json_text(node_json(core_->cluster().node(*index), *record))});
+  }
+  // A node removed and added again while writes failed is written, not removed.
+  for (const std::string& node_id : outbox.removed_nodes) {
+    if (core_->find_node(node_id) == nullptr) write.removed_nodes.push_back(node_id);
+  }
+  write.events = outbox.events;
+  return write;
+}
+
+// The launches, stops and hook of a written outbox.
+void SchedulerService::act_on(Outbox outbox, int64_t now_ms) {
+  if (outbox.scale_out_demand && !config_.scale_hook.empty()) {
+    run_scale_hook(*outbox.scale_out_demand);
+  }
+  for (const std::string& task_id : outbox.stops) executor_->stop(task_id, now_ms);
+  for (const std::string& task_id : outbox.preempted) {
+    executor_->stop_with_grace(task_id, now_ms, config_.preemption_grace_ms);
+  }
+  for (auto& [task_id, victims] : outbox.launch_after) {
+    deferred_launches_[task_id] = std::move(victims);
+  }
+  for (const std::string& task_id : outbox.launches) {
+    if (!deferred_launches_.contains(task_id)) launch(task_id, now_ms);
+  }
+  launch_deferred(now_ms);
 }
 
 // A preemptor starts once its victims' processes have ended (after their grace at the latest).
@@ -222,11 +236,6 @@ void SchedulerService::launch(const std::string& task_id, int64_t now_ms) {
 }
 
 Status SchedulerService::start() {
-  if (config_.token.empty() && !is_loopback(config_.address)) {
-    return invalid_argument("listen.address: " + config_.address +
-                            " is not a loopback address, so an auth.token (or FULCRUM_TOKEN) is "
-                            "required: submitting a task runs a command");
-  }
   http::ServerOptions options;
   options.address = config_.address;
   options.port = config_.port;
@@ -339,9 +348,7 @@ void SchedulerService::tick() {
   }
   core_->check_scaling(now_ms);
   reap_hooks();
-  if (Status committed = commit(now_ms); !committed.ok()) {
-    std::cerr << "fulcrum scheduler: store write failed: " << committed.message() << '\n';
-  }
+  static_cast<void>(commit(now_ms));  // a failure is logged by commit and retried next tick
 }
 
 }  // namespace fulcrum

@@ -65,12 +65,16 @@ class SchedulerService {
   SchedulerService(SchedulerConfig config, boost::asio::io_context& context);
   Status restore(int64_t now_ms);
   Status add_config_nodes(int64_t now_ms);
+  static int64_t wall_now_ms();
   // Persists what the core changed, then starts and stops processes; repeats while that changes
-  // more. An error means the store refused the write.
+  // more. An error (unavailable) means the store refused the write: the changes are held and
+  // the next commit writes them first.
   Status commit(int64_t now_ms);
+  StoreWrite store_write_of(const Outbox& outbox) const;
+  void act_on(Outbox outbox, int64_t now_ms);
+  bool store_failing() const { return !store_error_.empty(); }
   void launch(const std::string& task_id, int64_t now_ms);
   void launch_deferred(int64_t now_ms);
-  Result<std::unique_ptr<Placer>> make_scheduler_placer();
   void place_in_batches(int64_t now_ms);
   void run_scale_hook(const std::string& demand);
   void reap_hooks();
@@ -82,6 +86,7 @@ class SchedulerService {
   void add_route(std::string_view method, std::string_view pattern, Access access,
                  http::Handler handler);
   std::optional<http::Response> refuse_access(const http::Request& request, Access access) const;
+  std::optional<http::Response> refuse_while_store_fails(int64_t now_ms);
   http::Response committed(http::Response response, int64_t now_ms);
   http::Response submit_tasks(const http::Request& request);
   http::Response list_tasks(const http::Request& request) const;
@@ -112,6 +117,9 @@ class SchedulerService {
   std::vector<pid_t> hook_processes_;
   // Preempting tasks placed but not started yet -> the victims whose processes must end first.
   std::map<std::string, std::vector<std::string>> deferred_launches_;
+  // Changes the store has not written yet (its last write failed), with their launches and stops.
+  Outbox unwritten_;
+  std::string store_error_;  // the failed write's error while unwritten_ is held
   // placement: milp.
   std::unique_ptr<BackgroundBatchSolver> milp_solver_;
   int64_t batch_started_ms_ = 0;

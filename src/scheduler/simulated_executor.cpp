@@ -4,6 +4,26 @@
 
 namespace fulcrum {
 
+namespace {
+
+constexpr double kMaxSpeedFactor = 1e6;
+
+Result<std::unique_ptr<Executor>> create_simulated(const ExecutorParams& params) {
+  double speed_factor = 1.0;
+  FULCRUM_ASSIGN_OR_RETURN(speed_factor,
+                           params.get_double_in("speed_factor", 1.0, 0, kMaxSpeedFactor));
+  return std::unique_ptr<Executor>(std::make_unique<SimulatedExecutor>(speed_factor));
+}
+
+}  // namespace
+
+ExecutorEntry simulated_executor_entry() {
+  return {"simulated",
+          "runs no process: a task succeeds once its estimated duration x speed_factor has passed",
+          {{"speed_factor", "1", "run time = estimated duration x this; 0 ends at the next poll"}},
+          create_simulated};
+}
+
 Status SimulatedExecutor::start(const LaunchSpec& launch, int64_t now_ms) {
   stop(launch.task_id, now_ms);
   auto duration_ms = static_cast<int64_t>(

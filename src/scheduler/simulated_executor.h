@@ -5,7 +5,7 @@
 #include <map>
 #include <unordered_map>
 
-#include "scheduler/executor.h"
+#include "scheduler/executor_registry.h"
 
 namespace fulcrum {
 
@@ -29,5 +29,8 @@ class SimulatedExecutor final : public Executor {
   std::multimap<int64_t, Run> runs_by_finish_;
   std::unordered_map<std::string, std::multimap<int64_t, Run>::iterator> finish_by_task_;
 };
+
+// `executor: {type: simulated, speed_factor: 0.001}`
+ExecutorEntry simulated_executor_entry();
 
 }  // namespace fulcrum

@@ -66,7 +66,12 @@ TEST(CliTest, PoliciesListsEveryPolicyWithADescription) {
                        "  placement: milp, params: {objective}   placed_work, balance, energy, "
                        "throughput\n"))
       << result.output;
+  size_t executors = result.output.find("Executors (scheduler executor: {type: NAME}):\n");
+  ASSERT_NE(executors, std::string::npos) << result.output;
+  EXPECT_NE(result.output.find("\n  simulated ", executors), std::string::npos);
+  EXPECT_NE(result.output.find("\n  local ", executors), std::string::npos);
   CommandResult with_params = run_fulcrum("policies --params");
+  EXPECT_TRUE(contains(with_params.output, "kill_grace (default 5s)")) << with_params.output;
   EXPECT_TRUE(contains(with_params.output, "load_factor (default 1.25)")) << with_params.output;
   EXPECT_TRUE(contains(with_params.output, "window_count (default 64)")) << with_params.output;
 }
@@ -164,6 +169,35 @@ TEST(CliTest, ServeCheckOnQuickstartNamesEveryBodyAndPlansTheSeedTasks) {
   EXPECT_TRUE(contains(result.output, "scheduler: placement least_loaded, queue priority"))
       << result.output;
   EXPECT_TRUE(contains(result.output, "Estimated makespan: 90 min")) << result.output;
+}
+
+// The gateway chooses its own policy: the printout names that one, not the unused default.
+TEST(CliTest, ServeCheckNamesOneRoutingPolicyTheGateways) {
+  CommandResult result = run_fulcrum("serve --check --config " + example("quickstart.yaml"));
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_TRUE(
+      contains(result.output, "Routing policy: prefix_aware; placement policy: least_loaded"))
+      << result.output;
+  EXPECT_FALSE(contains(result.output, "Routing policy: round_robin")) << result.output;
+}
+
+// --check makes the scheduler's parts with the start's own function, so it refuses what
+// `fulcrum scheduler` would.
+TEST(CliTest, ServeCheckRefusesASchedulerSectionTheStartWouldRefuse) {
+  struct Case {
+    std::string section;
+    std::string error;
+  };
+  for (const Case& bad :
+       {Case{"  queue: lifo\n", ":2: scheduler.queue: unknown queue policy \"lifo\""},
+        Case{"  executor: {type: local, kill_grace: soon}\n",
+             ":2: scheduler.executor: executor \"local\": parameter \"kill_grace\""},
+        Case{"  placement: tetris\n", "(known: first_fit, "}}) {
+    TempFile config("serve.yaml", "scheduler:\n" + bad.section);
+    CommandResult result = run_fulcrum("serve --check --config " + config.path());
+    EXPECT_EQ(result.exit_code, 2) << result.output;
+    EXPECT_TRUE(contains(result.output, bad.error)) << result.output;
+  }
 }
 
 TEST(CliTest, ServeRejectsAGatewayPolicyItDoesNotKnowWithItsLine) {

@@ -71,6 +71,11 @@ TEST(PlanCliTest, BalanceAndEnergyPlaceWaveByWave) {
   ASSERT_EQ(energy.exit_code, 0) << energy.output;
   EXPECT_TRUE(contains(energy.output, "status: optimal\n")) << energy.output;
   EXPECT_TRUE(contains(energy.output, "waves: 3, makespan 1:30:00\n")) << energy.output;
+  // Every wave packs onto gpu-v100 (idle 300 W, peak 900 W, power by GPU share):
+  // {T2, T4} both GPUs, 900 W for 20 min; {T1, T3} one GPU, 600 W for 40 min; {T5} 900 W for
+  // 30 min. 900 x 20 + 600 x 40 + 900 x 30 = 69,000 W min = 1.15 kWh.
+  EXPECT_TRUE(contains(energy.output, "energy: 1.15 kWh (each wave's power draw x its duration)\n"))
+      << energy.output;
   CommandResult wrong = run_plan("--objective balance --solver heft");
   EXPECT_EQ(wrong.exit_code, 2);
   EXPECT_TRUE(contains(wrong.output, "use --solver milp or greedy")) << wrong.output;

@@ -1,6 +1,7 @@
 // The scheduler end to end: `fulcrum scheduler` driven over its REST API, with the simulated and
 // the local executor, checked through the task histories (the event log).
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -371,6 +372,42 @@ TEST(SchedulerApiTest, ClientCommandsSubmitListAndCancel) {
   EXPECT_EQ(run({"cancel", "ghost"}, unknown), 2);
   EXPECT_NE(read_file(dir.path() + "/client.log").find("error: 404: no task named \"ghost\""),
             std::string::npos);
+}
+
+// A node's power and a task's speed come in through the API and through `fulcrum submit`, and a
+// restart on the same store still has them.
+TEST(SchedulerApiTest, NodePowerAndTaskSpeedAreAcceptedAndSurviveARestart) {
+  TempDir dir;
+  std::string section = "  store: {path: " + dir.path() + "/s.db}\n";
+  auto scheduler = TestScheduler::start(dir, section);
+  ASSERT_TRUE(scheduler);
+  ApiResponse node = scheduler->call("POST", "/v1/nodes", R"({"id": "g1", "cpu": 8,
+      "memory": "16Gi", "gpus": 2, "gpu_model": "A100",
+      "power": {"idle_watts": 100, "peak_watts": 700}})");
+  ASSERT_EQ(node.status, 201) << node.body;
+  ApiResponse task = scheduler->call("POST", "/v1/tasks", R"({"id": "by-api", "cpu": 1,
+      "gpus": 1, "duration": "1h", "speed": {"A100": 2}})");
+  ASSERT_EQ(task.status, 201) << task.body;
+  std::string file = dir.write_file(
+      "tasks.yaml",
+      "tasks:\n  - {id: by-file, cpu: 1, duration: 1h, speed: {A100: 3, cpu: 0.5}}\n");
+  auto client = ChildProcess::start({FULCRUM_BINARY, "submit", file, "--address",
+                                     "127.0.0.1:" + std::to_string(scheduler->port())},
+                                    dir.path() + "/client.log");
+  ASSERT_EQ(client->wait_exit(10s), 0) << read_file(dir.path() + "/client.log");
+
+  scheduler->process().send_signal(SIGTERM);
+  scheduler->process().wait_exit(10s);
+  auto restarted = TestScheduler::start(dir, section);
+  ASSERT_TRUE(restarted);
+  json::value power = restarted->call("GET", "/v1/nodes/g1").json().at("power");
+  EXPECT_EQ(power.at("idle_watts").to_number<double>(), 100);
+  EXPECT_EQ(power.at("peak_watts").to_number<double>(), 700);
+  json::value api_speed = restarted->call("GET", "/v1/tasks/by-api").json().at("speed");
+  EXPECT_EQ(api_speed.at("A100").to_number<double>(), 2);
+  json::value file_speed = restarted->call("GET", "/v1/tasks/by-file").json().at("speed");
+  EXPECT_EQ(file_speed.at("A100").to_number<double>(), 3);
+  EXPECT_EQ(file_speed.at("cpu").to_number<double>(), 0.5);
 }
 
 }  // namespace

@@ -39,6 +39,20 @@ class SchedulerAuthTest : public ::testing::Test {
   std::unique_ptr<TestScheduler> scheduler_;
 };
 
+// The check is the HTTP server's (http::bearer_matches): spaces after the scheme do not count,
+// and a wrong token is named in the challenge as RFC 6750 asks.
+TEST_F(SchedulerAuthTest, TheChallengeNamesAWrongTokenAndSpacesBeforeTheTokenDoNotCount) {
+  ApiResponse missing = scheduler_->call("GET", "/v1/tasks");
+  EXPECT_EQ(missing.status, 401);
+  EXPECT_EQ(missing.www_authenticate, R"(Bearer realm="fulcrum")");
+  ApiResponse wrong = scheduler_->call("GET", "/v1/tasks", {}, "wrong");
+  EXPECT_EQ(wrong.status, 401);
+  EXPECT_EQ(wrong.www_authenticate, R"(Bearer realm="fulcrum", error="invalid_token")");
+  EXPECT_EQ(scheduler_->call("GET", "/v1/tasks", {}, "   " + std::string(kReadToken)).status, 200);
+  EXPECT_EQ(scheduler_->call("POST", "/v1/tasks/t0/cancel", {}, "  " + std::string(kToken)).status,
+            200);
+}
+
 TEST_F(SchedulerAuthTest, MutatingEndpointsNeedTheTokenAndRefuseTheReadOnlyOne) {
   std::vector<Endpoint> mutating = {
       {"POST", "/v1/tasks", R"({"id": "t1", "cpu": 1})"},

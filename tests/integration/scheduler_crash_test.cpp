@@ -69,9 +69,10 @@ TEST(SchedulerCrashTest, EveryAcknowledgedTaskSurvivesKillDashNine) {
       }
     });
   }
-  while (acknowledged_tasks < kKillAfterTasks) std::this_thread::sleep_for(1ms);
+  bool half_acknowledged = wait_until([&] { return acknowledged_tasks >= kKillAfterTasks; }, 120s);
   scheduler->process().send_signal(SIGKILL);
   for (std::thread& client : clients) client.join();
+  ASSERT_TRUE(half_acknowledged) << "only " << acknowledged_tasks << " tasks acknowledged";
   EXPECT_EQ(scheduler->process().wait_exit(10s), 128 + SIGKILL);
   std::cout << "acknowledged before the kill: " << acknowledged_tasks << " tasks\n";
 

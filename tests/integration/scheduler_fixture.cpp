@@ -17,6 +17,15 @@ bool is_final(std::string_view state) {
 
 }  // namespace
 
+bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (done()) return true;
+    std::this_thread::sleep_for(10ms);
+  }
+  return done();
+}
+
 boost::json::value ApiResponse::json() const {
   boost::system::error_code error;
   boost::json::value value = boost::json::parse(body, error);
@@ -36,7 +45,7 @@ ApiResponse api_call(uint16_t port, std::string_view method, std::string_view pa
   request += body;
   std::optional<HttpResponse> response = fetch_once(port, request, 30s);
   if (!response) return {};
-  return {response->status, response->body};
+  return {response->status, response->body, response->header("WWW-Authenticate")};
 }
 
 std::unique_ptr<TestScheduler> TestScheduler::start(const TempDir& dir,
@@ -80,13 +89,12 @@ bool TestScheduler::wait_all_finished(std::chrono::milliseconds timeout,
 
 bool TestScheduler::wait_task_state(const std::string& task_id, std::string_view state,
                                     std::chrono::milliseconds timeout) const {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    ApiResponse response = call("GET", "/v1/tasks/" + task_id);
-    if (response.status == 200 && response.json().at("state").as_string() == state) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return false;
+  return wait_until(
+      [&] {
+        ApiResponse response = call("GET", "/v1/tasks/" + task_id);
+        return response.status == 200 && response.json().at("state").as_string() == state;
+      },
+      timeout);
 }
 
 }  // namespace fulcrum::integration

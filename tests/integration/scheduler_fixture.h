@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -19,12 +20,16 @@ namespace fulcrum::integration {
 struct ApiResponse {
   int status = 0;  // 0 when no response came
   std::string body;
+  std::string www_authenticate;  // the WWW-Authenticate field, "" when absent
   boost::json::value json() const;
 };
 
 // One request on a new connection; `token` empty sends no Authorization field.
 ApiResponse api_call(uint16_t port, std::string_view method, std::string_view path,
                      std::string_view body = {}, std::string_view token = {});
+
+// Polls `done` until it returns true or `timeout` passes; returns its last answer.
+bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds timeout);
 
 class TestScheduler {
  public:

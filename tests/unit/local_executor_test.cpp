@@ -8,6 +8,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <thread>
 
@@ -31,6 +32,7 @@ class LocalExecutorTest : public ::testing::Test {
     auto created = LocalExecutor::create(options);
     ASSERT_TRUE(created.ok()) << created.status().to_string();
     executor_ = std::move(*created);
+    ASSERT_TRUE(executor_->prepare().ok());
     std::filesystem::permissions(dir_, std::filesystem::perms::all);
   }
   void TearDown() override {
@@ -38,13 +40,26 @@ class LocalExecutorTest : public ::testing::Test {
     std::filesystem::remove_all(dir_);
   }
 
-  // Polls until the task's run ends (the test binary's own timeout bounds this).
-  TaskExit wait_for_exit(int64_t now_ms = 0) {
-    for (;;) {
-      auto exits = executor_->poll(now_ms);
-      if (!exits.empty()) return exits.front();
+  // Calls `done` until it returns true or the deadline passes; returns its last answer.
+  static bool poll_until(const std::function<bool()>& done,
+                         std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (done()) return true;
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
+    return done();
+  }
+
+  // Polls until the task's run ends; a run that does not end within the deadline fails the test.
+  TaskExit wait_for_exit(int64_t now_ms = 0) {
+    std::vector<TaskExit> exits;
+    bool ended = poll_until([&] {
+      exits = executor_->poll(now_ms);
+      return !exits.empty();
+    });
+    EXPECT_TRUE(ended) << "no run ended within the deadline";
+    return ended ? exits.front() : TaskExit{"", 0, -1, "did not end"};
   }
 
   std::string log(const std::string& task_id, const std::string& stream) {
@@ -89,17 +104,20 @@ TEST_F(LocalExecutorTest, ReportsExitCodesAndSignals) {
 }
 
 TEST_F(LocalExecutorTest, StopSendsTermThenKillAndReportsNothing) {
-  // The command ignores SIGTERM, so only the SIGKILL after the grace period ends it.
-  ASSERT_TRUE(executor_->start(launch("stubborn", "trap '' TERM; sleep 30 & wait"), 0).ok());
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  // The command ignores SIGTERM (once it says so), so only the SIGKILL after the grace period
+  // ends it.
+  ASSERT_TRUE(
+      executor_->start(launch("stubborn", "trap '' TERM; echo ready; sleep 30 & wait"), 0).ok());
+  ASSERT_TRUE(poll_until([&] { return log("stubborn", "stdout") == "ready\n"; }));
   executor_->stop("stubborn", 0);
   EXPECT_TRUE(executor_->poll(10).empty());
   EXPECT_EQ(executor_->active(), 1u);
-  for (int i = 0; i < 400 && executor_->active() > 0; ++i) {
-    EXPECT_TRUE(executor_->poll(1000).empty());
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  EXPECT_EQ(executor_->active(), 0u);
+  std::vector<TaskExit> reported;
+  EXPECT_TRUE(poll_until([&] {
+    for (TaskExit& exit : executor_->poll(1000)) reported.push_back(exit);
+    return executor_->active() == 0;
+  }));
+  EXPECT_TRUE(reported.empty());
 }
 
 // The scheduler's own SIGTERM handler (asio's signal_set) writes to a pipe its event loop reads. A

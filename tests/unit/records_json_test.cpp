@@ -115,6 +115,47 @@ TEST(RecordsJsonTest, NodeRoundTripsThroughTheStoreForm) {
   EXPECT_EQ(*back->second.last_heartbeat_ms, 9);
 }
 
+TEST(RecordsJsonTest, TaskSpeedIsReadAndKeptInTheStoreForm) {
+  auto parsed = parse(R"({"id": "T1", "gpus": 1, "speed": {"A100": 2, "V100": 0.5}})");
+  ASSERT_TRUE(parsed.ok()) << parsed.status().to_string();
+  std::map<std::string, double> expected = {{"A100", 2.0}, {"V100", 0.5}};
+  EXPECT_EQ(parsed->task.speed, expected);
+  TaskRecord record;
+  record.spec = parsed->task;
+  auto back = task_record_from_json(http::to_json_text(task_record_json(record)));
+  ASSERT_TRUE(back.ok()) << back.status().to_string();
+  EXPECT_EQ(back->spec.speed, expected);
+  auto zero = parse(R"({"id": "T1", "speed": {"cpu": 0}})");
+  EXPECT_EQ(zero.status().code(), ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(zero.error_message(),
+            "tasks[0].speed.cpu: expected a number from 1e-06 to 1000000, got 0");
+  auto list = parse(R"({"id": "T1", "speed": [2]})");
+  EXPECT_EQ(
+      list.error_message(),
+      "tasks[0].speed: expected an object of node class (GPU model or cpu) to speed, got [2]");
+}
+
+TEST(RecordsJsonTest, NodePowerIsReadAndKeptInTheStoreForm) {
+  auto value = http::parse_json(
+      R"({"id": "c1", "cpu": 8, "memory": "1Gi", "power": {"idle_watts": 90, "peak_watts": 350}})");
+  auto node = node_from_json(*value);
+  ASSERT_TRUE(node.ok()) << node.status().to_string();
+  ASSERT_TRUE(node->power.has_value());
+  EXPECT_EQ(node->power->idle_watts, 90);
+  EXPECT_EQ(node->power->peak_watts, 350);
+  auto back = node_from_store_json(http::to_json_text(node_json(*node, NodeRecord{})));
+  ASSERT_TRUE(back.ok()) << back.status().to_string();
+  ASSERT_TRUE(back->first.power.has_value());
+  EXPECT_EQ(back->first.power->peak_watts, 350);
+  auto inverted = http::parse_json(
+      R"({"id": "c1", "cpu": 8, "power": {"idle_watts": 400, "peak_watts": 350}})");
+  auto refused = node_from_json(*inverted);
+  EXPECT_EQ(refused.status().code(), ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(refused.error_message(), "power.peak_watts: must be at least idle_watts (400)");
+  auto missing = http::parse_json(R"({"id": "c1", "cpu": 8, "power": {"idle_watts": 1}})");
+  EXPECT_EQ(node_from_json(*missing).error_message(), "power.peak_watts: required");
+}
+
 TEST(RecordsJsonTest, NodeWithGpusNeedsAModel) {
   auto value = http::parse_json(R"({"id": "g1", "cpu": 8, "memory": "1Gi", "gpus": 2})");
   auto node = node_from_json(*value);

@@ -13,7 +13,7 @@ scheduler:
   store: {path: state/s.db, synchronous: normal}
   placement: {policy: best_fit}
   queue: {policy: shortest_first}
-  executor: {type: local, log_dir: /var/log/fulcrum, run_as: nobody, kill_grace: 2s}
+  executor: {type: local, log_dir: logs, run_as: nobody, kill_grace: 2s}
   monitor: {interval: 250ms, heartbeat_timeout: 30s}
   tasks: {max_attempts: 5}
   auth: {token: secret, read_token: viewer}
@@ -27,10 +27,11 @@ scheduler:
   EXPECT_EQ(config->durability, Store::Durability::kNormal);
   EXPECT_EQ(config->placement.name, "best_fit");
   EXPECT_EQ(config->queue.name, "shortest_first");
-  EXPECT_EQ(config->executor, ExecutorKind::kLocal);
-  EXPECT_EQ(config->log_dir, "/var/log/fulcrum");
-  EXPECT_EQ(config->run_as, "nobody");
-  EXPECT_EQ(config->kill_grace_ms, 2000);
+  EXPECT_EQ(config->executor.type, "local");
+  EXPECT_EQ(config->executor.origin, "/etc/fulcrum/scheduler.yaml:8: scheduler.executor");
+  EXPECT_EQ(*config->executor.params.get_path("log_dir", ""), "/etc/fulcrum/logs");
+  EXPECT_EQ(*config->executor.params.get_string("run_as", ""), "nobody");
+  EXPECT_EQ(*config->executor.params.get_duration_ms("kill_grace", 0), 2000);
   EXPECT_EQ(config->monitor_interval_ms, 250);
   EXPECT_EQ(config->heartbeat_timeout_ms, 30000);
   EXPECT_EQ(config->max_attempts, 5);
@@ -42,7 +43,14 @@ TEST(SchedulerConfigTest, ErrorsNameFileLineAndKey) {
   auto config = parse_scheduler_config("scheduler:\n  executor: {type: docker}\n", "s.yaml");
   ASSERT_FALSE(config.ok());
   EXPECT_EQ(config.error_message(),
-            "s.yaml:2: scheduler.executor.type: expected simulated or local, got \"docker\"");
+            "s.yaml:2: scheduler.executor.type: unknown executor \"docker\" (known: simulated, "
+            "local)");
+  auto typo =
+      parse_scheduler_config("scheduler:\n  executor: {type: local, log_dri: x}\n", "s.yaml");
+  ASSERT_FALSE(typo.ok());
+  EXPECT_EQ(typo.error_message(),
+            "s.yaml:2: scheduler.executor: executor \"local\": unknown parameter \"log_dri\" "
+            "(accepted: log_dir, run_as, kill_grace, memory_limit)");
   auto unknown = parse_scheduler_config("scheduler:\n  colour: red\n", "s.yaml");
   ASSERT_FALSE(unknown.ok());
   EXPECT_NE(unknown.error_message().find("s.yaml:"), std::string::npos);
@@ -53,7 +61,8 @@ TEST(SchedulerConfigTest, DefaultsAreTheEmbeddedOnes) {
   auto config = parse_scheduler_config("scheduler: {}\n", "s.yaml");
   ASSERT_TRUE(config.ok()) << config.status().to_string();
   EXPECT_EQ(config->address, "127.0.0.1");
-  EXPECT_EQ(config->executor, ExecutorKind::kSimulated);
+  EXPECT_EQ(config->executor.type, "simulated");
+  EXPECT_TRUE(config->executor.params.values().empty());
   EXPECT_EQ(config->placement.name, "least_loaded");
   EXPECT_EQ(config->queue.name, "priority");
   EXPECT_EQ(config->max_attempts, 3);

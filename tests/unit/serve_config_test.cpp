@@ -37,7 +37,7 @@ TEST(ServeConfigTest, QuickstartStartsEmulatorsGatewayAndScheduler) {
   ASSERT_TRUE(config->scheduler.has_value());
   // The scheduler takes the top-level cluster when its own section names none.
   EXPECT_EQ(config->scheduler->cluster_file, kExamples + "seed-cluster.yaml");
-  EXPECT_EQ(config->scheduler->executor, ExecutorKind::kSimulated);
+  EXPECT_EQ(config->scheduler->executor.type, "simulated");
   EXPECT_EQ(config->tasks_file, kExamples + "seed-tasks.yaml");
 }
 
@@ -66,9 +66,10 @@ TEST_P(ServeConfigErrorTest, NamesFileLineAndKey) {
 INSTANTIATE_TEST_SUITE_P(
     Cases, ServeConfigErrorTest,
     testing::Values(
-        BadServeConfig{"gateways: {}\n", "1: gateways: unknown key (expected one of: cluster, "
-                                         "tasks, placement, routing, emulators, gateway, "
-                                         "scheduler)"},
+        BadServeConfig{"gateways: {}\n",
+                       "1: gateways: unknown key (expected one of: cluster, "
+                       "tasks, placement, routing, emulators, gateway, "
+                       "scheduler)"},
         BadServeConfig{"placement: {policy: best_fit}\n",
                        "1: nothing to start: expected an emulators:, gateway: or scheduler: "
                        "section, or a cluster: file to plan on"},
