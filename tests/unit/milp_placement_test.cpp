@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include "placement/registry.h"
+#include "queue/ready_queue.h"
+#include "scheduler/scheduler_core.h"
 #include "placement_fixtures.h"
 
 namespace fulcrum {
