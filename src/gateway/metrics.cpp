@@ -63,6 +63,10 @@ void append_counters(PrometheusText& out, const GatewayStats& stats) {
   out.family("fulcrum_gateway_connections_open", "gauge", "Client connections open now.");
   out.sample("fulcrum_gateway_connections_open", {},
              static_cast<double>(load(stats.connections_open)));
+  out.family("fulcrum_gateway_connections_parked", "gauge",
+             "Idle keep-alive client connections that gave their buffers back.");
+  out.sample("fulcrum_gateway_connections_parked", {},
+             static_cast<double>(load(stats.connections_parked)));
   out.family("fulcrum_gateway_prefix_index_bytes", "gauge",
              "Estimated bytes held by the prefix indexes of the workers' pickers, summed.");
   out.sample("fulcrum_gateway_prefix_index_bytes", {},

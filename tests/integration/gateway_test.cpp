@@ -628,7 +628,7 @@ TEST(GatewayTest, NoReachableBackendIs503WithAJsonError) {
   ASSERT_STARTED(gateway);
   auto response = fetch_once(gateway->port(), get_request("/"));
   ASSERT_TRUE(response.has_value());
-  expect_json_error(*response, 503, "no_backend_available");
+  expect_json_error(*response, 503, "unavailable");
 }
 
 TEST(GatewayTest, AllBackendsDownIs503WithAJsonError) {
@@ -642,7 +642,7 @@ TEST(GatewayTest, AllBackendsDownIs503WithAJsonError) {
   for (int i = 0; i < 3; ++i) {
     auto response = fetch_once(gateway->port(), get_request("/"));
     ASSERT_TRUE(response.has_value());
-    expect_json_error(*response, 503, "no_backend_available");
+    expect_json_error(*response, 503, "unavailable");
   }
 }
 
