@@ -35,8 +35,6 @@ BenchPool make_pool(std::size_t count) {
     backend.load = {true,
                     static_cast<double>(rng.uniform(16)),
                     static_cast<double>(rng.uniform(64)),
-                    rng.uniform01(),
-                    rng.uniform01(),
                     rng.uniform01()};
     pool.backends.push_back(backend);
   }
