@@ -105,7 +105,8 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   boost::asio::awaitable<bool> pass_interim_response(Attempt& attempt, bool& final_head_buffered);
   boost::asio::awaitable<Next> relay_response(Attempt& attempt);
   void append_response_head(const Backend& backend);
-  boost::asio::awaitable<RelayEnd> relay_body(Attempt& attempt, bool& extra_bytes);
+  RelayEnd relay_end_at(const boost::system::error_code& error,
+                        const http::BodyFramer& framer) const;
   Next finish_relay(Attempt& attempt, RelayEnd end, bool extra_bytes);
   void finish_attempt(Attempt& attempt, bool success);
 

@@ -304,46 +304,46 @@ void ClientSession::append_response_head(const Backend& backend) {
                                   {false, {added.data(), added_count}, {}});
 }
 
+// Writes the response head and its body as it arrives, each piece as far as the body goes. (One
+// coroutine: a nested one would add a frame to every request.)
 asio::awaitable<ClientSession::Next> ClientSession::relay_response(Attempt& attempt) {
-  const http::ResponseHead& response = exchange_->response;
+  Exchange& exchange = *exchange_;
+  const http::ResponseHead& response = exchange.response;
   if (response.framing == http::BodyFraming::kUntilClose || worker_.shutting_down()) {
     client_closing_ = true;
   }
   append_response_head(*attempt.backend);
   worker_.stats().count_response(response.status_code);
   attempt.feedback.response_head(response.status_code, worker_.now_ns());
-  bool extra_bytes = false;
-  const RelayEnd end = co_await relay_body(attempt, extra_bytes);
-  co_return finish_relay(attempt, end, extra_bytes);
-}
-
-// Writes the response head and its body as it arrives, each piece as far as the body goes.
-asio::awaitable<ClientSession::RelayEnd> ClientSession::relay_body(Attempt& attempt,
-                                                                   bool& extra_bytes) {
-  Exchange& exchange = *exchange_;
-  http::BodyFramer framer(exchange.response);
-  std::string_view piece = exchange.upstream_bytes().substr(exchange.response.head_bytes);
+  http::BodyFramer framer(response);
+  std::string_view piece = exchange.upstream_bytes().substr(response.head_bytes);
   std::string_view head = exchange.out.view();
   for (;;) {
     const http::BodyProgress progress = framer.feed(piece);
-    extra_bytes = progress.consumed < piece.size();
+    const bool extra_bytes = progress.consumed < piece.size();
     // A streamed completion's first chunk carries its first token: its prefill is done.
     attempt.feedback.body_sent(progress.consumed);
     if (!co_await write_client(head, piece.substr(0, progress.consumed))) {
-      co_return RelayEnd::kClientGone;
+      co_return finish_relay(attempt, RelayEnd::kClientGone, extra_bytes);
     }
     head = {};
-    if (progress.error()) co_return RelayEnd::kUpstreamFailed;
-    if (progress.complete) co_return RelayEnd::kComplete;
+    if (progress.error()) co_return finish_relay(attempt, RelayEnd::kUpstreamFailed, extra_bytes);
+    if (progress.complete) co_return finish_relay(attempt, RelayEnd::kComplete, extra_bytes);
     set_deadline(Phase::kBody, worker_.config().timeouts.idle_ms);
     active_upstream_ = attempt.upstream.get();
     auto [error, bytes] = co_await attempt.upstream->socket.async_read_some(
         asio::buffer(exchange.upstream_buffer.get(), exchange.capacity), kNoThrow);
     active_upstream_ = nullptr;
-    if (error == asio::error::eof && framer.ends_at_close()) co_return RelayEnd::kComplete;
-    if (error) co_return total_expired_ ? RelayEnd::kTotalExpired : RelayEnd::kUpstreamFailed;
+    if (error) co_return finish_relay(attempt, relay_end_at(error, framer), false);
     piece = std::string_view(exchange.upstream_buffer.get(), bytes);
   }
+}
+
+// How a response whose upstream read failed with `error` ended.
+ClientSession::RelayEnd ClientSession::relay_end_at(const boost::system::error_code& error,
+                                                    const http::BodyFramer& framer) const {
+  if (error == asio::error::eof && framer.ends_at_close()) return RelayEnd::kComplete;
+  return total_expired_ ? RelayEnd::kTotalExpired : RelayEnd::kUpstreamFailed;
 }
 
 ClientSession::Next ClientSession::finish_relay(Attempt& attempt, RelayEnd end, bool extra_bytes) {
