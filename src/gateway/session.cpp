@@ -186,10 +186,17 @@ asio::awaitable<void> ClientSession::serve_until_idle() {
       }
     } while (exchange_ && exchange_->client_filled > 0);  // a pipelined request is buffered
     if (worker_.shutting_down()) break;
-    bool parked = false;
-    const bool request_arrived = co_await wait_holding_buffer(parked);
-    if (request_arrived) continue;
-    if (!parked) {
+    // Awaited here, not in a helper coroutine: it would add a frame to every request.
+    begin_hot_wait();
+    Exchange& exchange = *exchange_;
+    auto [error, bytes] = co_await client_.async_read_some(
+        asio::buffer(exchange.client_buffer.get(), exchange.client_capacity), kNoThrow);
+    end_hot_wait();
+    if (!error) {
+      exchange.client_filled = bytes;
+      continue;
+    }
+    if (!parked_by_tick(error)) {
       close_client();
       co_return;
     }
@@ -201,23 +208,21 @@ asio::awaitable<void> ClientSession::serve_until_idle() {
   wait_for_request();
 }
 
-asio::awaitable<bool> ClientSession::wait_holding_buffer(bool& parked) {
+void ClientSession::begin_hot_wait() {
   idle_ = true;
   park_requested_ = false;
   set_deadline(Phase::kIdle, worker_.config().timeouts.idle_ms);
   hot_idle_since_ns_ = worker_.now_ns();
-  Exchange& exchange = *exchange_;
-  auto [error, bytes] = co_await client_.async_read_some(
-      asio::buffer(exchange.client_buffer.get(), exchange.client_capacity), kNoThrow);
+}
+
+void ClientSession::end_hot_wait() {
   idle_ = false;
   hot_idle_since_ns_ = 0;
-  if (!error) {
-    exchange.client_filled = bytes;
-    co_return true;
-  }
-  parked = error == asio::error::operation_aborted && park_requested_ && !expired(Phase::kIdle) &&
-           !worker_.shutting_down();
-  co_return false;
+}
+
+bool ClientSession::parked_by_tick(const boost::system::error_code& error) const {
+  return error == asio::error::operation_aborted && park_requested_ && !expired(Phase::kIdle) &&
+         !worker_.shutting_down();
 }
 
 void ClientSession::close_client() {
@@ -234,7 +239,9 @@ asio::awaitable<ClientSession::Next> ClientSession::serve_request() {
   begin_request();
   request_body_error_status_ = 0;
   const BufferedBody buffered = buffered_body();
-  if (co_await refuse_unservable(buffered) == Next::kClose) co_return Next::kClose;
+  if (Refusal refusal = refusal_of(buffered); refusal.status != 0) {
+    co_return co_await respond_error(refusal.status, std::move(refusal.message));
+  }
   exchange_->inspected.clear();
   size_t message_end = buffered.message_end;
   if (worker_.routes_by_content() && is_inspected_route(request)) {
@@ -256,21 +263,17 @@ asio::awaitable<ClientSession::Next> ClientSession::serve_request() {
   co_return client_closing_ ? Next::kClose : Next::kKeepAlive;
 }
 
-asio::awaitable<ClientSession::Next> ClientSession::refuse_unservable(
-    const BufferedBody& buffered) {
+ClientSession::Refusal ClientSession::refusal_of(const BufferedBody& buffered) {
   const int64_t body_limit = worker_.config().limits.body_bytes;
   if (buffered.payload_bytes > static_cast<uint64_t>(body_limit)) {
-    co_return co_await respond_error(
-        413, "request body exceeds the limit of " + std::to_string(body_limit) + " bytes");
+    return {413, "request body exceeds the limit of " + std::to_string(body_limit) + " bytes"};
   }
   if (buffered.malformed) {
     bump(worker_.stats().bad_requests);
-    co_return co_await respond_error(400, "malformed chunked request body");
+    return {400, "malformed chunked request body"};
   }
-  if (exchange_->request.upgrade) {
-    co_return co_await respond_error(501, "protocol upgrades are not supported");
-  }
-  co_return Next::kKeepAlive;
+  if (exchange_->request.upgrade) return {501, "protocol upgrades are not supported"};
+  return {};
 }
 
 // Moves the bytes of a pipelined next request to the front of the buffer.

@@ -49,12 +49,19 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   // session.cpp: the connection and the request.
   void wait_for_request();
   boost::asio::awaitable<void> serve_until_idle();
-  // Waits for the next request with the buffer; false when the connection closed instead.
-  boost::asio::awaitable<bool> wait_holding_buffer(bool& parked);
+  // Around the wait for the next request with the buffer: the tick may park the connection.
+  void begin_hot_wait();
+  void end_hot_wait();
+  // Whether the wait ended because the tick parked the connection (else it closed).
+  bool parked_by_tick(const boost::system::error_code& error) const;
   void close_client();
   boost::asio::awaitable<Next> serve_request();
-  // 413, 400 or 501 for a request the gateway will not forward; kKeepAlive when it will.
-  boost::asio::awaitable<Next> refuse_unservable(const BufferedBody& buffered);
+  // Why the gateway will not forward the request (413, 400 or 501); status 0 when it will.
+  struct Refusal {
+    int status = 0;
+    std::string message;
+  };
+  Refusal refusal_of(const BufferedBody& buffered);
   void keep_pipelined_bytes();
   boost::asio::awaitable<Next> read_head();
   void begin_request();
@@ -91,9 +98,14 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   // session_forward.cpp: the attempts.
   RequestView request_view() const;
   boost::asio::awaitable<Next> forward(bool replayable);
-  // Connects, sends and reads the response head; says what happened for decide_failover().
-  boost::asio::awaitable<AttemptFacts> try_backend(Attempt& attempt, const RetryState& retries,
-                                                   bool replayable);
+  void start_attempt(Attempt& attempt);
+  // What happened to the attempt, for decide_failover().
+  AttemptFacts attempt_facts(const Attempt& attempt, bool connected, bool head_received,
+                             const RetryState& retries, bool replayable) const;
+  // A pooled connection to the attempt's backend, when there is one (no coroutine: the common
+  // case).
+  bool take_pooled_upstream(Attempt& attempt);
+  // A new connection to the attempt's backend.
   boost::asio::awaitable<bool> connect_upstream(Attempt& attempt);
   boost::asio::awaitable<bool> send_request(Attempt& attempt);
   void append_request_head(const Backend& backend);

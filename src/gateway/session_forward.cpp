@@ -69,13 +69,22 @@ asio::awaitable<ClientSession::Next> ClientSession::forward(bool replayable) {
     attempt.backend = worker_.pick_backend(view, retries.excluded(), reason,
                                            exchange_->debug ? &exchange_->decision : nullptr);
     if (!attempt.backend) co_return co_await respond_error(503, reason);
-    const AttemptFacts facts = co_await try_backend(attempt, retries, replayable);
+    start_attempt(attempt);
+    // Awaited here, not in a helper coroutine: each nested one adds a frame to every request.
+    bool connected = take_pooled_upstream(attempt);
+    if (!connected) connected = co_await connect_upstream(attempt);
+    bool head_received = false;
+    if (connected) {
+      const bool sent = co_await send_request(attempt);
+      if (sent) head_received = co_await read_response_head(attempt);
+    }
     if (request_body_error_status_ != 0) {
       finish_attempt(attempt, true);  // the client failed, not the backend
       co_return co_await respond_error(request_body_error_status_,
                                        std::string(request_body_error_reason_));
     }
-    const FailoverDecision decision = decide_failover(facts);
+    const FailoverDecision decision =
+        decide_failover(attempt_facts(attempt, connected, head_received, retries, replayable));
     if (decision.action == FailoverAction::kRelay) co_return co_await relay_response(attempt);
     finish_attempt(attempt, !decision.backend_failed);
     if (decision.action == FailoverAction::kFail) {
@@ -88,22 +97,22 @@ asio::awaitable<ClientSession::Next> ClientSession::forward(bool replayable) {
   }
 }
 
-asio::awaitable<AttemptFacts> ClientSession::try_backend(Attempt& attempt,
-                                                         const RetryState& retries,
-                                                         bool replayable) {
+void ClientSession::start_attempt(Attempt& attempt) {
   ++exchange_->attempts;
   attempt.request_is_head = exchange_->request.method == "HEAD";
   attempt.feedback.start(*attempt.backend, exchange_->request_number, worker_.now_ns());
+}
+
+AttemptFacts ClientSession::attempt_facts(const Attempt& attempt, bool connected,
+                                          bool head_received, const RetryState& retries,
+                                          bool replayable) const {
   AttemptFacts facts;
+  facts.connected = connected;
+  facts.head_received = head_received;
+  facts.status = head_received ? exchange_->response.status_code : 0;
   facts.replayable = replayable;
   facts.retries_left = retries.retries_left();
   facts.stale_retry_used = retries.stale_retry_used();
-  facts.connected = co_await connect_upstream(attempt);
-  if (facts.connected) {
-    const bool sent = co_await send_request(attempt);
-    if (sent) facts.head_received = co_await read_response_head(attempt);
-  }
-  facts.status = facts.head_received ? exchange_->response.status_code : 0;
   facts.pooled_connection = attempt.upstream && attempt.upstream->reused;
   const GatewayStats& stats = worker_.stats();
   facts.within_budget = within_retry_budget(stats.requests.load(std::memory_order_relaxed),
@@ -114,14 +123,17 @@ asio::awaitable<AttemptFacts> ClientSession::try_backend(Attempt& attempt,
   } else if (expired(Phase::kFirstByte)) {
     facts.expired = AttemptDeadline::kFirstByte;
   }
-  co_return facts;
+  return facts;
 }
 
-asio::awaitable<bool> ClientSession::connect_upstream(Attempt& attempt) {
+bool ClientSession::take_pooled_upstream(Attempt& attempt) {
   // A streamed body cannot be replayed, so it must not be the one to find out that the backend
   // closed a pooled connection (keep-alive timeout); replayable requests retry instead.
   attempt.upstream = worker_.upstreams().take(*attempt.backend, /*must_be_open=*/streaming_body_);
-  if (attempt.upstream) co_return true;
+  return attempt.upstream != nullptr;
+}
+
+asio::awaitable<bool> ClientSession::connect_upstream(Attempt& attempt) {
   attempt.upstream = std::make_unique<Upstream>(worker_.context());
   attempt.upstream->backend = attempt.backend;
   active_upstream_ = attempt.upstream.get();

@@ -202,24 +202,35 @@ void Worker::fill_reported_load(const Backend& backend, int64_t now_ns, LoadRepo
   load.prefix_cache_hit_rate = backend.reported_prefix_hit_rate.load(kRelaxed);
 }
 
+void Worker::fill_live_state(BackendView& view, const Backend& backend, int64_t now_ns,
+                             std::span<const uint32_t> excluded) const {
+  view.weight = backend.weight.load(std::memory_order_relaxed);
+  view.draining = backend.draining.load(std::memory_order_relaxed);
+  view.healthy = backend.healthy_at(now_ns) &&
+                 std::find(excluded.begin(), excluded.end(), backend.id) == excluded.end();
+  view.in_flight = backend.in_flight.load(std::memory_order_relaxed);
+  fill_reported_load(backend, now_ns, view.load);
+}
+
 void Worker::gather_candidates(const RequestView& request, std::span<const uint32_t> excluded) {
   const int64_t now = now_ns();
   // Routing by model is a filter: other models' backends are no candidates at all.
-  const bool by_model = !request.model.empty() && any_model_label_;
-  candidates_.clear();
-  candidate_indexes_.clear();
-  for (size_t index = 0; index < views_.size(); ++index) {
-    if (by_model && view_models_[index] != request.model) continue;
-    const Backend& backend = *(*backends_)[index];
-    BackendView& view = candidates_.emplace_back(views_[index]);
-    view.weight = backend.weight.load(std::memory_order_relaxed);
-    view.draining = backend.draining.load(std::memory_order_relaxed);
-    view.healthy = backend.healthy_at(now) &&
-                   std::find(excluded.begin(), excluded.end(), backend.id) == excluded.end();
-    view.in_flight = backend.in_flight.load(std::memory_order_relaxed);
-    fill_reported_load(backend, now, view.load);
-    candidate_indexes_.push_back(index);
+  filtered_by_model_ = !request.model.empty() && any_model_label_;
+  if (!filtered_by_model_) {
+    for (size_t index = 0; index < views_.size(); ++index) {
+      fill_live_state(views_[index], *(*backends_)[index], now, excluded);
+    }
+    candidates_ = views_;
+    return;
   }
+  model_views_.clear();
+  model_indexes_.clear();
+  for (size_t index = 0; index < views_.size(); ++index) {
+    if (view_models_[index] != request.model) continue;
+    fill_live_state(model_views_.emplace_back(views_[index]), *(*backends_)[index], now, excluded);
+    model_indexes_.push_back(index);
+  }
+  candidates_ = model_views_;
 }
 
 std::shared_ptr<Backend> Worker::pick_backend(const RequestView& request,
@@ -236,7 +247,7 @@ std::shared_ptr<Backend> Worker::pick_backend(const RequestView& request,
   }
   account_prefix_prediction(request, *picked);
   explain_decision(request, *picked, decision);
-  return (*backends_)[candidate_indexes_[*picked]];
+  return (*backends_)[filtered_by_model_ ? model_indexes_[*picked] : *picked];
 }
 
 void Worker::account_prefix_prediction(const RequestView& request, std::size_t chosen) {

@@ -84,8 +84,10 @@ class Worker {
   boost::asio::awaitable<void> accept_loop(boost::asio::ip::tcp::acceptor& acceptor);
   boost::asio::awaitable<void> tick_loop();
   void refresh_backends();
-  // Fills candidates_ with the live state of the backends that serve the request's model.
+  // Points candidates_ at the live state of the backends that serve the request's model.
   void gather_candidates(const RequestView& request, std::span<const uint32_t> excluded);
+  void fill_live_state(BackendView& view, const Backend& backend, int64_t now_ns,
+                       std::span<const uint32_t> excluded) const;
   // The backend's scraped load, marked fresh only when newer than scrape.stale_after.
   void fill_reported_load(const Backend& backend, int64_t now_ns, LoadReport& load) const;
   // Counts the pick's predicted prefix hits and the picker's index size in the shared stats.
@@ -110,10 +112,13 @@ class Worker {
   std::vector<BackendView> views_;             // every backend, for on_backends_changed
   std::vector<std::string_view> view_models_;  // each backend's `model` label ("" without one)
   bool any_model_label_ = false;
-  // The views of one pick (the backends serving the request's model) and their indexes in
-  // backends_; reused, so a pick allocates nothing once they have grown.
-  std::vector<BackendView> candidates_;
-  std::vector<std::size_t> candidate_indexes_;
+  // What one pick chooses from: views_ itself, or with a model to route by, the views of that
+  // model's backends and their indexes in backends_ (reused: a pick allocates nothing once they
+  // have grown).
+  std::span<const BackendView> candidates_;
+  bool filtered_by_model_ = false;
+  std::vector<BackendView> model_views_;
+  std::vector<std::size_t> model_indexes_;
   std::vector<CandidateScore> scores_;   // of the last pick, reused
   std::size_t counted_index_bytes_ = 0;  // this worker's share of stats_.prefix_index_bytes
 
