@@ -3,9 +3,9 @@
 #include <gtest/gtest.h>
 
 #include "placement/registry.h"
+#include "placement_fixtures.h"
 #include "queue/ready_queue.h"
 #include "scheduler/scheduler_core.h"
-#include "placement_fixtures.h"
 
 namespace fulcrum {
 namespace {
