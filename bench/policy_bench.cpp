@@ -32,12 +32,8 @@ BenchPool make_pool(std::size_t count) {
     backend.name = pool.names[index];
     backend.weight = static_cast<uint32_t>(1 + index % 4);
     backend.in_flight = static_cast<uint32_t>(rng.uniform(32));
-    backend.load = {true,
-                    static_cast<double>(rng.uniform(16)),
-                    static_cast<double>(rng.uniform(64)),
-                    rng.uniform01(),
-                    rng.uniform01(),
-                    rng.uniform01()};
+    backend.load = {true, static_cast<double>(rng.uniform(16)),
+                    static_cast<double>(rng.uniform(64)), rng.uniform01()};
     pool.backends.push_back(backend);
   }
   return pool;

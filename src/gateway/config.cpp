@@ -3,6 +3,7 @@
 #include <charconv>
 #include <optional>
 
+#include "http/server.h"
 #include "policy/registry.h"
 
 namespace fulcrum {
@@ -255,6 +256,12 @@ Status read_admin(const YamlValue& value, AdminConfig& admin) {
   if (value.has("listen"))
     FULCRUM_ASSIGN_OR_RETURN(admin.listen, read_listen(value["listen"], admin.listen));
   if (value.has("token")) FULCRUM_ASSIGN_OR_RETURN(admin.token, value["token"].as_string());
+  // As the scheduler does: an admin API others can reach changes the backends, so it needs a token.
+  if (admin.token.empty() && !http::is_loopback_address(admin.listen.address)) {
+    return value["listen"].error(admin.listen.address + ":" + std::to_string(admin.listen.port) +
+                                 " is not a loopback address, so admin.token is required: the "
+                                 "admin API adds, removes and drains backends");
+  }
   return Status::ok_status();
 }
 

@@ -63,6 +63,10 @@ void append_counters(PrometheusText& out, const GatewayStats& stats) {
   out.family("fulcrum_gateway_connections_open", "gauge", "Client connections open now.");
   out.sample("fulcrum_gateway_connections_open", {},
              static_cast<double>(load(stats.connections_open)));
+  out.family("fulcrum_gateway_connections_parked", "gauge",
+             "Idle keep-alive client connections that gave their buffers back.");
+  out.sample("fulcrum_gateway_connections_parked", {},
+             static_cast<double>(load(stats.connections_parked)));
   out.family("fulcrum_gateway_prefix_index_bytes", "gauge",
              "Estimated bytes held by the prefix indexes of the workers' pickers, summed.");
   out.sample("fulcrum_gateway_prefix_index_bytes", {},
@@ -95,11 +99,10 @@ void append_backend_responses(PrometheusText& out, const BackendList& backends,
   }
 }
 
-void append_backends(PrometheusText& out, const BackendList& backends, int64_t now_ns,
-                     std::string_view policy_name) {
-  out.family("fulcrum_gateway_backends", "gauge", "Backends in the pool.");
-  out.sample("fulcrum_gateway_backends", {}, static_cast<double>(backends.size()));
-  constexpr auto kRelaxed = std::memory_order_relaxed;
+constexpr auto kRelaxed = std::memory_order_relaxed;
+
+// What the gateway knows of each backend: in flight, health, drain, weight, what it answered.
+void append_backend_state(PrometheusText& out, const BackendList& backends, int64_t now_ns) {
   append_backend_gauge(out, backends, "fulcrum_gateway_backend_in_flight", "gauge",
                        "Requests outstanding on the backend.",
                        [](const Backend& backend) { return backend.in_flight.load(kRelaxed); });
@@ -125,7 +128,10 @@ void append_backends(PrometheusText& out, const BackendList& backends, int64_t n
   append_backend_gauge(out, backends, "fulcrum_gateway_backend_requests_total", "counter",
                        "Responses received from the backend (their heads; any status).",
                        [](const Backend& backend) { return backend.response_latency.count(); });
-  append_backend_responses(out, backends, policy_name);
+}
+
+// The load each backend reports on its own /metrics, as last scraped.
+void append_reported_load(PrometheusText& out, const BackendList& backends, int64_t now_ns) {
   append_backend_gauge(
       out, backends, "fulcrum_gateway_backend_scrape_failures_total", "counter",
       "Load scrapes of the backend's /metrics that failed or held no load.",
@@ -158,7 +164,9 @@ void append_backends(PrometheusText& out, const BackendList& backends, int64_t n
       "The backend's own prefix-cache hits counter (vllm:prefix_cache_hits_total), as last "
       "scraped.",
       [](const Backend& backend) { return backend.reported_prefix_hits.load(kRelaxed); });
+}
 
+void append_latency_histograms(PrometheusText& out, const BackendList& backends) {
   constexpr std::string_view kLatency = "fulcrum_gateway_backend_response_seconds";
   out.family(kLatency, "histogram",
              "Seconds from the start of an attempt on the backend to its response head.");
@@ -176,6 +184,16 @@ void append_backends(PrometheusText& out, const BackendList& backends, int64_t n
     out.histogram(kLatency, {{"backend", backend->config.name}}, bounds_seconds, counts,
                   sum_seconds);
   }
+}
+
+void append_backends(PrometheusText& out, const BackendList& backends, int64_t now_ns,
+                     std::string_view policy_name) {
+  out.family("fulcrum_gateway_backends", "gauge", "Backends in the pool.");
+  out.sample("fulcrum_gateway_backends", {}, static_cast<double>(backends.size()));
+  append_backend_state(out, backends, now_ns);
+  append_backend_responses(out, backends, policy_name);
+  append_reported_load(out, backends, now_ns);
+  append_latency_histograms(out, backends);
 }
 
 }  // namespace

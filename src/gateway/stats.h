@@ -11,6 +11,8 @@ struct GatewayStats {
   std::atomic<uint64_t> connections_accepted{0};
   std::atomic<uint64_t> connections_open{0};
   std::atomic<uint64_t> connections_refused{0};
+  // Keep-alive connections idle long enough to have given their buffers back (parked).
+  std::atomic<uint64_t> connections_parked{0};
   std::atomic<uint64_t> requests{0};
   std::array<std::atomic<uint64_t>, 6> responses_by_class{};  // index: status / 100
   std::atomic<uint64_t> retries{0};

@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cmath>
 #include <cstring>
 
 #include <boost/asio/as_tuple.hpp>
@@ -14,9 +13,8 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-#include "core/heap.h"
 #include "core/log.h"
-#include "core/resources.h"
+#include "gateway/decision_text.h"
 #include "gateway/session.h"
 
 namespace fulcrum {
@@ -28,13 +26,6 @@ namespace {
 
 constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 constexpr auto kTickInterval = std::chrono::milliseconds(100);
-constexpr uint64_t kRetryBudgetFloor = 10;
-// Buffers kept for reuse; more would only pin memory after a burst.
-constexpr size_t kMaxPooledExchanges = 32;
-constexpr uint64_t kTrimAfterFrees = 64;  // exchanges (32 KiB of buffers each) or parked frames
-constexpr int64_t kTrimIntervalNs = 250'000'000;
-// Fewer frees than kTrimAfterFrees are purged too once no more came for this long.
-constexpr int64_t kTrimSettledNs = 1'000'000'000;
 
 }  // namespace
 
@@ -165,8 +156,8 @@ asio::awaitable<void> Worker::tick_loop() {
     auto [error] = co_await tick_timer_.async_wait(kNoThrow);
     if (error) co_return;
     expire_deadlines();
-    close_stale_upstreams();
-    trim_heap_after_burst();
+    upstreams_.close_idle_since(now_ns() - config_->timeouts.idle_ms * 1000000);
+    heap_trimmer_.trim_if_due(now_ns());
     access_log_.flush();
     if (shutting_down_ && sessions_.empty()) co_return;
   }
@@ -177,15 +168,6 @@ void Worker::expire_deadlines() {
   // A session may end while being expired; iterate over a copy.
   std::vector<ClientSession*> sessions = sessions_;
   for (ClientSession* session : sessions) session->expire_if_due(now);
-}
-
-void Worker::close_stale_upstreams() {
-  const int64_t oldest_allowed = now_ns() - config_->timeouts.idle_ms * 1000000;
-  for (auto& pool : idle_upstreams_) {
-    std::erase_if(pool, [oldest_allowed](const std::unique_ptr<Upstream>& upstream) {
-      return upstream->idle_since_ns < oldest_allowed;
-    });
-  }
 }
 
 void Worker::refresh_backends() {
@@ -220,44 +202,58 @@ void Worker::fill_reported_load(const Backend& backend, int64_t now_ns, LoadRepo
   load.prefix_cache_hit_rate = backend.reported_prefix_hit_rate.load(kRelaxed);
 }
 
+void Worker::fill_live_state(BackendView& view, const Backend& backend, int64_t now_ns,
+                             std::span<const uint32_t> excluded) const {
+  view.weight = backend.weight.load(std::memory_order_relaxed);
+  view.draining = backend.draining.load(std::memory_order_relaxed);
+  view.healthy = backend.healthy_at(now_ns) &&
+                 std::find(excluded.begin(), excluded.end(), backend.id) == excluded.end();
+  view.in_flight = backend.in_flight.load(std::memory_order_relaxed);
+  fill_reported_load(backend, now_ns, view.load);
+}
+
+void Worker::gather_candidates(const RequestView& request, std::span<const uint32_t> excluded) {
+  const int64_t now = now_ns();
+  // Routing by model is a filter: other models' backends are no candidates at all.
+  filtered_by_model_ = !request.model.empty() && any_model_label_;
+  if (!filtered_by_model_) {
+    for (size_t index = 0; index < views_.size(); ++index) {
+      fill_live_state(views_[index], *(*backends_)[index], now, excluded);
+    }
+    candidates_ = views_;
+    return;
+  }
+  model_views_.clear();
+  model_indexes_.clear();
+  for (size_t index = 0; index < views_.size(); ++index) {
+    if (view_models_[index] != request.model) continue;
+    fill_live_state(model_views_.emplace_back(views_[index]), *(*backends_)[index], now, excluded);
+    model_indexes_.push_back(index);
+  }
+  candidates_ = model_views_;
+}
+
 std::shared_ptr<Backend> Worker::pick_backend(const RequestView& request,
                                               std::span<const uint32_t> excluded,
                                               std::string& reason, std::string* decision) {
   refresh_backends();
-  const int64_t now = now_ns();
-  for (size_t index = 0; index < views_.size(); ++index) {
-    const Backend& backend = *(*backends_)[index];
-    BackendView& view = views_[index];
-    view.weight = backend.weight.load(std::memory_order_relaxed);
-    view.draining = backend.draining.load(std::memory_order_relaxed);
-    // Another model's backend counts as unhealthy for this request.
-    const bool other_model =
-        !request.model.empty() && any_model_label_ && view_models_[index] != request.model;
-    view.healthy = backend.healthy_at(now) && !other_model &&
-                   std::find(excluded.begin(), excluded.end(), backend.id) == excluded.end();
-    view.in_flight = backend.in_flight.load(std::memory_order_relaxed);
-    fill_reported_load(backend, now, view.load);
-  }
+  gather_candidates(request, excluded);
   // Pickers with a prefix index score every candidate anyway; the others add no scores.
   scores_.clear();
-  PickResult picked = picker_->pick_explained(request, views_, scores_);
+  PickResult picked = picker_->pick_explained(request, candidates_, scores_);
   if (!picked.ok()) {
     reason = picked.error_message();
     return nullptr;
   }
   account_prefix_prediction(request, *picked);
-  if (decision != nullptr || config_->log_decisions) {
-    std::string described = describe_decision(*picked);
-    if (config_->log_decisions) log_decision(request, described);
-    if (decision != nullptr) *decision = std::move(described);
-  }
-  return (*backends_)[*picked];
+  explain_decision(request, *picked, decision);
+  return (*backends_)[filtered_by_model_ ? model_indexes_[*picked] : *picked];
 }
 
 void Worker::account_prefix_prediction(const RequestView& request, std::size_t chosen) {
   if (!request.prefix_blocks.empty()) {
     stats_.prefix_query_blocks.fetch_add(request.prefix_blocks.size(), std::memory_order_relaxed);
-    const uint32_t chosen_id = views_[chosen].id;
+    const uint32_t chosen_id = candidates_[chosen].id;
     for (const CandidateScore& score : scores_) {
       if (score.backend_id != chosen_id) continue;
       stats_.prefix_predicted_blocks.fetch_add(score.matched_blocks, std::memory_order_relaxed);
@@ -272,44 +268,17 @@ void Worker::account_prefix_prediction(const RequestView& request, std::size_t c
   }
 }
 
-namespace {
-
-// Header values must not carry control characters; backend names come from config.
-void append_printable(std::string& out, std::string_view text) {
-  for (char c : text) out += static_cast<unsigned char>(c) < 0x20 || c == 0x7f ? '?' : c;
-}
-
-}  // namespace
-
-std::string Worker::describe_decision(std::size_t chosen) const {
-  std::string text(picker_->name());
-  text += " -> ";
-  append_printable(text, views_[chosen].name);
-  for (const CandidateScore& score : scores_) {
-    auto view = std::find_if(views_.begin(), views_.end(), [&score](const BackendView& each) {
-      return each.id == score.backend_id;
-    });
-    text += "; ";
-    append_printable(text, view == views_.end() ? std::string_view("?") : view->name);
-    text += ' ';
-    text += format_number(std::round(score.score * 1000) / 1000);
-    text += " (";
-    append_printable(text, score.detail);
-    text += ')';
-    if (text.size() > kMaxDecisionBytes) break;
+void Worker::explain_decision(const RequestView& request, std::size_t chosen,
+                              std::string* decision) {
+  if (decision == nullptr && !config_->log_decisions) return;
+  std::string described = describe_decision(picker_->name(), candidates_, chosen, scores_);
+  if (config_->log_decisions) {
+    log_event(LogLevel::kInfo, "routing_decision",
+              {log_number("request", static_cast<double>(request.request_id)),
+               {"policy", std::string(picker_->name())},
+               {"decision", described}});
   }
-  if (text.size() > kMaxDecisionBytes) {
-    text.resize(kMaxDecisionBytes - 3);
-    text += "...";
-  }
-  return text;
-}
-
-void Worker::log_decision(const RequestView& request, const std::string& decision) const {
-  log_event(LogLevel::kInfo, "routing_decision",
-            {log_number("request", static_cast<double>(request.request_id)),
-             {"policy", std::string(picker_->name())},
-             {"decision", decision}});
+  if (decision != nullptr) *decision = std::move(described);
 }
 
 bool Worker::routes_by_content() {
@@ -323,93 +292,33 @@ bool Worker::serves_model(std::string_view model) {
   return std::find(view_models_.begin(), view_models_.end(), model) != view_models_.end();
 }
 
-void Worker::record_backend_result(Backend& backend, bool success) {
-  if (success) {
-    backend.consecutive_failures.store(0, std::memory_order_relaxed);
-    return;
+std::vector<std::shared_ptr<Backend>> Worker::eligible_backends() {
+  refresh_backends();
+  const int64_t now = now_ns();
+  std::vector<std::shared_ptr<Backend>> eligible;
+  for (const std::shared_ptr<Backend>& backend : *backends_) {
+    const bool draining = backend->draining.load(std::memory_order_relaxed);
+    const bool weighted = backend->weight.load(std::memory_order_relaxed) > 0;
+    if (backend->healthy_at(now) && !draining && weighted) eligible.push_back(backend);
   }
-  const PassiveHealthConfig& passive = config_->passive_health;
-  if (passive.consecutive_failures == 0) return;
-  uint32_t failures = backend.consecutive_failures.fetch_add(1, std::memory_order_relaxed) + 1;
-  if (failures < static_cast<uint32_t>(passive.consecutive_failures)) return;
-  backend.consecutive_failures.store(0, std::memory_order_relaxed);
-  uint32_t previous = backend.ejections.fetch_add(1, std::memory_order_relaxed);
-  int64_t ejection_ms = passive.base_ejection_ms << std::min<uint32_t>(previous, 20);
-  ejection_ms = std::min(ejection_ms, passive.max_ejection_ms);
-  backend.ejected_until_ns.store(now_ns() + ejection_ms * 1000000, std::memory_order_relaxed);
-  bump(stats_.ejections);
-  log_event(LogLevel::kWarn, "backend_ejected",
-            {{"backend", backend.config.name},
-             log_number("failures_in_row", passive.consecutive_failures),
-             log_number("ejection_ms", static_cast<double>(ejection_ms))});
-}
-
-bool Worker::retry_allowed() const {
-  const uint64_t requests = stats_.requests.load(std::memory_order_relaxed);
-  const uint64_t retries = stats_.retries.load(std::memory_order_relaxed);
-  return static_cast<double>(retries) <
-         config_->retries.budget_ratio * static_cast<double>(requests) + kRetryBudgetFloor;
-}
-
-std::unique_ptr<Upstream> Worker::take_idle_upstream(const Backend& backend) {
-  if (backend.id >= idle_upstreams_.size()) return nullptr;
-  auto& pool = idle_upstreams_[backend.id];
-  while (!pool.empty()) {
-    std::unique_ptr<Upstream> upstream = std::move(pool.back());
-    pool.pop_back();
-    if (upstream->backend.get() == &backend && upstream->socket.is_open()) return upstream;
-  }
-  return nullptr;
-}
-
-void Worker::return_upstream(std::unique_ptr<Upstream> upstream) {
-  if (!upstream || shutting_down_) return;
-  const uint32_t id = upstream->backend->id;
-  if (id >= idle_upstreams_.size()) idle_upstreams_.resize(id + 1);
-  auto& pool = idle_upstreams_[id];
-  if (pool.size() >= static_cast<size_t>(config_->limits.upstream_idle_per_backend)) return;
-  upstream->idle_since_ns = now_ns();
-  upstream->reused = true;
-  pool.push_back(std::move(upstream));
+  return eligible;
 }
 
 std::unique_ptr<Exchange> Worker::acquire_exchange() {
-  if (free_exchanges_.empty()) {
-    return std::make_unique<Exchange>(static_cast<size_t>(config_->limits.header_bytes));
-  }
-  std::unique_ptr<Exchange> exchange = std::move(free_exchanges_.back());
-  free_exchanges_.pop_back();
-  return exchange;
+  return exchanges_.acquire(static_cast<size_t>(config_->limits.header_bytes));
 }
 
 void Worker::release_exchange(std::unique_ptr<Exchange> exchange) {
-  exchange->client_filled = 0;
-  exchange->upstream_filled = 0;
-  exchange->out.clear();
-  exchange->log_line.clear();
-  // After a reload that changed limits.header_bytes, buffers of the old size are not reused.
-  const bool current_size = exchange->capacity == static_cast<size_t>(config_->limits.header_bytes);
-  if (current_size && free_exchanges_.size() < kMaxPooledExchanges) {
-    free_exchanges_.push_back(std::move(exchange));
-  } else {
-    note_heap_frees();
-  }
+  exchanges_.release(std::move(exchange), static_cast<size_t>(config_->limits.header_bytes),
+                     now_ns());
 }
 
-// Buffers and coroutine frames freed after a burst leave free pages among the live connection
-// objects that the allocator keeps by default; a purge hands them back to the kernel (as HAProxy
-// does after releasing pools). At most once per kTrimIntervalNs, during a burst of frees or once
-// it has settled.
-void Worker::trim_heap_after_burst() {
-  if (frees_since_trim_ == 0) return;
-  const int64_t now = now_ns();
-  const bool burst = frees_since_trim_ >= kTrimAfterFrees;
-  const bool settled = now - last_free_ns_ >= kTrimSettledNs;
-  if ((!burst && !settled) || now < next_trim_ns_) return;
-  frees_since_trim_ = 0;
-  next_trim_ns_ = now + kTrimIntervalNs;
-  release_free_heap_memory();
+void Worker::note_parked() {
+  heap_trimmer_.note_free(now_ns());
+  stats_.connections_parked.fetch_add(1, std::memory_order_relaxed);
 }
+
+void Worker::note_unparked() { stats_.connections_parked.fetch_sub(1, std::memory_order_relaxed); }
 
 void Worker::add_session(ClientSession* session) {
   sessions_.push_back(session);

@@ -7,7 +7,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
-#include "http/chunked.h"
+#include "http/body_framing.h"
 #include "http/parser.h"
 
 namespace fulcrum::http {
@@ -25,24 +25,14 @@ constexpr size_t kReadBytes = 16 * 1024;
 // whole body is there.
 Result<bool> take_body(const ResponseHead& head, std::string_view received, bool peer_closed,
                        GetResponse& response) {
-  switch (head.framing) {
-    case BodyFraming::kNone: return true;
-    case BodyFraming::kContentLength:
-      if (received.size() < head.content_length) return false;
-      response.body.assign(received.substr(0, static_cast<size_t>(head.content_length)));
-      return true;
-    case BodyFraming::kUntilClose: response.body.assign(received); return peer_closed;
-    case BodyFraming::kChunked: {
-      response.body.clear();
-      ChunkedDecoder decoder;  // again from the start: probe bodies are small
-      auto progress =
-          decoder.feed(received, [&](std::string_view data) { response.body.append(data); });
-      if (progress.error())
-        return unavailable("malformed chunked body: " + std::string(progress.error_reason));
-      return progress.complete;
-    }
+  response.body.clear();
+  BodyFramer framer(head);  // again from the start: probe bodies are small
+  BodyProgress progress =
+      framer.feed(received, [&response](std::string_view data) { response.body.append(data); });
+  if (progress.error()) {
+    return unavailable("malformed chunked body: " + std::string(progress.error_reason));
   }
-  return false;
+  return progress.complete || (peer_closed && framer.ends_at_close());
 }
 
 asio::awaitable<Result<GetResponse>> get_without_timeout(tcp::socket& socket,
@@ -50,8 +40,10 @@ asio::awaitable<Result<GetResponse>> get_without_timeout(tcp::socket& socket,
                                                          const GetRequest& request) {
   auto [connect_error] = co_await socket.async_connect(endpoint, kNoThrow);
   if (connect_error) co_return unavailable("connect: " + connect_error.message());
-  const std::string text = "GET " + request.path + " HTTP/1.1\r\nHost: " + request.host +
-                           "\r\nUser-Agent: fulcrum\r\nAccept: */*\r\nConnection: close\r\n\r\n";
+  std::string text = "GET " + request.path + " HTTP/1.1\r\nHost: " + request.host +
+                     "\r\nUser-Agent: fulcrum\r\nAccept: */*\r\nConnection: close\r\n";
+  if (!request.authorization.empty()) text += "Authorization: " + request.authorization + "\r\n";
+  text += "\r\n";
   auto [write_error, written] = co_await asio::async_write(socket, asio::buffer(text), kNoThrow);
   if (write_error) co_return unavailable("send: " + write_error.message());
 

@@ -1,6 +1,6 @@
-// A minimal HTTP/1.1 client for the gateway's own probes (health checks, metrics scrapes): one GET
-// on a new connection with `Connection: close`, bounded in time and in body size, on the
-// project's codec.
+// A minimal HTTP/1.1 client for the gateway's own requests (health checks, metrics scrapes, model
+// lists): one GET on a new connection with `Connection: close`, bounded in time and in body size,
+// on the project's codec.
 #pragma once
 
 #include <chrono>
@@ -17,6 +17,7 @@ namespace fulcrum::http {
 struct GetRequest {
   std::string path = "/";
   std::string host;                         // the Host field, e.g. "10.0.0.5:8000"
+  std::string authorization;                // an Authorization field value to send, if any
   std::chrono::milliseconds timeout{2000};  // connect + the whole response
   bool read_body = true;                    // false: stop at the response head
   std::size_t max_body_bytes = std::size_t{4} << 20;

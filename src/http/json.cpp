@@ -81,7 +81,9 @@ std::string_view error_code_for_status(int status) {
     case 431: return "request_header_fields_too_large";
     case 500: return "internal";
     case 501: return "not_implemented";
+    case 502: return "bad_gateway";
     case 503: return "unavailable";
+    case 504: return "gateway_timeout";
     case 505: return "http_version_not_supported";
     default: return status >= 500 ? "internal" : "bad_request";
   }

@@ -23,7 +23,8 @@ std::string json_string(std::string_view text);
 // {"error": {"code": CODE, "message": MESSAGE}}, the body of every API error.
 std::string json_error_body(std::string_view code, std::string_view message);
 
-// The error code a status answers with when nothing more specific is known, e.g. "not_found".
+// The error code a status answers with when nothing more specific is known, e.g. "not_found",
+// "unavailable" for 503. The one table every API and the gateway's own answers use.
 std::string_view error_code_for_status(int status);
 
 // The HTTP status that reports a Status error, e.g. 404 for kNotFound, 409 for kAlreadyExists.

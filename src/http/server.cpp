@@ -20,7 +20,7 @@
 #include <boost/asio/write.hpp>
 
 #include "http/ascii.h"
-#include "http/chunked.h"
+#include "http/body_framing.h"
 #include "http/json.h"
 #include "http/parser.h"
 #include "http/secret.h"
@@ -94,24 +94,8 @@ std::string_view path_and_query_of(std::string_view target) {
   return path_start == std::string_view::npos ? "/" : target.substr(path_start);
 }
 
-enum class Authorization : uint8_t { kGranted, kMissing, kWrong };
-
-Authorization check_bearer(const Request& request, std::string_view token) {
-  if (token.empty()) return Authorization::kGranted;
-  std::optional<std::string_view> value = request.header("Authorization");
-  if (!value) return Authorization::kMissing;
-  return bearer_matches(*value, token) ? Authorization::kGranted : Authorization::kWrong;
-}
-
-Response unauthorized(Authorization outcome) {
-  Response response = Response::error(
-      401, outcome == Authorization::kMissing ? "this endpoint needs an Authorization: Bearer token"
-                                              : "the bearer token is not valid");
-  response.headers.emplace_back("WWW-Authenticate",
-                                outcome == Authorization::kMissing
-                                    ? R"(Bearer realm="fulcrum")"
-                                    : R"(Bearer realm="fulcrum", error="invalid_token")");
-  return response;
+BearerCheck check_request_bearer(const Request& request, std::string_view token) {
+  return check_bearer(request.header("Authorization"), token);
 }
 
 std::string_view without_line_breaks(std::string_view text) {
@@ -167,6 +151,27 @@ bool bearer_matches(std::string_view authorization, std::string_view token) {
     return false;
   }
   return same_secret(trim_ows(authorization.substr(kScheme.size())), token);
+}
+
+BearerCheck check_bearer(std::optional<std::string_view> authorization, std::string_view token) {
+  if (token.empty()) return BearerCheck::kGranted;
+  if (!authorization) return BearerCheck::kMissing;
+  return bearer_matches(*authorization, token) ? BearerCheck::kGranted : BearerCheck::kWrong;
+}
+
+Response unauthorized_response(BearerCheck outcome) {
+  const bool missing = outcome == BearerCheck::kMissing;
+  Response response =
+      Response::error(401, missing ? "this endpoint needs an Authorization: Bearer token"
+                                   : "the bearer token is not valid");
+  response.headers.emplace_back(
+      "WWW-Authenticate",
+      missing ? R"(Bearer realm="fulcrum")" : R"(Bearer realm="fulcrum", error="invalid_token")");
+  return response;
+}
+
+bool is_loopback_address(std::string_view address) {
+  return address == "::1" || address == "localhost" || address.starts_with("127.");
 }
 
 std::optional<std::string_view> Request::header(std::string_view name) const {
@@ -480,9 +485,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   asio::awaitable<BodyOutcome> read_body(const BodyFacts& body, std::string& payload,
                                          std::string_view& error_reason) {
     std::size_t max_body_bytes = state_->options.max_body_bytes;
-    if (body.framing == BodyFraming::kContentLength && body.content_length > max_body_bytes) {
-      co_return BodyOutcome::kTooLarge;
-    }
+    BodyFramer framer(body.framing, body.content_length);
+    if (framer.payload_bytes() > max_body_bytes) co_return BodyOutcome::kTooLarge;
     if (body.framing != BodyFraming::kContentLength && body.framing != BodyFraming::kChunked) {
       co_return BodyOutcome::kComplete;
     }
@@ -491,21 +495,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
       bool written = co_await write("HTTP/1.1 100 Continue\r\n\r\n");
       if (!written) co_return BodyOutcome::kGone;
     }
-    if (body.framing == BodyFraming::kContentLength) {
-      auto length = static_cast<std::size_t>(body.content_length);
-      while (buffer_.size() < length) {
-        set_deadline(state_->options.idle_timeout);
-        bool received = co_await read_more();
-        if (!received) co_return BodyOutcome::kGone;
-      }
-      payload.assign(buffer_, 0, length);
-      buffer_.erase(0, length);
-      co_return BodyOutcome::kComplete;
-    }
-    ChunkedDecoder decoder;
     for (;;) {
-      ChunkedProgress progress =
-          decoder.feed(buffer_, [&payload](std::string_view data) { payload.append(data); });
+      BodyProgress progress =
+          framer.feed(buffer_, [&payload](std::string_view data) { payload.append(data); });
       buffer_.erase(0, progress.consumed);  // framing and payload both: memory stays bounded
       if (progress.error()) {
         error_reason = progress.error_reason;
@@ -524,9 +516,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
     bool head_only = request.method == "HEAD";
     bool close = !keep_alive || state_->stopped;
     if (match.route == nullptr) {
-      Authorization authorization = check_bearer(request, state_->options.bearer_token);
-      if (authorization != Authorization::kGranted) {
-        co_return co_await respond(unauthorized(authorization), head_only, close, http_1_0);
+      BearerCheck authorization = check_request_bearer(request, state_->options.bearer_token);
+      if (authorization != BearerCheck::kGranted) {
+        co_return co_await respond(unauthorized_response(authorization), head_only, close,
+                                   http_1_0);
       }
       if (match.allowed_methods.empty()) {
         co_return co_await respond(Response::error(404, "no resource at " + request.path),
@@ -539,10 +532,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
       co_return co_await respond(std::move(response), head_only, close, http_1_0);
     }
     const Route& route = *match.route;
-    Authorization authorization =
-        check_bearer(request, route.options.bearer_token.value_or(state_->options.bearer_token));
-    if (authorization != Authorization::kGranted) {
-      co_return co_await respond(unauthorized(authorization), head_only, close, http_1_0);
+    BearerCheck authorization = check_request_bearer(
+        request, route.options.bearer_token.value_or(state_->options.bearer_token));
+    if (authorization != BearerCheck::kGranted) {
+      co_return co_await respond(unauthorized_response(authorization), head_only, close, http_1_0);
     }
     request.path_params = std::move(match.params);
     if (route.stream_handler) co_return co_await run_stream(route, request, http_1_0);
@@ -619,7 +612,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
  public:
   // Sends the event-stream head and starts watching for the client to go; nullptr when it has.
   asio::awaitable<EventStream*> begin_stream(bool http_1_0) {
-    bool chunked = !http_1_0;  // HTTP/1.0 clients read the stream until the close
+    const Version client_version{1, http_1_0 ? 0 : 1};
+    bool chunked = event_stream_framing(client_version) == BodyFraming::kChunked;
     out_.clear();
     append_status_line(out_, 200);
     append_header(out_, "Content-Type", "text/event-stream");

@@ -139,8 +139,21 @@ using StreamHandler = std::function<boost::asio::awaitable<void>(const Request&,
 using AsyncHandler = std::function<boost::asio::awaitable<Response>(const Request&, Responder&)>;
 
 // True when `authorization`, an Authorization field value, is "Bearer TOKEN" with exactly `token`
-// (the scheme in any case; compared in constant time for equal lengths). False for an empty token.
+// (the scheme in any case, whitespace around the token ignored; compared in constant time for
+// equal lengths). False for an empty token.
 bool bearer_matches(std::string_view authorization, std::string_view token);
+
+enum class BearerCheck : uint8_t { kGranted, kMissing, kWrong };
+// The one bearer-token check of every API: `authorization` is the Authorization field value
+// (nullopt when absent); an empty `token` grants everything.
+BearerCheck check_bearer(std::optional<std::string_view> authorization, std::string_view token);
+// The 401 answer to a refused check, with WWW-Authenticate: Bearer realm="fulcrum", plus
+// error="invalid_token" when a token was given but is wrong (RFC 6750 §3.1).
+Response unauthorized_response(BearerCheck outcome);
+
+// Whether a listen address only accepts connections from this machine (127.0.0.0/8, ::1,
+// localhost): an API that changes things needs a token anywhere else.
+bool is_loopback_address(std::string_view address);
 
 struct RouteOptions {
   // The bearer token this route requires instead of the server's; "" makes the route public.

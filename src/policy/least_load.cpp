@@ -1,7 +1,7 @@
 // Least load. Over the eligible backends whose load report is fresh:
 //   score = queue_weight * queue/max_queue + running_weight * running/max_running
 //         + inflight_weight * in_flight/max_in_flight + kv_weight * kv_cache_usage
-//         + cpu_weight * cpu_utilization + gpu_weight * gpu_utilization     (x/0 counts as 0)
+//   (x/0 counts as 0)
 // Lowest score wins, ties by rotation. Stale backends only win when no backend is fresh; then
 // the choice falls back to least in_flight/weight.
 #include "policy/least_load.h"
@@ -44,14 +44,11 @@ struct ScoreCoefficients {
   double running;
   double in_flight;
   double kv_cache;
-  double cpu;
-  double gpu;
 
   double score(const BackendView& backend) const {
     const LoadReport& load = backend.load;
     return queue * load.queue_depth + running * load.running +
-           in_flight * static_cast<double>(backend.in_flight) + kv_cache * load.kv_cache_usage +
-           cpu * load.cpu_utilization + gpu * load.gpu_utilization;
+           in_flight * static_cast<double>(backend.in_flight) + kv_cache * load.kv_cache_usage;
   }
 };
 
@@ -74,10 +71,7 @@ std::optional<std::size_t> LeastLoadPicker::lowest_score(std::span<const Backend
   }
   ScoreCoefficients coefficients{per_unit(weights_.queue, maxima.queue),
                                  per_unit(weights_.running, maxima.running),
-                                 per_unit(weights_.in_flight, maxima.in_flight),
-                                 weights_.kv_cache,
-                                 weights_.cpu,
-                                 weights_.gpu};
+                                 per_unit(weights_.in_flight, maxima.in_flight), weights_.kv_cache};
   return lowest_eligible(backends, start, [backends, &coefficients](std::size_t index) {
     const BackendView& backend = backends[index];
     return backend.load.fresh ? coefficients.score(backend)
@@ -89,15 +83,13 @@ namespace {
 
 constexpr double kMaxSignalWeight = 1000;
 
-constexpr std::array<NumberParam<LeastLoadWeights>, 6> kWeightParams{{
+constexpr std::array<NumberParam<LeastLoadWeights>, 4> kWeightParams{{
     {"queue_weight", &LeastLoadWeights::queue, 0, kMaxSignalWeight,
      "weight of queue depth / max queue depth"},
     {"kv_weight", &LeastLoadWeights::kv_cache, 0, kMaxSignalWeight,
      "weight of KV-cache usage (0..1)"},
     {"running_weight", &LeastLoadWeights::running, 0, kMaxSignalWeight,
      "weight of running requests / max running"},
-    {"cpu_weight", &LeastLoadWeights::cpu, 0, kMaxSignalWeight, "weight of CPU utilization (0..1)"},
-    {"gpu_weight", &LeastLoadWeights::gpu, 0, kMaxSignalWeight, "weight of GPU utilization (0..1)"},
     {"inflight_weight", &LeastLoadWeights::in_flight, 0, kMaxSignalWeight,
      "weight of in-flight / max in-flight"},
 }};

@@ -1,5 +1,5 @@
-// least_load: the eligible backend whose own load report (queue, KV cache, running requests,
-// CPU, GPU) and the gateway's in-flight count add up to the lowest weighted score.
+// least_load: the eligible backend whose own load report (queue, KV cache, running requests) and
+// the gateway's in-flight count add up to the lowest weighted score.
 #pragma once
 
 #include <string_view>
@@ -15,8 +15,6 @@ struct LeastLoadWeights {
   double queue = 1.0;      // waiting requests: the strongest predictor of time to first token
   double kv_cache = 1.0;   // a full KV cache means preemption and recomputation
   double running = 0.5;    // batch size: slows decoding, but less than waiting does
-  double cpu = 0.0;        // rarely the bottleneck of a model server
-  double gpu = 0.0;        // near 100% on any busy server, so it hardly tells them apart
   double in_flight = 1.0;  // the gateway's own count: current even between scrapes
 };
 

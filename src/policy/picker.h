@@ -21,8 +21,6 @@ struct LoadReport {
   double queue_depth = 0;            // requests waiting (vllm:num_requests_waiting)
   double running = 0;                // requests being served (vllm:num_requests_running)
   double kv_cache_usage = 0;         // 0..1 (vllm:kv_cache_usage_perc)
-  double cpu_utilization = 0;        // 0..1
-  double gpu_utilization = 0;        // 0..1
   double kv_blocks_total = 0;        // KV-cache capacity in blocks when the server says (else 0)
   double prefix_cache_hit_rate = 0;  // 0..1 over the server's recent requests, when it says
 };

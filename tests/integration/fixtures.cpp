@@ -30,6 +30,15 @@ uint64_t number_after(std::string_view text, std::string_view label) {
 
 }  // namespace
 
+bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(10ms);
+  }
+  return condition();
+}
+
 bool TestEmulator::start(const std::vector<std::string>& extra_arguments) {
   const std::string profile = std::string(FULCRUM_SOURCE_DIR) + "/tests/data/tiny-emulator.yaml";
   log_path_ = dir_.write_file("emulate.log", "");
@@ -104,9 +113,9 @@ bool TestBackend::restart() {
 std::optional<TestBackend::Stats> TestBackend::stats() const {
   auto response = fetch_once(port_, get_request("/stats"));
   if (!response || response->status != 200) return std::nullopt;
-  return Stats{number_after(response->body, "requests "),
-               number_after(response->body, "connections "),
-               number_after(response->body, "health_checks ")};
+  return Stats{
+      number_after(response->body, "requests "), number_after(response->body, "connections "),
+      number_after(response->body, "health_checks "), number_after(response->body, "idle_closes ")};
 }
 
 bool TestBackend::set_health(int status) const {

@@ -1,7 +1,9 @@
 // The processes an integration test runs: test backends and a gateway in front of them.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -20,6 +22,7 @@ class TestBackend {
     uint64_t requests = 0;
     uint64_t connections = 0;
     uint64_t health_checks = 0;  // GET /health requests (not counted in `requests`)
+    uint64_t idle_closes = 0;    // keep-alive connections it closed after --idle-timeout-ms
   };
 
   // Starts a backend answering as `name`; port 0 lets it pick one. `extra_arguments` go to its
@@ -55,6 +58,11 @@ class TestBackend {
   std::vector<std::string> extra_arguments_;
   std::unique_ptr<ChildProcess> process_;
 };
+
+// Polls `condition` every 10 ms until it holds or `timeout` has passed; whether it held. Tests wait
+// for timers (ejections, parking, idle closes) this way, never with a fixed sleep.
+bool eventually(const std::function<bool()>& condition,
+                std::chrono::milliseconds timeout = std::chrono::seconds(5));
 
 // One entry of the gateway's backends: list.
 struct BackendEntry {

@@ -128,7 +128,10 @@ TEST_F(GatewayAdminTest, EveryEndpointButHealthzNeedsTheToken) {
   }
   HttpResponse wrong = admin("POST", "/admin/backends/b1/drain", {}, "not-the-token");
   EXPECT_EQ(wrong.status, 401);
+  EXPECT_EQ(wrong.header("WWW-Authenticate"), R"(Bearer realm="fulcrum", error="invalid_token")");
   EXPECT_EQ(backend_state("b1").at("draining"), false);  // the refused request changed nothing
+  // Whitespace around the token is no part of it.
+  EXPECT_EQ(admin("GET", "/admin/backends/b1", {}, "  secret  ").status, 200);
 
   HttpResponse health = admin("GET", "/healthz", {}, "");
   EXPECT_EQ(health.status, 200);
@@ -322,6 +325,43 @@ TEST_F(GatewayAdminTest, MetricsCountWhatTheGatewayDid) {
 
   ASSERT_EQ(admin("POST", "/admin/backends/b1/drain").status, 200);
   EXPECT_EQ(metric_value(metrics(), "fulcrum_gateway_backend_draining{backend=\"b1\"}"), 1);
+}
+
+// An admin API that other machines can reach adds, removes and drains backends: without a token
+// the gateway refuses to start, as the scheduler does, and says which listener lacks one.
+TEST(GatewayAdminListenerTest, NonLoopbackAdminWithoutTokenRefusesToStart) {
+  TempDir dir;
+  const std::string admin_address = "0.0.0.0:" + std::to_string(find_free_port());
+  const std::string config = dir.write_file(
+      "gateway.yaml", "gateway:\n  listen: 127.0.0.1:" + std::to_string(find_free_port()) +
+                          "\n  backends: [{url: \"http://127.0.0.1:9\"}]\n"
+                          "  admin: {listen: " +
+                          admin_address + "}\n");
+  const std::string log_path = dir.write_file("gateway.log", "");
+  auto process = ChildProcess::start({FULCRUM_BINARY, "gateway", "--config", config}, log_path);
+  ASSERT_TRUE(process);
+  std::optional<int> exit_code = process->wait_exit(10s);
+  ASSERT_TRUE(exit_code.has_value()) << "the gateway is running: " << read_file(log_path);
+  EXPECT_NE(*exit_code, 0);
+  const std::string log = read_file(log_path);
+  EXPECT_NE(log.find("gateway.admin.listen: " + admin_address +
+                     " is not a loopback address, so admin.token is required"),
+            std::string::npos)
+      << log;
+}
+
+TEST(GatewayAdminListenerTest, NonLoopbackAdminWithATokenStarts) {
+  auto backend = TestBackend::start("b1");
+  ASSERT_TRUE(backend);
+  const uint16_t admin_port = find_free_port();
+  auto gateway = TestGateway::start(
+      {entry(*backend)},
+      "  admin: {listen: 0.0.0.0:" + std::to_string(admin_port) + ", token: secret}\n");
+  ASSERT_TRUE(gateway);
+  std::optional<HttpResponse> listed =
+      fetch_once(admin_port, admin_request("GET", "/admin/backends", {}, "secret"));
+  ASSERT_TRUE(listed);
+  EXPECT_EQ(listed->status, 200);
 }
 
 }  // namespace

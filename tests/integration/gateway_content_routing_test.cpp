@@ -7,6 +7,7 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include <boost/json.hpp>
 
@@ -67,8 +68,76 @@ TEST_F(GatewayContentRoutingTest, RequestsGoToTheBackendsOfTheirModel) {
   // Requests without a model, and other paths, use every backend.
   EXPECT_EQ(tally(post_request("/v1/completions", R"({"prompt":"hi"})"), 3),
             (Tally{{"llama-1", 1}, {"qwen-1", 1}, {"qwen-2", 1}}));
-  EXPECT_EQ(tally(get_request("/v1/models"), 3),
-            (Tally{{"llama-1", 1}, {"qwen-1", 1}, {"qwen-2", 1}}));
+  EXPECT_EQ(tally(get_request("/"), 3), (Tally{{"llama-1", 1}, {"qwen-1", 1}, {"qwen-2", 1}}));
+}
+
+// Routing by model filters the candidates: when none of the model's backends is eligible, the
+// error counts those, not the other models' backends as well.
+TEST(GatewayModelRoutingTest, NoEligibleBackendCountsOnlyTheModelsBackends) {
+  auto llama = TestBackend::start("llama-1");
+  auto qwen_a = TestBackend::start("qwen-1");
+  auto qwen_b = TestBackend::start("qwen-2");
+  ASSERT_TRUE(llama && qwen_a && qwen_b);
+  BackendEntry llama_entry = entry(*llama);
+  llama_entry.labels = "{model: llama-3-8b}";
+  BackendEntry qwen_a_entry = entry(*qwen_a, 0);
+  qwen_a_entry.labels = "{model: qwen-2.5-7b}";
+  BackendEntry qwen_b_entry = entry(*qwen_b, 0);
+  qwen_b_entry.labels = "{model: qwen-2.5-7b}";
+  auto gateway = TestGateway::start({llama_entry, qwen_a_entry, qwen_b_entry}, "  workers: 1\n");
+  ASSERT_TRUE(gateway);
+
+  auto refused = fetch_once(
+      gateway->port(), post_request("/v1/completions", R"({"model":"qwen-2.5-7b","prompt":"hi"})"));
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 503);
+  boost::json::object error = boost::json::parse(refused->body).as_object().at("error").as_object();
+  EXPECT_EQ(error.at("code").as_string(), "unavailable");
+  EXPECT_EQ(error.at("message").as_string(), "no eligible backend among 2: 2 weight 0");
+
+  auto served = fetch_once(
+      gateway->port(), post_request("/v1/completions", R"({"model":"llama-3-8b","prompt":"hi"})"));
+  ASSERT_TRUE(served);
+  EXPECT_EQ(served->status, 200);
+  EXPECT_EQ(served->header("X-Fulcrum-Backend"), "llama-1");
+}
+
+// The ids in an OpenAI model list body, in order.
+std::vector<std::string> model_ids(const std::string& body) {
+  std::vector<std::string> ids;
+  const boost::json::value list = boost::json::parse(body);
+  for (const boost::json::value& model : list.at("data").as_array()) {
+    ids.emplace_back(model.at("id").as_string());
+  }
+  return ids;
+}
+
+// GET /v1/models answers every model the gateway routes to, whichever replica would have been
+// picked: the union of the eligible backends' lists, each model once.
+TEST(GatewayModelListTest, IsTheUnionOfTheEligibleBackendsLists) {
+  TestEmulator qwen_a;
+  TestEmulator qwen_b;
+  TestEmulator llama;
+  TestEmulator mistral;
+  ASSERT_TRUE(qwen_a.start({"--model", "qwen-2.5-7b"}));
+  ASSERT_TRUE(qwen_b.start({"--model", "qwen-2.5-7b"}));
+  ASSERT_TRUE(llama.start({"--model", "llama-3-8b"}));
+  ASSERT_TRUE(mistral.start({"--model", "mistral-7b"}));
+  // Weight 0 takes mistral's replica out of rotation: its model is not offered.
+  auto gateway = TestGateway::start(
+      {BackendEntry{"qwen-1", qwen_a.port(), 1, ""}, BackendEntry{"llama-1", llama.port(), 1, ""},
+       BackendEntry{"qwen-2", qwen_b.port(), 1, ""},
+       BackendEntry{"mistral-1", mistral.port(), 0, ""}},
+      "  workers: 1\n");
+  ASSERT_TRUE(gateway);
+  for (int round = 0; round < 3; ++round) {
+    auto response = fetch_once(gateway->port(), get_request("/v1/models"));
+    ASSERT_TRUE(response);
+    ASSERT_EQ(response->status, 200) << response->body;
+    EXPECT_EQ(boost::json::parse(response->body).at("object").as_string(), "list");
+    EXPECT_EQ(model_ids(response->body), (std::vector<std::string>{"qwen-2.5-7b", "llama-3-8b"}))
+        << "round " << round;
+  }
 }
 
 TEST_F(GatewayContentRoutingTest, UnknownModelIs404AndNonJsonIs400) {

@@ -22,16 +22,6 @@ namespace {
 
 using Tally = std::map<std::string, int>;
 
-// Polls `condition` every 10 ms for up to `timeout`.
-bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout = 5s) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(10ms);
-  }
-  return condition();
-}
-
 uint64_t health_checks(const TestBackend& backend) {
   auto stats = backend.stats();
   return stats ? stats->health_checks : 0;

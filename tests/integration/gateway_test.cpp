@@ -188,18 +188,39 @@ TEST_F(ProxyTest, KeepAliveClientReusesOnePooledUpstreamConnection) {
   EXPECT_EQ(stats->connections, 2u);
 }
 
+// The gateway's count of parked connections, from the admin listener's /metrics.
+std::optional<double> parked_connections(uint16_t admin_port) {
+  auto metrics = fetch_once(admin_port, get_request("/metrics"));
+  if (!metrics || metrics->status != 200) return std::nullopt;
+  return metric_value(metrics->body, "fulcrum_gateway_connections_parked");
+}
+
 // A connection idle past the park delay (200 ms) gives its buffers back and waits without them;
 // its next request is served just the same, and so is a pipelined pair after it.
-TEST_F(ProxyTest, ParkedKeepAliveConnectionServesItsNextRequests) {
-  auto connection = RawConnection::open(gateway_->port());
+TEST(GatewayTest, ParkedKeepAliveConnectionServesItsNextRequests) {
+  auto backend = TestBackend::start("a");
+  ASSERT_STARTED(backend);
+  const uint16_t admin_port = find_free_port();
+  auto gateway = TestGateway::start(
+      {entry(*backend)},
+      "  workers: 1\n  admin: {listen: 127.0.0.1:" + std::to_string(admin_port) + "}\n");
+  ASSERT_STARTED(gateway);
+  auto connection = RawConnection::open(gateway->port());
   ASSERT_TRUE(connection);
   for (int round = 0; round < 3; ++round) {
     ASSERT_TRUE(connection->send(get_request("/echo?round=" + std::to_string(round))));
     auto response = connection->read_response();
     ASSERT_TRUE(response.has_value()) << "round " << round;
     EXPECT_EQ(response->status, 200);
-    std::this_thread::sleep_for(450ms);  // parked by one of the 100 ms ticks after 200 ms
+    // Parked by one of the 100 ms ticks once it has been idle for 200 ms.
+    ASSERT_TRUE(eventually([&] { return parked_connections(admin_port) == 1; }))
+        << "round " << round << ": " << parked_connections(admin_port).value_or(-1);
   }
+  // Busy again: a request in progress is not parked.
+  ASSERT_TRUE(connection->send(get_request("/sleep/300")));
+  ASSERT_TRUE(eventually([&] { return backend->stats()->requests == 4; }));
+  EXPECT_EQ(parked_connections(admin_port), 0);
+  ASSERT_TRUE(connection->read_response().has_value());
   ASSERT_TRUE(connection->send(get_request("/echo?p=1") + get_request("/echo?p=2")));
   auto first = connection->read_response();
   auto second = connection->read_response();
@@ -556,10 +577,13 @@ TEST(GatewayTest, RetriesOnAnotherBackendWhenOneDies) {
 TEST(GatewayTest, EjectsAFailingBackendAndTakesItBackAfterTheEjection) {
   auto backends = start_backends({"a", "b"});
   for (auto& backend : backends) ASSERT_STARTED(backend);
+  const uint16_t admin_port = find_free_port();
   auto gateway = TestGateway::start(
       {entry(*backends[0]), entry(*backends[1])},
       "  workers: 1\n  retries: {attempts: 1}\n"
-      "  passive_health: {consecutive_failures: 2, base_ejection: 1s, max_ejection: 1s}\n");
+      "  passive_health: {consecutive_failures: 2, base_ejection: 2s, max_ejection: 2s}\n"
+      "  admin: {listen: 127.0.0.1:" +
+          std::to_string(admin_port) + "}\n");
   ASSERT_STARTED(gateway);
   EXPECT_EQ(count_backends(gateway->port(), 4), (std::map<std::string, int>{{"a", 2}, {"b", 2}}));
 
@@ -572,8 +596,13 @@ TEST(GatewayTest, EjectsAFailingBackendAndTakesItBackAfterTheEjection) {
   EXPECT_EQ(count_backends(gateway->port(), 20), (std::map<std::string, int>{{"a", 20}}));
   EXPECT_EQ(backends[1]->stats()->requests, 0u);
 
-  // ... and its share again once the ejection has passed.
-  std::this_thread::sleep_for(1500ms);
+  // ... and its share again once the ejection has passed, as the admin API tells.
+  ASSERT_TRUE(eventually(
+      [&] {
+        auto state = fetch_once(admin_port, get_request("/admin/backends/b"));
+        return state && state->body.find("\"ejected\":false") != std::string::npos;
+      },
+      10s));
   EXPECT_EQ(count_backends(gateway->port(), 20),
             (std::map<std::string, int>{{"a", 10}, {"b", 10}}));
   EXPECT_EQ(backends[1]->stats()->requests, 10u);
@@ -611,10 +640,12 @@ TEST(GatewayTest, StalePooledConnectionIsNotAFailure) {
   for (const std::string& request :
        {get_request("/echo"), post_request("/echo", large),
         chunked_post_request("/echo", chunked_encoding(large, 9000))}) {
+    const uint64_t idle_closes = backend->stats()->idle_closes;
     auto warm = fetch_once(gateway->port(), get_request("/"));
     ASSERT_TRUE(warm.has_value());
     EXPECT_EQ(warm->status, 200);
-    std::this_thread::sleep_for(400ms);
+    // The backend closes the connection the gateway pooled.
+    ASSERT_TRUE(eventually([&] { return backend->stats()->idle_closes > idle_closes; }));
     auto response = fetch_once(gateway->port(), request);
     ASSERT_TRUE(response.has_value());
     EXPECT_EQ(response->status, 200) << request.substr(0, request.find('\n'));
@@ -628,7 +659,7 @@ TEST(GatewayTest, NoReachableBackendIs503WithAJsonError) {
   ASSERT_STARTED(gateway);
   auto response = fetch_once(gateway->port(), get_request("/"));
   ASSERT_TRUE(response.has_value());
-  expect_json_error(*response, 503, "no_backend_available");
+  expect_json_error(*response, 503, "unavailable");
 }
 
 TEST(GatewayTest, AllBackendsDownIs503WithAJsonError) {
@@ -642,7 +673,7 @@ TEST(GatewayTest, AllBackendsDownIs503WithAJsonError) {
   for (int i = 0; i < 3; ++i) {
     auto response = fetch_once(gateway->port(), get_request("/"));
     ASSERT_TRUE(response.has_value());
-    expect_json_error(*response, 503, "no_backend_available");
+    expect_json_error(*response, 503, "unavailable");
   }
 }
 

@@ -52,6 +52,7 @@ struct Counters {
   uint64_t requests = 0;  // /stats requests are not counted
   uint64_t connections = 0;
   uint64_t health_checks = 0;
+  uint64_t idle_closes = 0;      // keep-alive connections closed by --idle-timeout-ms
   uint64_t health_status = 200;  // what /health answers; set by /set-health/CODE
   std::string metrics_text;      // what /metrics answers (404 while empty); set by /set-metrics
 };
@@ -116,7 +117,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
     if (idle) {
       idle_timer_.expires_after(std::chrono::milliseconds(options_.idle_timeout_ms));
       idle_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& error) {
-        if (!error) self->socket_.close();
+        if (error) return;
+        ++self->counters_.idle_closes;
+        self->socket_.close();
       });
     }
     size_t old_size = buffer_.size();
@@ -239,7 +242,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
       co_return co_await write(
           simple_response(200, "requests " + std::to_string(counters_.requests) + "\nconnections " +
                                    std::to_string(counters_.connections) + "\nhealth_checks " +
-                                   std::to_string(counters_.health_checks) + "\n"));
+                                   std::to_string(counters_.health_checks) + "\nidle_closes " +
+                                   std::to_string(counters_.idle_closes) + "\n"));
     }
     co_return co_await write(simple_response(200, options_.name + "\n"));
   }

@@ -462,6 +462,46 @@ TEST(BearerMatchesTest, SchemeInAnyCaseTokenExactly) {
   EXPECT_FALSE(bearer_matches("Bearer ", ""));  // no token configured: nothing matches
 }
 
+// The check every API shares: the scheme in any case, whitespace around the token ignored.
+TEST(BearerCheckTest, GrantsTheTokenAndSaysWhyItRefuses) {
+  EXPECT_EQ(check_bearer("Bearer secret", "secret"), BearerCheck::kGranted);
+  EXPECT_EQ(check_bearer("bearer   secret  ", "secret"), BearerCheck::kGranted);
+  EXPECT_EQ(check_bearer("Bearer other", "secret"), BearerCheck::kWrong);
+  EXPECT_EQ(check_bearer("Basic c2VjcmV0", "secret"), BearerCheck::kWrong);
+  EXPECT_EQ(check_bearer(std::nullopt, "secret"), BearerCheck::kMissing);
+  EXPECT_EQ(check_bearer(std::nullopt, ""), BearerCheck::kGranted);  // no token configured
+}
+
+TEST(BearerCheckTest, UnauthorizedAnswersSayWhetherTheTokenWasWrong) {
+  Response missing = unauthorized_response(BearerCheck::kMissing);
+  EXPECT_EQ(missing.status, 401);
+  ASSERT_EQ(missing.headers.size(), 1u);
+  EXPECT_EQ(missing.headers[0].second, R"(Bearer realm="fulcrum")");
+  EXPECT_EQ(missing.body,
+            "{\"error\":{\"code\":\"unauthorized\",\"message\":\"this endpoint needs an "
+            "Authorization: Bearer token\"}}\n");
+  Response wrong = unauthorized_response(BearerCheck::kWrong);
+  ASSERT_EQ(wrong.headers.size(), 1u);
+  EXPECT_EQ(wrong.headers[0].first, "WWW-Authenticate");
+  EXPECT_EQ(wrong.headers[0].second, R"(Bearer realm="fulcrum", error="invalid_token")");
+}
+
+TEST(LoopbackAddressTest, OnlyThisMachinesAddressesAreLoopback) {
+  for (const char* address : {"127.0.0.1", "127.1.2.3", "::1", "localhost"}) {
+    EXPECT_TRUE(is_loopback_address(address)) << address;
+  }
+  for (const char* address : {"0.0.0.0", "::", "10.0.0.5", "128.0.0.1", "localhost.example"}) {
+    EXPECT_FALSE(is_loopback_address(address)) << address;
+  }
+}
+
+// The gateway's own errors use the same codes as the APIs.
+TEST(JsonTest, GatewayStatusesHaveTheirCodes) {
+  EXPECT_EQ(error_code_for_status(502), "bad_gateway");
+  EXPECT_EQ(error_code_for_status(503), "unavailable");
+  EXPECT_EQ(error_code_for_status(504), "gateway_timeout");
+}
+
 TEST_F(ServerTest, BearerTokenGuardsRoutesUnlessPublic) {
   ServerOptions options;
   options.bearer_token = "s3cret";

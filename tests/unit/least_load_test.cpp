@@ -71,13 +71,16 @@ TEST(LeastLoadTest, RunningCountsHalfByDefault) {
   EXPECT_EQ(three_picks(backends), "b b b");
 }
 
-TEST(LeastLoadTest, CpuAndGpuCountOnlyWhenWeighted) {
-  std::vector<BackendView> backends = fresh_backends(2);
-  backends[0].load.gpu_utilization = 1.0;
-  backends[1].load.cpu_utilization = 0.5;
-  EXPECT_EQ(three_picks(backends), "a b a");  // both score 0: rotation
-  EXPECT_EQ(three_picks(backends, {{"gpu_weight", "1"}}), "b b b");
-  EXPECT_EQ(three_picks(backends, {{"gpu_weight", "1"}, {"cpu_weight", "3"}}), "a a a");
+// No load source fills CPU or GPU use of a model server, so least_load has no weight for them.
+TEST(LeastLoadTest, CpuAndGpuWeightsAreUnknownParameters) {
+  for (const char* removed : {"cpu_weight", "gpu_weight"}) {
+    Result<std::unique_ptr<Picker>> picker =
+        make_picker("least_load", PolicyParams{{removed, "1"}});
+    ASSERT_FALSE(picker.ok()) << removed;
+    EXPECT_NE(picker.error_message().find(std::string("unknown parameter \"") + removed + "\""),
+              std::string::npos)
+        << picker.error_message();
+  }
 }
 
 TEST(LeastLoadTest, StaleNeverBeatsFresh) {
@@ -89,12 +92,8 @@ TEST(LeastLoadTest, StaleNeverBeatsFresh) {
     bool any_fresh = false;
     for (BackendView& backend : backends) {
       backend.in_flight = static_cast<uint32_t>(rng.uniform(20));
-      backend.load = {rng.uniform(2) == 0,
-                      static_cast<double>(rng.uniform(30)),
-                      static_cast<double>(rng.uniform(30)),
-                      rng.uniform01(),
-                      rng.uniform01(),
-                      rng.uniform01()};
+      backend.load = {rng.uniform(2) == 0, static_cast<double>(rng.uniform(30)),
+                      static_cast<double>(rng.uniform(30)), rng.uniform01()};
       any_fresh = any_fresh || backend.load.fresh;
     }
     const std::size_t chosen = pick_index(*picker, backends);
@@ -107,8 +106,8 @@ TEST(LeastLoadTest, StaleNeverBeatsFresh) {
 
 TEST(LeastLoadTest, StaleWithNoLoadLosesToAFreshBusyBackend) {
   std::vector<BackendView> backends = fresh_backends();
-  backends[0].load = {false, 0, 0, 0, 0, 0};
-  backends[1].load = {true, 50, 20, 0.95, 0.9, 1.0};
+  backends[0].load = {false, 0, 0, 0};
+  backends[1].load = {true, 50, 20, 0.95};
   backends[1].in_flight = 70;
   backends[2].load.fresh = false;
   EXPECT_EQ(three_picks(backends), "b b b");

@@ -4,6 +4,7 @@
 
 #include "placement/registry.h"
 #include "placement_fixtures.h"
+#include "queue/ready_queue.h"
 #include "scheduler/scheduler_core.h"
 
 namespace fulcrum {

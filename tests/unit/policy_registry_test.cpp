@@ -143,13 +143,13 @@ TEST_P(EveryPickerTest, NeverPicksAnIneligibleBackend) {
   for (std::size_t index = 0; index < backends.size(); ++index) {
     backends[index].in_flight = static_cast<uint32_t>((index * 7) % 5);
     backends[index].weight = static_cast<uint32_t>(1 + index % 3);
-    backends[index].load = {
-        true, static_cast<double>(index % 4), 1, 0.1 * static_cast<double>(index % 3), 0, 0};
+    backends[index].load = {true, static_cast<double>(index % 4), 1,
+                            0.1 * static_cast<double>(index % 3)};
   }
   // The least loaded ones are the ineligible ones, to tempt load-aware policies.
   for (std::size_t index : {0u, 3u, 6u}) {
     backends[index].in_flight = 0;
-    backends[index].load = {true, 0, 0, 0, 0, 0};
+    backends[index].load = {true, 0, 0, 0};
   }
   backends[0].healthy = false;
   backends[3].draining = true;
