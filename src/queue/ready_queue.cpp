@@ -1,10 +1,7 @@
 #include "queue/ready_queue.h"
 
-#include <cstdint>
-#include <map>
-#include <set>
-#include <tuple>
-
+#include "queue/keyed_order.h"
+#include "queue/las_queue.h"
 #include "queue/priority_queue.h"
 
 namespace fulcrum {
@@ -19,47 +16,18 @@ class KeyedQueue final : public ReadyQueue {
 
   std::string_view name() const override { return name_; }
   bool reserves_head() const override { return reserves_head_; }
-
   void push(const Task& task, Nanos /*enqueued_at*/) override {
-    Key key{by_duration_ ? task.estimated_duration_ms : 0, next_sequence_++, task.id};
-    auto [position, inserted] = order_.insert(std::move(key));
-    if (inserted) by_id_.emplace(task.id, position);
+    order_.push(by_duration_ ? task.estimated_duration_ms : 0, task.id);
   }
-
-  bool remove(std::string_view task_id) override {
-    auto found = by_id_.find(task_id);
-    if (found == by_id_.end()) return false;
-    order_.erase(found->second);
-    by_id_.erase(found);
-    return true;
-  }
-
+  bool remove(std::string_view task_id) override { return order_.remove(task_id); }
   size_t size() const override { return order_.size(); }
-
-  std::vector<std::string> ordered(Nanos /*now*/) const override {
-    std::vector<std::string> ids;
-    ids.reserve(order_.size());
-    for (const Key& key : order_) ids.push_back(key.task_id);
-    return ids;
-  }
+  std::vector<std::string> ordered(Nanos /*now*/) const override { return order_.ordered(); }
 
  private:
-  struct Key {
-    int64_t primary = 0;
-    uint64_t sequence = 0;
-    std::string task_id;
-    bool operator<(const Key& other) const {
-      return std::tie(primary, sequence) < std::tie(other.primary, other.sequence);
-    }
-  };
-  using Order = std::set<Key>;
-
   std::string_view name_;
   bool by_duration_;
   bool reserves_head_;
-  uint64_t next_sequence_ = 0;
-  Order order_;
-  std::map<std::string, Order::iterator, std::less<>> by_id_;
+  KeyedOrder order_;
 };
 
 class PriorityQueue final : public ReadyQueue {
@@ -115,6 +83,10 @@ const std::vector<ReadyQueueEntry>& ready_queue_registry() {
          return std::unique_ptr<ReadyQueue>(
              std::make_unique<KeyedQueue>("easy_backfill", false, true));
        }},
+      {"las",
+       "least attained service (GPU-seconds run) first, in levels; a task preempts running tasks "
+       "of later levels",
+       LasLevels::param_specs(), LasQueue::create},
   };
   return entries;
 }

@@ -3,11 +3,14 @@
 //   priority        highest priority first, raised by waiting (AgingPriorityQueue);
 //   shortest_first  smallest estimated duration first, then enqueue order (SJF: lowest mean wait);
 //   easy_backfill   fifo order, and the head that does not fit reserves its shadow time: a later
-//                   task may start only if it is expected to end by then (queue/backfill.h).
+//                   task may start only if it is expected to end by then (queue/backfill.h);
+//   las             least attained service in levels, fifo within a level; a waiting task may
+//                   preempt running tasks of later levels (queue/las_queue.h).
 // Pure: times are arguments.
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,6 +35,19 @@ class ReadyQueue {
   // EASY backfilling: the first task of a pass that does not fit holds back the later ones that
   // would not end by its shadow time.
   virtual bool reserves_head() const { return false; }
+
+  // Queues that order by service (las) follow every run: `task` started or stopped running.
+  virtual void run_started(const Task& /*task*/, Nanos /*now*/) {}
+  virtual void run_stopped(const Task& /*task*/, Nanos /*now*/) {}
+  // When the order next changes by itself (a running task reaching its next level), if ever.
+  virtual std::optional<Nanos> next_reorder() const { return std::nullopt; }
+  // Applies the changes due by `now`; true when any was.
+  virtual bool reorder(Nanos /*now*/) { return false; }
+  // Queues that preempt by service level: the level of a task (queued or running); a waiting task
+  // may evict running tasks of later levels. nullopt: this queue does not preempt.
+  virtual std::optional<int> preemption_level(std::string_view /*task_id*/) const {
+    return std::nullopt;
+  }
 };
 
 using ReadyQueueEntry = RegistryEntry<ReadyQueue>;

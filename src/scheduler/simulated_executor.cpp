@@ -1,28 +1,56 @@
 #include "scheduler/simulated_executor.h"
 
+#include <chrono>
 #include <cmath>
 
 namespace fulcrum {
 
 Status SimulatedExecutor::start(const LaunchSpec& launch, int64_t now_ms) {
-  stop(launch.task_id, now_ms);
-  auto duration_ms = static_cast<int64_t>(
-      std::llround(static_cast<double>(launch.estimated_duration_ms) * speed_factor_));
-  auto run = runs_by_finish_.emplace(now_ms + duration_ms, Run{launch.task_id, launch.attempt});
-  finish_by_task_[launch.task_id] = run;
+  std::chrono::milliseconds work(static_cast<int64_t>(
+      std::llround(static_cast<double>(launch.estimated_duration_ms) * speed_factor_)));
+  start_run(launch.task_id, launch.attempt, work, std::chrono::milliseconds(now_ms));
   return {};
 }
 
-void SimulatedExecutor::stop(const std::string& task_id, int64_t /*now_ms*/) {
+void SimulatedExecutor::stop(const std::string& task_id, int64_t now_ms) {
+  stop_run(task_id, std::chrono::milliseconds(now_ms), false);
+}
+
+void SimulatedExecutor::stop_with_grace(const std::string& task_id, int64_t now_ms,
+                                        int64_t /*grace_ms*/) {
+  stop_run(task_id, std::chrono::milliseconds(now_ms), true);
+}
+
+std::vector<TaskExit> SimulatedExecutor::poll(int64_t now_ms) {
+  return finished_by(std::chrono::milliseconds(now_ms));
+}
+
+Nanos SimulatedExecutor::start_run(const std::string& task_id, int attempt, Nanos work, Nanos now) {
+  stop_run(task_id, now, true);
+  if (auto left = work_left_.find(task_id); left != work_left_.end()) {
+    work = left->second;
+    work_left_.erase(left);
+  }
+  auto run = runs_by_finish_.emplace(now + work, Run{task_id, attempt, now});
+  finish_by_task_[task_id] = run;
+  return now + work;
+}
+
+void SimulatedExecutor::stop_run(const std::string& task_id, Nanos now, bool keep_progress) {
   auto found = finish_by_task_.find(task_id);
-  if (found == finish_by_task_.end()) return;
+  if (found == finish_by_task_.end()) {
+    if (!keep_progress) work_left_.erase(task_id);
+    return;
+  }
+  auto [end, run] = *found->second;
+  if (keep_progress) work_left_[task_id] = end - std::max(now, run.started);
   runs_by_finish_.erase(found->second);
   finish_by_task_.erase(found);
 }
 
-std::vector<TaskExit> SimulatedExecutor::poll(int64_t now_ms) {
+std::vector<TaskExit> SimulatedExecutor::finished_by(Nanos now) {
   std::vector<TaskExit> exits;
-  auto end = runs_by_finish_.upper_bound(now_ms);
+  auto end = runs_by_finish_.upper_bound(now);
   for (auto run = runs_by_finish_.begin(); run != end; ++run) {
     exits.push_back({run->second.task_id, run->second.attempt, 0, "completed (simulated)"});
     finish_by_task_.erase(run->second.task_id);

@@ -44,5 +44,33 @@ TEST(SchedulerQueueTest, EasyBackfillStartsOnlyWhatEndsByTheHeadsReservation) {
   EXPECT_EQ(scheduler->call("DELETE", "/v1/tasks/L").status, 200);
 }
 
+// las: service in levels split at 1 GPU-second; a 16-core task counts as 1 GPU (16 cores per
+// GPU). A takes the whole node for 10 minutes and reaches level 1 after 1 s of running; B (200 ms)
+// arrives in level 0 and preempts A, runs, and A runs again.
+TEST(SchedulerQueueTest, LasLetsANewTaskPreemptOneThatAttainedMoreService) {
+  TempDir dir;
+  std::string cluster =
+      dir.write_file("cluster.yaml", "nodes:\n  - {id: n1, cpu: 16, memory: 16Gi}\n");
+  auto scheduler =
+      TestScheduler::start(dir, "  cluster: " + cluster + "\n  store: {path: " + dir.path() +
+                                    "/s.db}\n  executor: {type: simulated, speed_factor: 1}\n"
+                                    "  monitor: {interval: 20ms}\n"
+                                    "  queue: {policy: las, params: {thresholds: \"1\"}}\n");
+  ASSERT_TRUE(scheduler) << read_file(dir.path() + "/scheduler.log");
+  ApiResponse first =
+      scheduler->call("POST", "/v1/tasks", R"({"id": "A", "cpu": 16, "duration": "600s"})");
+  ASSERT_EQ(first.status, 201) << first.body;
+  ASSERT_TRUE(scheduler->wait_task_state("A", "running", 10s));
+  ApiResponse second =
+      scheduler->call("POST", "/v1/tasks", R"({"id": "B", "cpu": 16, "duration": "200ms"})");
+  ASSERT_EQ(second.status, 201) << second.body;
+  ASSERT_TRUE(scheduler->wait_task_state("B", "succeeded", 10s));
+  ASSERT_TRUE(scheduler->wait_task_state("A", "running", 10s));
+  // The task's history names the preemption.
+  std::string history = scheduler->call("GET", "/v1/tasks/A").body;
+  EXPECT_NE(history.find("preempted by B"), std::string::npos) << history;
+  EXPECT_EQ(scheduler->call("DELETE", "/v1/tasks/A").status, 200);
+}
+
 }  // namespace
 }  // namespace fulcrum::integration

@@ -58,7 +58,50 @@ TEST(ReadyQueueTest, UnknownPolicyListsTheKnownOnes) {
   auto queue = make_ready_queue("lifo");
   ASSERT_FALSE(queue.ok());
   EXPECT_EQ(queue.error_message(),
-            "unknown queue policy \"lifo\" (known: fifo, priority, shortest_first, easy_backfill)");
+            "unknown queue policy \"lifo\" (known: fifo, priority, shortest_first, easy_backfill, "
+            "las)");
+}
+
+Task gpu_task(std::string id, int64_t gpu_milli) {
+  Task made = task(std::move(id), 0, 1000);
+  made.demand.gpu_milli = gpu_milli;
+  return made;
+}
+
+// Levels split at 10 and 40 GPU-seconds. A (2 GPUs) runs 0-6 s: 12 GPU-s, level 1. Queued again
+// beside B (never run, level 0), B comes first although A was queued first.
+TEST(ReadyQueueTest, LasOrdersByAttainedServiceThenByArrival) {
+  auto queue = make_ready_queue("las", {{"thresholds", "10:40"}});
+  ASSERT_TRUE(queue.ok()) << queue.error_message();
+  Task a = gpu_task("A", 2000);
+  Task b = gpu_task("B", 1000);
+  (*queue)->run_started(a, std::chrono::seconds(0));
+  (*queue)->run_stopped(a, std::chrono::seconds(6));
+  (*queue)->push(a, std::chrono::seconds(6));
+  (*queue)->push(b, std::chrono::seconds(7));
+  EXPECT_EQ((*queue)->ordered(Nanos{0}), (std::vector<std::string>{"B", "A"}));
+  EXPECT_EQ((*queue)->preemption_level("A"), 1);
+  EXPECT_EQ((*queue)->preemption_level("B"), 0);
+}
+
+// A running task reaches its next level when its service crosses the threshold: A (2 GPUs, 12
+// GPU-s so far, level 1) starts again at 100 s and needs 28 more GPU-s for 40: at 114 s.
+TEST(ReadyQueueTest, LasTellsWhenARunningTaskReachesItsNextLevel) {
+  auto queue = make_ready_queue("las", {{"thresholds", "10:40"}});
+  ASSERT_TRUE(queue.ok());
+  Task a = gpu_task("A", 2000);
+  EXPECT_EQ((*queue)->next_reorder(), std::nullopt);
+  (*queue)->run_started(a, std::chrono::seconds(0));
+  EXPECT_EQ((*queue)->next_reorder(), Nanos(std::chrono::seconds(5)));
+  (*queue)->run_stopped(a, std::chrono::seconds(6));
+  EXPECT_EQ((*queue)->next_reorder(), std::nullopt);
+  (*queue)->run_started(a, std::chrono::seconds(100));
+  EXPECT_EQ((*queue)->next_reorder(), Nanos(std::chrono::seconds(114)));
+  EXPECT_FALSE((*queue)->reorder(std::chrono::seconds(113)));
+  EXPECT_TRUE((*queue)->reorder(std::chrono::seconds(114)));
+  EXPECT_EQ((*queue)->preemption_level("A"), 2);
+  EXPECT_EQ((*queue)->next_reorder(), std::nullopt);  // the last level has no next
+  EXPECT_EQ(make_ready_queue("fifo").value()->preemption_level("A"), std::nullopt);
 }
 
 }  // namespace

@@ -442,5 +442,74 @@ TEST_F(SchedulerCoreTest, EasyBackfillStartsOnlyWhatEndsByTheHeadsShadowTime) {
   }
 }
 
+// las in the core: one GPU, levels split at 10 GPU-seconds. A starts at 0 and reaches level 1 at
+// 10 s, which the core announces as its next pass; B, queued at 5 s in level 0 behind nothing it
+// may preempt (A is level 0 then), preempts A at that pass. A keeps its place in level 1.
+TEST_F(SchedulerCoreTest, LasPreemptsATaskOnceItReachesALaterLevel) {
+  core_ = std::make_unique<SchedulerCore>(make_placer("first_fit").value(),
+                                          make_ready_queue("las", {{"thresholds", "10"}}).value(),
+                                          1000);
+  add(gpu_node("n1", 8, 32, 1, "A"));
+  now_ = 0;
+  ASSERT_FALSE(submit({make_task("A", 1000, 1, 1000)}));
+  step();
+  EXPECT_EQ(core_->next_pass_at(), Nanos(std::chrono::seconds(10)));
+  now_ = 5'000;
+  ASSERT_FALSE(submit({make_task("B", 1000, 1, 1000)}));
+  step();
+  EXPECT_EQ(state("B"), TaskState::kQueued);
+  now_ = 10'000;
+  Outbox outbox = step();
+  EXPECT_EQ(outbox.preempted, std::vector<std::string>{"A"});
+  EXPECT_EQ(outbox.launch_after.at("B"), std::vector<std::string>{"A"});
+  EXPECT_EQ(state("B"), TaskState::kRunning);
+  EXPECT_EQ(state("A"), TaskState::kQueued);
+  EXPECT_EQ(record("A").totals.preemptions, 1);
+  EXPECT_EQ(record("A").totals.ran, std::chrono::seconds(10));
+  EXPECT_EQ(record("B").totals.queued, std::chrono::seconds(5));
+  EXPECT_EQ(core_->counters().preemptions, 1);
+}
+
+// The simulator's settings: no history (no events, no reasons), nanosecond times, retries for ever,
+// and tasks no node could hold are accepted, failed with the reason, and their dependents
+// cancelled.
+TEST_F(SchedulerCoreTest, WithoutHistoryTheCoreKeepsStatesTotalsAndAllocations) {
+  core_->configure_history(false);
+  core_->configure_accept_unschedulable(true);
+  add(gpu_node("n1", 8, 32, 2, "A"));
+  core_->take_outbox();
+  Nanos at{1'500};
+  ASSERT_FALSE(core_->submit({make_task("A", 2000, 1, 1000), make_task("C", 1000, 1, 4000),
+                              with_deps(make_task("D", 1000, 1), {"C"})},
+                             {kUnlimitedAttempts, kUnlimitedAttempts, kUnlimitedAttempts}, at));
+  EXPECT_EQ(state("C"), TaskState::kFailed);
+  EXPECT_EQ(record("C").unschedulable, "needs 4 GPUs, largest node has 2 A");
+  EXPECT_EQ(state("D"), TaskState::kCancelled);
+  core_->schedule(at);
+  Outbox outbox = core_->take_outbox();
+  EXPECT_EQ(outbox.launches, std::vector<std::string>{"A"});
+  EXPECT_TRUE(outbox.events.empty());
+  EXPECT_TRUE(outbox.changed_tasks.empty());
+  EXPECT_EQ(record("A").reason, "");
+  EXPECT_EQ(core_->allocated().gpu_milli, 1000);
+  EXPECT_EQ(core_->allocated().cpu_millis, 2000);
+  core_->task_started("A", 1, at);
+  // The node fails four times: A is requeued each time, never out of attempts.
+  for (int failure = 0; failure < 4; ++failure) {
+    ASSERT_TRUE(core_->set_node_state("n1", NodeState::kDown, "test", at + Nanos{250}).ok());
+    ASSERT_TRUE(core_->set_node_state("n1", NodeState::kUp, "test", at + Nanos{500}).ok());
+    core_->schedule(at + Nanos{500});
+    core_->task_started("A", failure + 2, at + Nanos{500});
+    at += Nanos{500};
+  }
+  EXPECT_EQ(state("A"), TaskState::kRunning);
+  EXPECT_EQ(record("A").totals.requeues, 4);
+  EXPECT_EQ(record("A").totals.ran, Nanos{4 * 250});
+  EXPECT_EQ(record("A").totals.queued, Nanos{4 * 250});
+  core_->task_finished("A", 5, 0, "done", at + Nanos{100});
+  EXPECT_EQ(record("A").totals.ran, Nanos{4 * 250 + 100});
+  EXPECT_TRUE(core_->allocated().is_zero());
+}
+
 }  // namespace
 }  // namespace fulcrum
