@@ -16,8 +16,9 @@ class KeyedOrder {
  public:
   // Adds a task that is not queued yet (a queued one stays where it is).
   void push(int64_t key, const std::string& task_id) {
-    auto [position, inserted] = order_.insert({key, next_sequence_++, task_id});
-    if (inserted) by_id_.emplace(task_id, position);
+    if (by_id_.contains(task_id)) return;
+    auto position = order_.insert({key, next_sequence_++, task_id}).first;
+    by_id_.emplace(position->task_id, position);
   }
 
   bool remove(std::string_view task_id) {
@@ -50,7 +51,7 @@ class KeyedOrder {
 
   uint64_t next_sequence_ = 0;
   Order order_;
-  std::map<std::string, Order::iterator, std::less<>> by_id_;
+  std::map<std::string_view, Order::iterator> by_id_;  // keys view the entries' ids
 };
 
 }  // namespace fulcrum

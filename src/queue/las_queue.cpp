@@ -79,7 +79,7 @@ void LasQueue::count_service(Service& service, Nanos now) const {
   service.level = std::max(service.level, levels_.level_of(service.attained_gpu_s));
 }
 
-void LasQueue::plan_level_up(const std::string& task_id, Service& service, Nanos now) {
+void LasQueue::plan_level_up(std::string_view task_id, Service& service, Nanos now) {
   double to_next = levels_.service_to_next_level(service.attained_gpu_s);
   if (service.size <= 0 || !std::isfinite(to_next)) return;
   Nanos delay = std::max(Nanos(std::llround(to_next / service.size * 1e9)), Nanos{1});
@@ -88,10 +88,10 @@ void LasQueue::plan_level_up(const std::string& task_id, Service& service, Nanos
 }
 
 void LasQueue::run_started(const Task& task, Nanos now) {
-  Service& service = service_[task.id];
+  auto& [task_id, service] = *service_.try_emplace(task.id).first;
   service.since = now;
   service.size = LasLevels::size_of(task);
-  plan_level_up(task.id, service, now);
+  plan_level_up(task_id, service, now);
 }
 
 void LasQueue::run_stopped(const Task& task, Nanos now) {
@@ -99,7 +99,7 @@ void LasQueue::run_stopped(const Task& task, Nanos now) {
   if (found == service_.end()) return;
   Service& service = found->second;
   count_service(service, now);
-  if (service.level_up_at) level_ups_.erase({*service.level_up_at, task.id});
+  if (service.level_up_at) level_ups_.erase({*service.level_up_at, found->first});
   service.level_up_at.reset();
 }
 
@@ -111,9 +111,9 @@ std::optional<Nanos> LasQueue::next_reorder() const {
 bool LasQueue::reorder(Nanos now) {
   bool changed = false;
   while (!level_ups_.empty() && level_ups_.begin()->first <= now) {
-    std::string task_id = level_ups_.begin()->second;
+    std::string_view task_id = level_ups_.begin()->second;
     level_ups_.erase(level_ups_.begin());
-    Service& service = service_.at(task_id);
+    Service& service = service_.find(std::string(task_id))->second;
     // Planned for the crossing of the next threshold: count it as crossed whatever the rounding
     // of nanoseconds says.
     double threshold =

@@ -73,12 +73,12 @@ class LasQueue final : public ReadyQueue {
   };
   // Counts the service run since `service.since` up to `now`.
   void count_service(Service& service, Nanos now) const;
-  void plan_level_up(const std::string& task_id, Service& service, Nanos now);
+  void plan_level_up(std::string_view task_id, Service& service, Nanos now);
 
   LasLevels levels_;
   KeyedOrder order_;
   std::unordered_map<std::string, Service> service_;
-  std::set<std::pair<Nanos, std::string>> level_ups_;
+  std::set<std::pair<Nanos, std::string_view>> level_ups_;  // views of service_'s keys
 };
 
 }  // namespace fulcrum

@@ -107,7 +107,29 @@ const NodeRecord* SchedulerCore::find_node(std::string_view node_id) const {
   return found == nodes_.end() ? nullptr : &found->second;
 }
 
+std::vector<std::string> SchedulerCore::task_ids() const {
+  std::vector<std::string> ids;
+  ids.reserve(tasks_.size());
+  for (const TaskRecord& record : tasks_) ids.push_back(record.spec.id);
+  return ids;
+}
+
 Outbox SchedulerCore::take_outbox() { return std::exchange(outbox_, Outbox{}); }
+
+void SchedulerCore::take_outbox(Outbox& into) {
+  into.clear();
+  if (outbox_.empty()) return;
+  using std::swap;
+  swap(into.events, outbox_.events);
+  swap(into.changed_tasks, outbox_.changed_tasks);
+  swap(into.changed_nodes, outbox_.changed_nodes);
+  swap(into.removed_nodes, outbox_.removed_nodes);
+  swap(into.launches, outbox_.launches);
+  swap(into.stops, outbox_.stops);
+  swap(into.preempted, outbox_.preempted);
+  swap(into.launch_after, outbox_.launch_after);
+  swap(into.scale_out_demand, outbox_.scale_out_demand);
+}
 
 Event* SchedulerCore::emit(std::string kind, CallTime now) {
   if (!keep_history_) return nullptr;
@@ -189,6 +211,7 @@ Status SchedulerCore::add_node(Node node, CallTime now, std::string_view reason)
   NodeState state = node.state;
   std::string id = node.id;
   FULCRUM_RETURN_IF_ERROR(cluster_.add_node(std::move(node)));
+  tasks_on_node_.resize(cluster_.size());
   never_fits_by_shape_.clear();
   nodes_[id].registered_ms = now.ms();
   mark_node_changed(id);
@@ -235,7 +258,6 @@ Status SchedulerCore::remove_node(std::string_view node_id, CallTime now) {
   reindex_assignments();
   never_fits_by_shape_.clear();
   nodes_.erase(id);
-  tasks_on_node_.erase(id);
   if (Event* event = emit("node", now)) {
     event->node_id = id;
     event->to_state = "removed";
@@ -247,11 +269,27 @@ Status SchedulerCore::remove_node(std::string_view node_id, CallTime now) {
 }
 
 void SchedulerCore::reindex_assignments() {
+  tasks_on_node_.assign(cluster_.size(), {});
   for (TaskRecord& record : tasks_) {
     for (Assignment& assignment : record.assignments) {
-      if (auto index = cluster_.find(assignment.node_id)) assignment.node_index = *index;
+      auto index = cluster_.find(assignment.node_id);
+      if (!index) continue;
+      assignment.node_index = *index;
+      hold_on_node(*index, record.core_index);
     }
   }
+}
+
+void SchedulerCore::hold_on_node(size_t node_index, TaskIndex index) {
+  std::vector<TaskIndex>& on_node = tasks_on_node_[node_index];
+  auto position = std::lower_bound(on_node.begin(), on_node.end(), index);
+  if (position == on_node.end() || *position != index) on_node.insert(position, index);
+}
+
+void SchedulerCore::leave_node(size_t node_index, TaskIndex index) {
+  std::vector<TaskIndex>& on_node = tasks_on_node_[node_index];
+  auto position = std::lower_bound(on_node.begin(), on_node.end(), index);
+  if (position != on_node.end() && *position == index) on_node.erase(position);
 }
 
 Status SchedulerCore::heartbeat(std::string_view node_id, std::optional<Utilization> utilization,
@@ -287,29 +325,30 @@ void SchedulerCore::check_heartbeats(CallTime now) {
 
 void SchedulerCore::evict_node_tasks(const std::string& node_id, const std::string& reason,
                                      bool count_attempt, CallTime now) {
-  auto found = tasks_on_node_.find(node_id);
-  if (found == tasks_on_node_.end()) return;
-  std::vector<TaskIndex> evicted(found->second.begin(), found->second.end());
+  auto node_index = cluster_.find(node_id);
+  if (!node_index) return;
+  std::vector<TaskIndex> evicted = tasks_on_node_[*node_index];
   for (TaskIndex index : evicted) requeue(tasks_[index], reason, count_attempt, now);
 }
 
 // --- tasks -------------------------------------------------------------------------------
 
 std::optional<std::string> SchedulerCore::never_fits(const Task& task) const {
-  Shape shape{task.demand.cpu_millis,
-              task.demand.memory_bytes,
-              task.demand.gpu_milli,
-              task.gpu_model,
-              {task.demand.extended.begin(), task.demand.extended.end()}};
+  auto shape = std::tie(task.demand.cpu_millis, task.demand.memory_bytes, task.demand.gpu_milli,
+                        task.gpu_model, task.demand.extended);
   auto found = never_fits_by_shape_.find(shape);
   if (found != never_fits_by_shape_.end()) return found->second;
   std::optional<std::string> why = explain_never_fits(cluster_, task);
-  never_fits_by_shape_.emplace(std::move(shape), why);
+  never_fits_by_shape_.emplace(Shape(shape), why);
   return why;
 }
 
 std::optional<SubmitError> SchedulerCore::check_submission(std::span<const Task> tasks) const {
+  // A batch of one (every submission of the simulator) needs no map of its ids.
   std::unordered_map<std::string_view, size_t> batch;
+  auto in_batch = [&](std::string_view id) {
+    return tasks.size() == 1 ? id == tasks.front().id : batch.contains(id);
+  };
   auto at = [](size_t index) { return "tasks[" + std::to_string(index) + "]"; };
   for (size_t i = 0; i < tasks.size(); ++i) {
     const Task& spec = tasks[i];
@@ -320,20 +359,25 @@ std::optional<SubmitError> SchedulerCore::check_submission(std::span<const Task>
                              "with .), got \"" +
                              spec.id + "\""};
     }
-    if (!batch.emplace(spec.id, i).second || index_of_.contains(spec.id)) {
+    bool repeated = tasks.size() > 1 && !batch.emplace(spec.id, i).second;
+    if (repeated || index_of_.contains(spec.id)) {
       return SubmitError{SubmitErrorKind::kDuplicate,
                          at(i) + ".id: task \"" + spec.id + "\" exists already"};
     }
   }
   for (size_t i = 0; i < tasks.size(); ++i) {
     for (const std::string& dependency : tasks[i].depends_on) {
-      if (!batch.contains(dependency) && !index_of_.contains(dependency)) {
+      if (!in_batch(dependency) && !index_of_.contains(dependency)) {
         return SubmitError{SubmitErrorKind::kUnknownDependency,
                            at(i) + ".depends_on: unknown task \"" + dependency + "\""};
       }
     }
   }
-  if (std::vector<size_t> cycle = find_dependency_cycle(tasks); !cycle.empty()) {
+  bool has_dependencies = std::any_of(tasks.begin(), tasks.end(),
+                                      [](const Task& task) { return !task.depends_on.empty(); });
+  std::vector<size_t> cycle;
+  if (has_dependencies) cycle = find_dependency_cycle(tasks);
+  if (!cycle.empty()) {
     std::string path;
     for (size_t index : cycle) path += tasks[index].id + " -> ";
     path += tasks[cycle.front()].id;
@@ -422,15 +466,11 @@ void SchedulerCore::enqueue(TaskRecord& record, CallTime now) {
 }
 
 void SchedulerCore::release(TaskRecord& record) {
-  TaskIndex index = index_of_.at(record.spec.id);
+  TaskIndex index = record.core_index;
   for (const Assignment& assignment : record.assignments) {
-    if (assignment.node_index < cluster_.size() &&
-        cluster_.node(assignment.node_index).id == assignment.node_id) {
-      cluster_.release(assignment);
-    }
+    cluster_.release(assignment);
     allocated_ -= assignment.demand;
-    auto on_node = tasks_on_node_.find(assignment.node_id);
-    if (on_node != tasks_on_node_.end()) on_node->second.erase(index);
+    leave_node(assignment.node_index, index);
   }
   if (!record.assignments.empty()) holding_by_expected_end_.erase({record.expected_end, index});
   record.assignments.clear();
@@ -473,7 +513,7 @@ void SchedulerCore::finish_failed(TaskRecord& record, TaskState final_state,
 }
 
 void SchedulerCore::cancel_dependents(const TaskRecord& record, CallTime now) {
-  const std::vector<TaskIndex>& dependents = dependents_[index_of_.at(record.spec.id)];
+  const std::vector<TaskIndex>& dependents = dependents_[record.core_index];
   if (dependents.empty()) return;
   std::string reason =
       "dependency " + record.spec.id + " " + std::string(task_state_name(record.state));
@@ -485,7 +525,7 @@ void SchedulerCore::cancel_dependents(const TaskRecord& record, CallTime now) {
 }
 
 void SchedulerCore::release_dependents(const TaskRecord& record, CallTime now) {
-  for (TaskIndex index : dependents_[index_of_.at(record.spec.id)]) {
+  for (TaskIndex index : dependents_[record.core_index]) {
     TaskRecord& dependent = tasks_[index];
     if (dependent.state != TaskState::kWaiting) continue;
     if (--dependent.unfinished_dependencies > 0) continue;
@@ -512,7 +552,7 @@ void SchedulerCore::task_started(std::string_view task_id, int attempt, CallTime
     return;
   }
   transition(*record, TaskState::kRunning, "started", now);
-  expect_end(index_of_.at(record->spec.id), now.ns());
+  expect_end(record->core_index, now.ns());
 }
 
 void SchedulerCore::task_finished(std::string_view task_id, int attempt, int exit_code,
@@ -571,11 +611,11 @@ std::string placement_text(const std::vector<Assignment>& assignments) {
 
 void SchedulerCore::commit_placement(TaskRecord& record, std::vector<Assignment> assignments,
                                      std::string_view placed_by, CallTime now) {
-  TaskIndex index = index_of_.at(record.spec.id);
+  TaskIndex index = record.core_index;
   record.waiting_reason.clear();
   record.assignments = std::move(assignments);
   for (const Assignment& assignment : record.assignments) {
-    tasks_on_node_[assignment.node_id].insert(index);
+    hold_on_node(assignment.node_index, index);
     allocated_ += assignment.demand;
   }
   queue_->remove(record.spec.id);
@@ -608,7 +648,7 @@ bool SchedulerCore::try_preempt(TaskRecord& record, CallTime now) {
 bool SchedulerCore::preempt_lower_priorities(TaskRecord& record, CallTime now) {
   std::vector<PreemptionCandidate> candidates;
   std::set<TaskIndex> seen;
-  for (const auto& [node_id, indices] : tasks_on_node_) {
+  for (const std::vector<TaskIndex>& indices : tasks_on_node_) {
     for (TaskIndex index : indices) {
       const TaskRecord& other = tasks_[index];
       if (other.spec.priority >= record.spec.priority || !seen.insert(index).second) continue;
@@ -635,10 +675,8 @@ bool SchedulerCore::preempt_later_levels(TaskRecord& record, int level, CallTime
   for (size_t node_index = 0; node_index < cluster_.size(); ++node_index) {
     const Node& node = cluster_.node(node_index);
     if (!node.schedulable() || (wanted.needs_gpu() && !node.has_gpus())) continue;
-    auto on_node = tasks_on_node_.find(node.id);
-    if (on_node == tasks_on_node_.end()) continue;
     std::vector<Candidate> candidates;
-    for (TaskIndex index : on_node->second) {
+    for (TaskIndex index : tasks_on_node_[node_index]) {
       int running_level = queue_->preemption_level(tasks_[index].spec.id).value_or(0);
       if (running_level > level) {
         candidates.push_back({running_level, tasks_[index].state_since, index});
@@ -879,6 +917,7 @@ Status SchedulerCore::restore_node(Node node, NodeRecord record) {
   node.allocated = {};
   node.gpus = GpuDevices(node.gpus.count());
   FULCRUM_RETURN_IF_ERROR(cluster_.add_node(std::move(node)));
+  tasks_on_node_.resize(cluster_.size());
   never_fits_by_shape_.clear();
   nodes_[id] = record;
   return {};
@@ -892,8 +931,8 @@ void SchedulerCore::restore_task(TaskRecord record) {
 TaskRecord& SchedulerCore::remember(TaskRecord record) {
   ++counters_.tasks_by_state[static_cast<size_t>(record.state)];
   ++counters_.submitted;
-  task_order_.push_back(record.spec.id);
   auto index = static_cast<TaskIndex>(tasks_.size());
+  record.core_index = index;
   TaskRecord& kept = tasks_.emplace_back(std::move(record));
   index_of_.emplace(kept.spec.id, index);
   dependents_.emplace_back();

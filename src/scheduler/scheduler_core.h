@@ -55,6 +55,18 @@ struct Outbox {
   std::map<std::string, std::vector<std::string>> launch_after;
   std::optional<std::string> scale_out_demand;  // set with a scale_out event, for the hook
 
+  void clear() {
+    events.clear();
+    changed_tasks.clear();
+    changed_nodes.clear();
+    removed_nodes.clear();
+    launches.clear();
+    stops.clear();
+    preempted.clear();
+    launch_after.clear();
+    scale_out_demand.reset();
+  }
+
   bool empty() const {
     return events.empty() && changed_tasks.empty() && changed_nodes.empty() &&
            removed_nodes.empty() && launches.empty() && stops.empty() && preempted.empty() &&
@@ -157,12 +169,15 @@ class SchedulerCore {
   void finish_restore(int64_t last_event_seq, CallTime now);
 
   Outbox take_outbox();
+  // The same into `into` (cleared first), which keeps its buffers: for callers that take the
+  // outbox after every call.
+  void take_outbox(Outbox& into);
 
   const Cluster& cluster() const { return cluster_; }
   const TaskRecord* find_task(std::string_view task_id) const;
   const NodeRecord* find_node(std::string_view node_id) const;
   // Task ids in submission order.
-  const std::vector<std::string>& task_ids() const { return task_order_; }
+  std::vector<std::string> task_ids() const;
   const SchedulerCounters& counters() const { return counters_; }
   // What placed and running tasks hold, summed over the cluster.
   const ResourceVector& allocated() const { return allocated_; }
@@ -199,8 +214,10 @@ class SchedulerCore {
   void release_dependents(const TaskRecord& record, CallTime now);
   void evict_node_tasks(const std::string& node_id, const std::string& reason, bool count_attempt,
                         CallTime now);
-  // Node indices in assignments after the cluster was rebuilt without a node.
+  // Node indices in assignments and tasks_on_node_ after the cluster was rebuilt without a node.
   void reindex_assignments();
+  void hold_on_node(size_t node_index, TaskIndex index);
+  void leave_node(size_t node_index, TaskIndex index);
   bool try_place(TaskRecord& record, CallTime now);
   void commit_placement(TaskRecord& record, std::vector<Assignment> assignments,
                         std::string_view placed_by, CallTime now);
@@ -229,14 +246,13 @@ class SchedulerCore {
   std::unordered_map<std::string, NodeRecord> nodes_;
   std::deque<TaskRecord> tasks_;  // by TaskIndex; a deque so records never move
   std::unordered_map<std::string_view, TaskIndex> index_of_;  // keys view the records' ids
-  std::vector<std::string> task_order_;
-  std::vector<std::vector<TaskIndex>> dependents_;  // by TaskIndex
-  std::unordered_map<std::string, std::set<TaskIndex>> tasks_on_node_;
+  std::deque<std::vector<TaskIndex>> dependents_;             // by TaskIndex
+  // By node index: the tasks holding resources there, ascending.
+  std::vector<std::vector<TaskIndex>> tasks_on_node_;
   std::set<std::pair<Nanos, TaskIndex>> holding_by_expected_end_;  // easy_backfill only
   ResourceVector allocated_;
-  using Shape = std::tuple<int64_t, int64_t, int64_t, std::string,
-                           std::vector<std::pair<std::string, int64_t>>>;
-  mutable std::map<Shape, std::optional<std::string>> never_fits_by_shape_;
+  using Shape = std::tuple<int64_t, int64_t, int64_t, std::string, std::map<std::string, int64_t>>;
+  mutable std::map<Shape, std::optional<std::string>, std::less<>> never_fits_by_shape_;
 
   bool keep_history_ = true;
   bool accept_unschedulable_ = false;

@@ -22,7 +22,9 @@ void SimulatedExecutor::stop_with_grace(const std::string& task_id, int64_t now_
 }
 
 std::vector<TaskExit> SimulatedExecutor::poll(int64_t now_ms) {
-  return finished_by(std::chrono::milliseconds(now_ms));
+  std::vector<TaskExit> exits = finished_by(std::chrono::milliseconds(now_ms));
+  for (TaskExit& exit : exits) exit.reason = "completed (simulated)";
+  return exits;
 }
 
 Nanos SimulatedExecutor::start_run(const std::string& task_id, int attempt, Nanos work, Nanos now) {
@@ -32,28 +34,28 @@ Nanos SimulatedExecutor::start_run(const std::string& task_id, int attempt, Nano
     work_left_.erase(left);
   }
   auto run = runs_by_finish_.emplace(now + work, Run{task_id, attempt, now});
-  finish_by_task_[task_id] = run;
+  finish_by_task_[run->second.task_id] = run;
   return now + work;
 }
 
 void SimulatedExecutor::stop_run(const std::string& task_id, Nanos now, bool keep_progress) {
-  auto found = finish_by_task_.find(task_id);
+  auto found = finish_by_task_.find(std::string_view(task_id));
   if (found == finish_by_task_.end()) {
     if (!keep_progress) work_left_.erase(task_id);
     return;
   }
-  auto [end, run] = *found->second;
-  if (keep_progress) work_left_[task_id] = end - std::max(now, run.started);
-  runs_by_finish_.erase(found->second);
+  auto run = found->second;
+  if (keep_progress) work_left_[task_id] = run->first - std::max(now, run->second.started);
   finish_by_task_.erase(found);
+  runs_by_finish_.erase(run);
 }
 
 std::vector<TaskExit> SimulatedExecutor::finished_by(Nanos now) {
   std::vector<TaskExit> exits;
   auto end = runs_by_finish_.upper_bound(now);
   for (auto run = runs_by_finish_.begin(); run != end; ++run) {
-    exits.push_back({run->second.task_id, run->second.attempt, 0, "completed (simulated)"});
     finish_by_task_.erase(run->second.task_id);
+    exits.push_back({std::move(run->second.task_id), run->second.attempt, 0, {}});
   }
   runs_by_finish_.erase(runs_by_finish_.begin(), end);
   return exits;

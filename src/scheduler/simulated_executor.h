@@ -32,7 +32,7 @@ class SimulatedExecutor final : public Executor {
   Nanos start_run(const std::string& task_id, int attempt, Nanos work, Nanos now);
   // Ends the task's run; with `keep_progress` (preemption) the next start resumes the work.
   void stop_run(const std::string& task_id, Nanos now, bool keep_progress);
-  // Runs that ended by `now`, in the order they ended.
+  // Runs that ended by `now`, in the order they ended (without a reason: poll gives one).
   std::vector<TaskExit> finished_by(Nanos now);
 
  private:
@@ -45,7 +45,7 @@ class SimulatedExecutor final : public Executor {
 
   double speed_factor_;
   Runs runs_by_finish_;
-  std::unordered_map<std::string, Runs::iterator> finish_by_task_;
+  std::unordered_map<std::string_view, Runs::iterator> finish_by_task_;  // views the runs' ids
   std::unordered_map<std::string, Nanos> work_left_;  // preempted tasks: what their run still needs
 };
 

@@ -60,6 +60,7 @@ struct TaskRecord {
   Nanos state_since{0};       // when the current state began (not persisted)
   Nanos expected_end{0};      // placed or running: its start + estimate (easy_backfill)
   std::string unschedulable;  // why no node could ever hold it, when accepted anyway
+  uint32_t core_index = 0;    // where SchedulerCore keeps it (not persisted)
 };
 
 // Node utilization as the node reports it with its heartbeats, each in [0, 1].

@@ -66,6 +66,12 @@ class ClusterReplay {
   void schedule_next_arrival();
   void arrive(size_t job);
   void submit(size_t job);
+  // Tasks failed or cancelled so far: before the first run, only at submission.
+  int64_t ended_at_submission() const {
+    const auto& by_state = core_->counters().tasks_by_state;
+    return by_state[static_cast<size_t>(TaskState::kFailed)] +
+           by_state[static_cast<size_t>(TaskState::kCancelled)];
+  }
   // A job the core failed or cancelled at submission: it can never be placed.
   void give_up(size_t job);
   void finish_runs();
@@ -89,6 +95,7 @@ class ClusterReplay {
   Simulation simulation_;
   SimulatedExecutor executor_;
   Status refused_;  // a submission the core refused (an id it does not accept)
+  Outbox outbox_;   // reused: taken after every core call
 
   std::unordered_map<std::string, size_t> index_of_;
   std::vector<std::vector<size_t>> dependents_;
@@ -203,8 +210,8 @@ Result<ReplayResult> ClusterReplay::run() {
   }
   simulation_.at(first_arrival_, kSample);
   for (const auto& [time, node] : scheduled_failures_) simulation_.at(time, kFail, node);
-  double cluster_rate_per_s = options_.failures.rate_per_node_day *
-                              static_cast<double>(core_->cluster().size()) / 86400.0;
+  double cluster_rate_per_s =
+      options_.failures.rate_per_node_day * static_cast<double>(core_->cluster().size()) / 86400.0;
   if (cluster_rate_per_s > 0) {
     double gap_s = -std::log(1.0 - rng_.uniform01()) / cluster_rate_per_s;
     simulation_.at(first_arrival_ + Nanos(std::llround(gap_s * 1e9)), kRandomFailure);
@@ -316,13 +323,18 @@ void ClusterReplay::arrive(size_t job) {
 // The core accepts a task once its dependencies are known to it: a job that arrives before one of
 // its dependencies is submitted with the last of them.
 void ClusterReplay::submit(size_t job) {
-  std::vector<Task> tasks{task(job)};
-  if (auto refused = core_->submit(std::move(tasks), {kUnlimitedAttempts}, simulation_.now())) {
-    if (refused_.ok()) refused_ = invalid_argument("job \"" + task(job).id + "\": " + refused->message);
+  std::vector<Task> tasks;
+  tasks.push_back(task(job));
+  int64_t ended_before = ended_at_submission();
+  static const std::vector<int> kAttempts = {kUnlimitedAttempts};
+  if (auto refused = core_->submit(std::move(tasks), kAttempts, simulation_.now())) {
+    if (refused_.ok()) {
+      refused_ = invalid_argument("job \"" + task(job).id + "\": " + refused->message);
+    }
     return;
   }
   submitted_[job] = true;
-  if (is_terminal(core_->find_task(task(job).id)->state)) give_up(job);
+  if (ended_at_submission() > ended_before) give_up(job);
   for (size_t dependent : dependents_[job]) {
     if (--unsubmitted_dependencies_[dependent] == 0 && arrived_[dependent]) submit(dependent);
   }
@@ -392,7 +404,8 @@ void ClusterReplay::batch_pass() {
 
 void ClusterReplay::apply_outbox() {
   Nanos now = simulation_.now();
-  Outbox outbox = core_->take_outbox();
+  Outbox& outbox = outbox_;
+  core_->take_outbox(outbox);
   for (const std::string& task_id : outbox.stops) executor_.stop_run(task_id, now, false);
   for (const std::string& task_id : outbox.preempted) executor_.stop_run(task_id, now, true);
   for (const std::string& task_id : outbox.launches) launch(task_id);
