@@ -483,7 +483,7 @@ bool SchedulerCore::out_of_attempts(const TaskRecord& record) const {
 
 void SchedulerCore::requeue(TaskRecord& record, const std::string& reason, bool count_attempt,
                             CallTime now) {
-  if (holds_resources(record.state)) outbox_.stops.push_back(record.spec.id);
+  if (holds_resources(record.state)) outbox_.stops.push_back(ref(record));
   if (count_attempt && out_of_attempts(record)) {
     finish_failed(record, TaskState::kFailed,
                   reason + "; no attempts left (" + std::to_string(record.max_attempts) + ")", now);
@@ -504,7 +504,7 @@ void SchedulerCore::finish_failed(TaskRecord& record, TaskState final_state,
                                   const std::string& reason, CallTime now) {
   if (holds_resources(record.state) && std::find(outbox_.stops.begin(), outbox_.stops.end(),
                                                  record.spec.id) == outbox_.stops.end()) {
-    outbox_.stops.push_back(record.spec.id);
+    outbox_.stops.push_back(ref(record));
   }
   queue_->remove(record.spec.id);
   transition(record, final_state, reason, now);
@@ -547,7 +547,14 @@ Status SchedulerCore::cancel(std::string_view task_id, std::string_view reason, 
 }
 
 void SchedulerCore::task_started(std::string_view task_id, int attempt, CallTime now) {
-  TaskRecord* record = task(task_id);
+  start(task(task_id), attempt, now);
+}
+
+void SchedulerCore::task_started(TaskRef task, int attempt, CallTime now) {
+  start(&tasks_[task.index], attempt, now);
+}
+
+void SchedulerCore::start(TaskRecord* record, int attempt, CallTime now) {
   if (record == nullptr || record->attempt != attempt || record->state != TaskState::kPlaced) {
     return;
   }
@@ -557,7 +564,16 @@ void SchedulerCore::task_started(std::string_view task_id, int attempt, CallTime
 
 void SchedulerCore::task_finished(std::string_view task_id, int attempt, int exit_code,
                                   std::string_view reason, CallTime now) {
-  TaskRecord* record = task(task_id);
+  finish(task(task_id), attempt, exit_code, reason, now);
+}
+
+void SchedulerCore::task_finished(uint32_t index, int attempt, int exit_code,
+                                  std::string_view reason, CallTime now) {
+  finish(&tasks_[index], attempt, exit_code, reason, now);
+}
+
+void SchedulerCore::finish(TaskRecord* record, int attempt, int exit_code, std::string_view reason,
+                           CallTime now) {
   if (record == nullptr || record->attempt != attempt || !holds_resources(record->state)) return;
   record->exit_code = exit_code;
   if (exit_code == 0) {
@@ -626,7 +642,7 @@ void SchedulerCore::commit_placement(TaskRecord& record, std::vector<Assignment>
       },
       now);
   expect_end(index, now.ns());
-  outbox_.launches.push_back(record.spec.id);
+  outbox_.launches.push_back(ref(record));
   ++counters_.placements;
 }
 
@@ -721,7 +737,7 @@ void SchedulerCore::preempt(TaskRecord& victim, const TaskRecord& preemptor, Cal
                   " over " + std::to_string(victim.spec.priority) + ")";
     event->attempt = victim.attempt;
   }
-  outbox_.preempted.push_back(victim.spec.id);
+  outbox_.preempted.push_back(ref(victim));
   ++counters_.preemptions;
   ++victim.totals.preemptions;
   // The event names the node the task leaves, so it is sent before the release.

@@ -41,6 +41,16 @@ class CallTime {
   Nanos now_;
 };
 
+// A task the outbox names: its id (reads as the id) and the core's index of it (task_at). Valid
+// while the core lives.
+struct TaskRef {
+  const std::string* id = nullptr;
+  uint32_t index = 0;
+
+  operator const std::string&() const { return *id; }  // NOLINT: implicit, a task ref is its id
+  friend bool operator==(const TaskRef& ref, const std::string& other) { return *ref.id == other; }
+};
+
 // Everything a core call changed, for the service to persist, publish and act on. Without history
 // (configure_history) only launches, stops, preempted and launch_after are filled.
 struct Outbox {
@@ -48,9 +58,9 @@ struct Outbox {
   std::set<std::string> changed_tasks;
   std::set<std::string> changed_nodes;
   std::vector<std::string> removed_nodes;
-  std::vector<std::string> launches;   // tasks placed now: start their processes
-  std::vector<std::string> stops;      // tasks whose processes must stop (cancel, node lost)
-  std::vector<std::string> preempted;  // tasks whose processes must stop with the preemption grace
+  std::vector<TaskRef> launches;   // tasks placed now: start their processes
+  std::vector<TaskRef> stops;      // tasks whose processes must stop (cancel, node lost)
+  std::vector<TaskRef> preempted;  // tasks whose processes must stop with the preemption grace
   // Preemptor -> the victims whose processes must have ended before it starts.
   std::map<std::string, std::vector<std::string>> launch_after;
   std::optional<std::string> scale_out_demand;  // set with a scale_out event, for the hook
@@ -125,8 +135,12 @@ class SchedulerCore {
                                     CallTime now);
   Status cancel(std::string_view task_id, std::string_view reason, CallTime now);
   void task_started(std::string_view task_id, int attempt, CallTime now);
+  void task_started(TaskRef task, int attempt, CallTime now);
   // A process (or simulation) of the task's `attempt` ended; stale attempts are ignored.
   void task_finished(std::string_view task_id, int attempt, int exit_code, std::string_view reason,
+                     CallTime now);
+  // The same by the core's index of the task (TaskRef::index), without a lookup by id.
+  void task_finished(uint32_t index, int attempt, int exit_code, std::string_view reason,
                      CallTime now);
   // One placement pass over the ready queue; returns how many tasks were placed.
   size_t schedule(CallTime now);
@@ -175,6 +189,9 @@ class SchedulerCore {
 
   const Cluster& cluster() const { return cluster_; }
   const TaskRecord* find_task(std::string_view task_id) const;
+  // Tasks by the core's index: 0 .. task_count() - 1 in submission order.
+  const TaskRecord& task_at(uint32_t index) const { return tasks_[index]; }
+  size_t task_count() const { return tasks_.size(); }
   const NodeRecord* find_node(std::string_view node_id) const;
   // Task ids in submission order.
   std::vector<std::string> task_ids() const;
@@ -200,6 +217,10 @@ class SchedulerCore {
   // `reason` is text or a function that makes it, called only with history.
   template <typename Reason>
   void transition(TaskRecord& record, TaskState to, Reason&& reason, CallTime now);
+  static TaskRef ref(const TaskRecord& record) { return {&record.spec.id, record.core_index}; }
+  void start(TaskRecord* record, int attempt, CallTime now);
+  void finish(TaskRecord* record, int attempt, int exit_code, std::string_view reason,
+              CallTime now);
   void node_event(const Node& node, NodeState from, std::string reason, CallTime now);
   void enqueue_or_wait(TaskRecord& record, CallTime now);
   void enqueue(TaskRecord& record, CallTime now);

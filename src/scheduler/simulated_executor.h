@@ -5,9 +5,12 @@
 // scheduler itself, and the simulator's replays.
 #pragma once
 
-#include <map>
+#include <cstdint>
+#include <optional>
+#include <queue>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "core/clock.h"
 #include "scheduler/executor.h"
@@ -25,28 +28,49 @@ class SimulatedExecutor final : public Executor {
   // Preemption: the work done so far is kept for the next start.
   void stop_with_grace(const std::string& task_id, int64_t now_ms, int64_t grace_ms) override;
   std::vector<TaskExit> poll(int64_t now_ms) override;
-  size_t active() const override { return finish_by_task_.size(); }
+  size_t active() const override { return running_; }
 
-  // Virtual time. Starts a run of `work` in all (less what a preempted run of the task did
-  // already) and returns when it will end.
-  Nanos start_run(const std::string& task_id, int attempt, Nanos work, Nanos now);
-  // Ends the task's run; with `keep_progress` (preemption) the next start resumes the work.
-  void stop_run(const std::string& task_id, Nanos now, bool keep_progress);
-  // Runs that ended by `now`, in the order they ended (without a reason: poll gives one).
-  std::vector<TaskExit> finished_by(Nanos now);
+  // Virtual time, with runs named by a number the caller picks (the simulator: the core's index
+  // of the task). Starts a run of `work` in all (less what a preempted run of it did already) and
+  // returns when it will end.
+  Nanos start_run(uint32_t run, int attempt, Nanos work, Nanos now);
+  // Ends the run; with `keep_progress` (preemption) the next start resumes the work.
+  void stop_run(uint32_t run, Nanos now, bool keep_progress);
+  struct RunEnd {
+    uint32_t run = 0;
+    int attempt = 1;
+  };
+  // Runs that ended by `now`, in the order they ended (ties: in the order they started).
+  std::vector<RunEnd> finished_by(Nanos now);
 
  private:
-  struct Run {
-    std::string task_id;
+  struct Slot {
+    bool running = false;
     int attempt = 1;
     Nanos started{0};
+    Nanos end{0};
+    uint64_t start_sequence = 0;
+    std::optional<Nanos> work_left;  // preempted: what the run still needs
   };
-  using Runs = std::multimap<Nanos, Run>;
+  struct Ending {
+    Nanos end;
+    uint64_t start_sequence;
+    uint32_t run;
+    bool operator>(const Ending& other) const {
+      return std::tie(end, start_sequence) > std::tie(other.end, other.start_sequence);
+    }
+  };
+  // The service names tasks by id: each gets a run number.
+  uint32_t run_of(const std::string& task_id);
 
   double speed_factor_;
-  Runs runs_by_finish_;
-  std::unordered_map<std::string_view, Runs::iterator> finish_by_task_;  // views the runs' ids
-  std::unordered_map<std::string, Nanos> work_left_;  // preempted tasks: what their run still needs
+  std::vector<Slot> slots_;
+  // Every start's end; entries of runs stopped since are skipped when they come up.
+  std::priority_queue<Ending, std::vector<Ending>, std::greater<>> endings_;
+  uint64_t next_sequence_ = 0;
+  size_t running_ = 0;
+  std::unordered_map<std::string, uint32_t> run_by_task_;
+  std::vector<std::string> task_of_run_;
 };
 
 }  // namespace fulcrum

@@ -81,7 +81,7 @@ class ClusterReplay {
   void batch_pass();
   // Starts and stops runs as the core asks, and plans the next pass it needs.
   void apply_outbox();
-  void launch(const std::string& task_id);
+  void launch(TaskRef task);
   void account_until(Nanos now);
   void sample();
   ReplaySummary summarize();
@@ -97,8 +97,8 @@ class ClusterReplay {
   Status refused_;  // a submission the core refused (an id it does not accept)
   Outbox outbox_;   // reused: taken after every core call
 
-  std::unordered_map<std::string, size_t> index_of_;
   std::vector<std::vector<size_t>> dependents_;
+  std::vector<size_t> job_of_task_;            // by the core's task index
   std::vector<int> unsubmitted_dependencies_;  // a job is submitted after its dependencies
   std::vector<bool> submitted_;
   std::vector<bool> arrived_;
@@ -156,19 +156,24 @@ Status ClusterReplay::make_core(const Cluster& cluster) {
   return Status::ok_status();
 }
 
+// Links dependencies to their jobs; a repeated id is refused by the core when it is submitted.
 Status ClusterReplay::index_jobs() {
-  index_of_.reserve(jobs_.size());
-  for (size_t job = 0; job < jobs_.size(); ++job) {
-    if (!index_of_.emplace(task(job).id, job).second) {
-      return invalid_argument("duplicate job id \"" + task(job).id + "\"");
-    }
-  }
   dependents_.resize(jobs_.size());
   unsubmitted_dependencies_.assign(jobs_.size(), 0);
+  submitted_.assign(jobs_.size(), false);
+  arrived_.assign(jobs_.size(), false);
+  records_.resize(jobs_.size());
+  job_of_task_.reserve(jobs_.size());
+  bool has_dependencies = std::any_of(
+      jobs_.begin(), jobs_.end(), [](const SimJob& job) { return !job.task.depends_on.empty(); });
+  if (!has_dependencies) return Status::ok_status();
+  std::unordered_map<std::string_view, size_t> index_of;
+  index_of.reserve(jobs_.size());
+  for (size_t job = 0; job < jobs_.size(); ++job) index_of.emplace(task(job).id, job);
   for (size_t job = 0; job < jobs_.size(); ++job) {
     for (const std::string& dependency : task(job).depends_on) {
-      auto found = index_of_.find(dependency);
-      if (found == index_of_.end()) {
+      auto found = index_of.find(dependency);
+      if (found == index_of.end()) {
         return invalid_argument("job \"" + task(job).id + "\" depends on unknown job \"" +
                                 dependency + "\"");
       }
@@ -176,9 +181,6 @@ Status ClusterReplay::index_jobs() {
       ++unsubmitted_dependencies_[job];
     }
   }
-  submitted_.assign(jobs_.size(), false);
-  arrived_.assign(jobs_.size(), false);
-  records_.resize(jobs_.size());
   return Status::ok_status();
 }
 
@@ -247,14 +249,16 @@ ReplaySummary ClusterReplay::summarize() {
   summary_.preemptions = core_->counters().preemptions;
   std::vector<double> jcts;
   std::vector<double> waits;
+  for (uint32_t index = 0; index < core_->task_count(); ++index) {
+    const TaskTotals& totals = core_->task_at(index).totals;
+    JobRecord& record = records_[job_of_task_[index]];
+    record.waited = totals.queued;
+    record.run_time = totals.ran;
+    record.preemptions = totals.preemptions;
+    record.requeues = totals.requeues;
+    summary_.requeues += record.requeues;
+  }
   for (JobRecord& record : records_) {
-    if (const TaskRecord* scheduled = core_->find_task(record.id)) {
-      record.waited = scheduled->totals.queued;
-      record.run_time = scheduled->totals.ran;
-      record.preemptions = scheduled->totals.preemptions;
-      record.requeues = scheduled->totals.requeues;
-      summary_.requeues += record.requeues;
-    }
     if (record.end == JobEnd::kUnplaceable) ++summary_.unplaceable;
     if (record.end == JobEnd::kUnfinished) ++summary_.unfinished;
     if (record.end != JobEnd::kFinished) continue;
@@ -333,6 +337,7 @@ void ClusterReplay::submit(size_t job) {
     }
     return;
   }
+  job_of_task_.push_back(job);  // the core indexes tasks in submission order
   submitted_[job] = true;
   if (ended_at_submission() > ended_before) give_up(job);
   for (size_t dependent : dependents_[job]) {
@@ -342,7 +347,7 @@ void ClusterReplay::submit(size_t job) {
 
 void ClusterReplay::give_up(size_t job) {
   JobRecord& record = records_[job];
-  const TaskRecord& scheduled = *core_->find_task(task(job).id);
+  const TaskRecord& scheduled = core_->task_at(static_cast<uint32_t>(core_->task_count() - 1));
   record.end = JobEnd::kUnplaceable;
   record.reason = scheduled.unschedulable;
   if (record.reason.empty()) {
@@ -357,9 +362,9 @@ void ClusterReplay::give_up(size_t job) {
 
 void ClusterReplay::finish_runs() {
   Nanos now = simulation_.now();
-  for (const TaskExit& exit : executor_.finished_by(now)) {
-    core_->task_finished(exit.task_id, exit.attempt, exit.exit_code, exit.reason, now);
-    JobRecord& record = records_[index_of_.at(exit.task_id)];
+  for (const SimulatedExecutor::RunEnd& ended : executor_.finished_by(now)) {
+    core_->task_finished(ended.run, ended.attempt, 0, "completed", now);
+    JobRecord& record = records_[job_of_task_[ended.run]];
     record.end = JobEnd::kFinished;
     record.finish = now;
     last_finish_ = std::max(last_finish_, now);
@@ -406,9 +411,9 @@ void ClusterReplay::apply_outbox() {
   Nanos now = simulation_.now();
   Outbox& outbox = outbox_;
   core_->take_outbox(outbox);
-  for (const std::string& task_id : outbox.stops) executor_.stop_run(task_id, now, false);
-  for (const std::string& task_id : outbox.preempted) executor_.stop_run(task_id, now, true);
-  for (const std::string& task_id : outbox.launches) launch(task_id);
+  for (TaskRef task : outbox.stops) executor_.stop_run(task.index, now, false);
+  for (TaskRef task : outbox.preempted) executor_.stop_run(task.index, now, true);
+  for (TaskRef task : outbox.launches) launch(task);
   std::optional<Nanos> next = core_->next_pass_at();
   if (next && (!wake_at_ || *next < *wake_at_)) {
     wake_at_ = next;
@@ -416,12 +421,12 @@ void ClusterReplay::apply_outbox() {
   }
 }
 
-void ClusterReplay::launch(const std::string& task_id) {
+void ClusterReplay::launch(TaskRef task) {
   Nanos now = simulation_.now();
-  size_t job = index_of_.at(task_id);
-  const TaskRecord& scheduled = *core_->find_task(task_id);
-  Nanos ends = executor_.start_run(task_id, scheduled.attempt, jobs_[job].duration, now);
-  core_->task_started(task_id, scheduled.attempt, now);
+  size_t job = job_of_task_[task.index];
+  const TaskRecord& scheduled = core_->task_at(task.index);
+  Nanos ends = executor_.start_run(task.index, scheduled.attempt, jobs_[job].duration, now);
+  core_->task_started(task, scheduled.attempt, now);
   simulation_.at(ends, kRunEnd, job);
   JobRecord& record = records_[job];
   if (record.first_start < Nanos{0}) record.first_start = now;

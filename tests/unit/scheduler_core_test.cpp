@@ -47,6 +47,10 @@ class SchedulerCoreTest : public ::testing::Test {
   std::unique_ptr<SchedulerCore> core_;
 };
 
+std::vector<std::string> ids(const std::vector<TaskRef>& tasks) {
+  return {tasks.begin(), tasks.end()};
+}
+
 Task with_deps(Task task, std::vector<std::string> depends_on) {
   task.depends_on = std::move(depends_on);
   return task;
@@ -58,7 +62,7 @@ TEST_F(SchedulerCoreTest, DependentsWaitUntilTheirDependenciesSucceed) {
   EXPECT_EQ(state("A"), TaskState::kQueued);
   EXPECT_EQ(state("B"), TaskState::kWaiting);
   Outbox first = step();
-  EXPECT_EQ(first.launches, std::vector<std::string>{"A"});
+  EXPECT_EQ(ids(first.launches), std::vector<std::string>{"A"});
   EXPECT_EQ(state("A"), TaskState::kRunning);
   EXPECT_EQ(state("B"), TaskState::kWaiting);
   core_->task_finished("A", 1, 0, "exit code 0", now_);
@@ -122,7 +126,7 @@ TEST_F(SchedulerCoreTest, CancelStopsARunningTaskAndReleasesItsResources) {
   EXPECT_EQ(core_->cluster().node(0).allocated.cpu_millis, 2000);
   ASSERT_TRUE(core_->cancel("A", "cancelled through the API", now_).ok());
   Outbox outbox = core_->take_outbox();
-  EXPECT_EQ(outbox.stops, std::vector<std::string>{"A"});
+  EXPECT_EQ(ids(outbox.stops), std::vector<std::string>{"A"});
   EXPECT_EQ(state("B"), TaskState::kCancelled);
   EXPECT_EQ(record("B").reason, "dependency A cancelled");
   EXPECT_TRUE(core_->cluster().node(0).allocated.is_zero());
@@ -138,7 +142,7 @@ TEST_F(SchedulerCoreTest, NodeFailureRequeuesItsTasksWithTheNextAttemptElsewhere
   ASSERT_EQ(node_of("A"), "n1");
   ASSERT_TRUE(core_->set_node_state("n1", NodeState::kDown, "marked failed", now_).ok());
   Outbox outbox = core_->take_outbox();
-  EXPECT_EQ(outbox.stops, std::vector<std::string>{"A"});
+  EXPECT_EQ(ids(outbox.stops), std::vector<std::string>{"A"});
   EXPECT_EQ(state("A"), TaskState::kQueued);
   EXPECT_EQ(record("A").attempt, 2);
   EXPECT_EQ(record("A").reason, "node n1 down: marked failed");
@@ -346,8 +350,8 @@ TEST_F(SchedulerCoreTest, PreemptionEvictsTheLeastWorkAndRequeuesWithoutSpending
   core_->take_outbox();
   core_->schedule(now_);
   Outbox outbox = core_->take_outbox();
-  EXPECT_EQ(outbox.preempted, std::vector<std::string>{"L2"});
-  EXPECT_EQ(outbox.launches, std::vector<std::string>{"H"});
+  EXPECT_EQ(ids(outbox.preempted), std::vector<std::string>{"L2"});
+  EXPECT_EQ(ids(outbox.launches), std::vector<std::string>{"H"});
   EXPECT_EQ(outbox.launch_after.at("H"), std::vector<std::string>{"L2"});
   std::vector<Event> preempted = events_of_kind(outbox, "preempted");
   ASSERT_EQ(preempted.size(), 1u);
@@ -392,7 +396,7 @@ TEST_F(SchedulerCoreTest, PreemptedGangIsPlacedWholeAfterTheEvictions) {
   ASSERT_FALSE(submit({prioritized(make_task("G", 4000, 1, 0, "", 2), 3)}));
   core_->take_outbox();
   Outbox outbox = step();
-  EXPECT_EQ(outbox.preempted, (std::vector<std::string>{"Z", "Y"}));
+  EXPECT_EQ(ids(outbox.preempted), (std::vector<std::string>{"Z", "Y"}));
   EXPECT_EQ(state("G"), TaskState::kRunning);
   ASSERT_EQ(record("G").assignments.size(), 2u);
   EXPECT_EQ(record("G").assignments[0].node_id, "n2");
@@ -460,7 +464,7 @@ TEST_F(SchedulerCoreTest, LasPreemptsATaskOnceItReachesALaterLevel) {
   EXPECT_EQ(state("B"), TaskState::kQueued);
   now_ = 10'000;
   Outbox outbox = step();
-  EXPECT_EQ(outbox.preempted, std::vector<std::string>{"A"});
+  EXPECT_EQ(ids(outbox.preempted), std::vector<std::string>{"A"});
   EXPECT_EQ(outbox.launch_after.at("B"), std::vector<std::string>{"A"});
   EXPECT_EQ(state("B"), TaskState::kRunning);
   EXPECT_EQ(state("A"), TaskState::kQueued);
@@ -487,7 +491,7 @@ TEST_F(SchedulerCoreTest, WithoutHistoryTheCoreKeepsStatesTotalsAndAllocations) 
   EXPECT_EQ(state("D"), TaskState::kCancelled);
   core_->schedule(at);
   Outbox outbox = core_->take_outbox();
-  EXPECT_EQ(outbox.launches, std::vector<std::string>{"A"});
+  EXPECT_EQ(ids(outbox.launches), std::vector<std::string>{"A"});
   EXPECT_TRUE(outbox.events.empty());
   EXPECT_TRUE(outbox.changed_tasks.empty());
   EXPECT_EQ(record("A").reason, "");

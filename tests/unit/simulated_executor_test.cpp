@@ -42,16 +42,22 @@ TEST(SimulatedExecutorTest, StoppedTasksAreNotReported) {
 TEST(SimulatedExecutorTest, PreemptionKeepsTheWorkDoneAndANodeLossDoesNot) {
   using std::chrono::seconds;
   SimulatedExecutor executor(1.0);
-  EXPECT_EQ(executor.start_run("A", 1, seconds(10), seconds(0)), seconds(10));
-  executor.start_run("B", 1, seconds(10), seconds(0));
-  executor.stop_run("A", seconds(4), /*keep_progress=*/true);
-  executor.stop_run("B", seconds(4), /*keep_progress=*/false);
+  constexpr uint32_t kA = 0;
+  constexpr uint32_t kB = 1;
+  EXPECT_EQ(executor.start_run(kA, 1, seconds(10), seconds(0)), seconds(10));
+  executor.start_run(kB, 1, seconds(10), seconds(0));
+  executor.stop_run(kA, seconds(4), /*keep_progress=*/true);
+  executor.stop_run(kB, seconds(4), /*keep_progress=*/false);
   EXPECT_TRUE(executor.finished_by(seconds(15)).empty());
-  EXPECT_EQ(executor.start_run("A", 1, seconds(10), seconds(20)), seconds(26));
-  EXPECT_EQ(executor.start_run("B", 2, seconds(10), seconds(20)), seconds(30));
+  EXPECT_EQ(executor.active(), 0u);
+  EXPECT_EQ(executor.start_run(kA, 1, seconds(10), seconds(20)), seconds(26));
+  EXPECT_EQ(executor.start_run(kB, 2, seconds(10), seconds(20)), seconds(30));
   auto first = executor.finished_by(seconds(26));
   ASSERT_EQ(first.size(), 1u);
-  EXPECT_EQ(first[0].task_id, "A");
+  EXPECT_EQ(first[0].run, kA);
+  auto second = executor.finished_by(seconds(30));
+  ASSERT_EQ(second.size(), 1u);
+  EXPECT_EQ(second[0].attempt, 2);
   // The service's preemption (stop_with_grace) keeps progress too; stop does not.
   ASSERT_TRUE(executor.start(launch("C", 1000), 0).ok());
   executor.stop_with_grace("C", 400, 10'000);
