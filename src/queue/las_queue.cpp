@@ -68,7 +68,7 @@ Result<std::unique_ptr<ReadyQueue>> LasQueue::create(const PolicyParams& params)
 }
 
 void LasQueue::push(const Task& task, Nanos /*enqueued_at*/) {
-  auto found = service_.find(task.id);
+  auto found = service_.find(&task);
   order_.push(found == service_.end() ? 0 : found->second.level, task.id);
 }
 
@@ -79,23 +79,23 @@ void LasQueue::count_service(Service& service, Nanos now) const {
   service.level = std::max(service.level, levels_.level_of(service.attained_gpu_s));
 }
 
-void LasQueue::plan_level_up(std::string_view task_id, Service& service, Nanos now) {
+void LasQueue::plan_level_up(const Task* task, Service& service, Nanos now) {
   double to_next = levels_.service_to_next_level(service.attained_gpu_s);
   if (service.size <= 0 || !std::isfinite(to_next)) return;
   Nanos delay = std::max(Nanos(std::llround(to_next / service.size * 1e9)), Nanos{1});
   service.level_up_at = now + delay;
-  level_ups_.emplace(*service.level_up_at, task_id);
+  level_ups_.emplace(*service.level_up_at, task);
 }
 
 void LasQueue::run_started(const Task& task, Nanos now) {
-  auto& [task_id, service] = *service_.try_emplace(task.id).first;
+  Service& service = service_[&task];
   service.since = now;
   service.size = LasLevels::size_of(task);
-  plan_level_up(task_id, service, now);
+  plan_level_up(&task, service, now);
 }
 
 void LasQueue::run_stopped(const Task& task, Nanos now) {
-  auto found = service_.find(task.id);
+  auto found = service_.find(&task);
   if (found == service_.end()) return;
   Service& service = found->second;
   count_service(service, now);
@@ -111,9 +111,9 @@ std::optional<Nanos> LasQueue::next_reorder() const {
 bool LasQueue::reorder(Nanos now) {
   bool changed = false;
   while (!level_ups_.empty() && level_ups_.begin()->first <= now) {
-    std::string_view task_id = level_ups_.begin()->second;
+    const Task* task = level_ups_.begin()->second;
     level_ups_.erase(level_ups_.begin());
-    Service& service = service_.find(std::string(task_id))->second;
+    Service& service = service_.at(task);
     // Planned for the crossing of the next threshold: count it as crossed whatever the rounding
     // of nanoseconds says.
     double threshold =
@@ -121,14 +121,14 @@ bool LasQueue::reorder(Nanos now) {
     count_service(service, now);
     service.attained_gpu_s = std::max(service.attained_gpu_s, threshold);
     service.level = std::max(service.level, levels_.level_of(service.attained_gpu_s));
-    plan_level_up(task_id, service, now);
+    plan_level_up(task, service, now);
     changed = true;
   }
   return changed;
 }
 
-std::optional<int> LasQueue::preemption_level(std::string_view task_id) const {
-  auto found = service_.find(std::string(task_id));
+std::optional<int> LasQueue::preemption_level(const Task& task) const {
+  auto found = service_.find(&task);
   return found == service_.end() ? 0 : found->second.level;
 }
 

@@ -45,7 +45,8 @@ class LasLevels {
 
 // The ready queue `las`: queued tasks by (level, enqueue order). It follows each task's runs to
 // count its service, and tells when a running task will reach its next level, since a waiting
-// task of an earlier level may then preempt it.
+// task of an earlier level may then preempt it. It follows tasks by address: each Task it is given
+// must stay where it is while the queue lives (SchedulerCore's records do).
 class LasQueue final : public ReadyQueue {
  public:
   explicit LasQueue(LasLevels levels) : levels_(std::move(levels)) {}
@@ -61,7 +62,7 @@ class LasQueue final : public ReadyQueue {
   void run_stopped(const Task& task, Nanos now) override;
   std::optional<Nanos> next_reorder() const override;
   bool reorder(Nanos now) override;
-  std::optional<int> preemption_level(std::string_view task_id) const override;
+  std::optional<int> preemption_level(const Task& task) const override;
 
  private:
   struct Service {
@@ -73,12 +74,12 @@ class LasQueue final : public ReadyQueue {
   };
   // Counts the service run since `service.since` up to `now`.
   void count_service(Service& service, Nanos now) const;
-  void plan_level_up(std::string_view task_id, Service& service, Nanos now);
+  void plan_level_up(const Task* task, Service& service, Nanos now);
 
   LasLevels levels_;
   KeyedOrder order_;
-  std::unordered_map<std::string, Service> service_;
-  std::set<std::pair<Nanos, std::string_view>> level_ups_;  // views of service_'s keys
+  std::unordered_map<const Task*, Service> service_;
+  std::set<std::pair<Nanos, const Task*>> level_ups_;
 };
 
 }  // namespace fulcrum

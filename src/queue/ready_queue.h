@@ -45,9 +45,7 @@ class ReadyQueue {
   virtual bool reorder(Nanos /*now*/) { return false; }
   // Queues that preempt by service level: the level of a task (queued or running); a waiting task
   // may evict running tasks of later levels. nullopt: this queue does not preempt.
-  virtual std::optional<int> preemption_level(std::string_view /*task_id*/) const {
-    return std::nullopt;
-  }
+  virtual std::optional<int> preemption_level(const Task& /*task*/) const { return std::nullopt; }
 };
 
 using ReadyQueueEntry = RegistryEntry<ReadyQueue>;

@@ -655,7 +655,7 @@ void SchedulerCore::expect_end(TaskIndex index, Nanos since) {
 }
 
 bool SchedulerCore::try_preempt(TaskRecord& record, CallTime now) {
-  if (auto level = queue_->preemption_level(record.spec.id)) {
+  if (auto level = queue_->preemption_level(record.spec)) {
     return preempt_later_levels(record, *level, now);
   }
   return preemption_enabled_ && preempt_lower_priorities(record, now);
@@ -693,7 +693,7 @@ bool SchedulerCore::preempt_later_levels(TaskRecord& record, int level, CallTime
     if (!node.schedulable() || (wanted.needs_gpu() && !node.has_gpus())) continue;
     std::vector<Candidate> candidates;
     for (TaskIndex index : tasks_on_node_[node_index]) {
-      int running_level = queue_->preemption_level(tasks_[index].spec.id).value_or(0);
+      int running_level = queue_->preemption_level(tasks_[index].spec).value_or(0);
       if (running_level > level) {
         candidates.push_back({running_level, tasks_[index].state_since, index});
       }
@@ -728,11 +728,11 @@ void SchedulerCore::preempt(TaskRecord& victim, const TaskRecord& preemptor, Cal
   if (Event* event = emit("preempted", now)) {
     event->task_id = victim.spec.id;
     if (!victim.assignments.empty()) event->node_id = victim.assignments.front().node_id;
-    auto level = queue_->preemption_level(preemptor.spec.id);
+    auto level = queue_->preemption_level(preemptor.spec);
     event->reason =
         level
             ? "by " + preemptor.spec.id + " (las level " + std::to_string(*level) + " over " +
-                  std::to_string(queue_->preemption_level(victim.spec.id).value_or(0)) + ")"
+                  std::to_string(queue_->preemption_level(victim.spec).value_or(0)) + ")"
             : "by " + preemptor.spec.id + " (priority " + std::to_string(preemptor.spec.priority) +
                   " over " + std::to_string(victim.spec.priority) + ")";
     event->attempt = victim.attempt;

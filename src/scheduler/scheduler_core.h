@@ -128,6 +128,9 @@ class SchedulerCore {
   // dependents are cancelled.
   void configure_accept_unschedulable(bool accept) { accept_unschedulable_ = accept; }
 
+  // Room for this many tasks in all, when the caller knows (the simulator: the trace's jobs).
+  void reserve_tasks(size_t count) { index_of_.reserve(count); }
+
   // Tasks. A batch is accepted whole or refused whole.
   std::optional<SubmitError> check_submission(std::span<const Task> tasks) const;
   // `max_attempts[i]` applies to `tasks[i]`; kUnlimitedAttempts retries for ever.

@@ -127,7 +127,7 @@ Status ClusterReplay::make_core(const Cluster& cluster) {
   auto queue = make_replay_queue(policy);
   if (!queue.ok()) return queue.status();
   if (policy.placement == kMilpPlacement) {
-    if ((*queue)->reserves_head() || (*queue)->preemption_level("").has_value()) {
+    if ((*queue)->reserves_head() || (*queue)->preemption_level(Task{}).has_value()) {
       return invalid_argument("placement milp: works with the queues fifo, priority and sef, not " +
                               policy.queue);
     }
@@ -147,6 +147,7 @@ Status ClusterReplay::make_core(const Cluster& cluster) {
                                           /*heartbeat_timeout_ms=*/0);
   core_->configure_history(false);
   core_->configure_accept_unschedulable(true);
+  core_->reserve_tasks(jobs_.size());
   if (milp_) core_->configure_batching(milp_->window_ms, milp_->window_count);
   for (const Node& node : cluster.nodes()) {
     FULCRUM_RETURN_IF_ERROR(core_->add_node(node, Nanos{0}, "trace"));

@@ -1,6 +1,7 @@
 // Queue policies of `fulcrum scheduler` end to end, with the simulated executor at real speed.
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <string>
 
 #include "scheduler_fixture.h"
@@ -14,17 +15,24 @@ std::string state_of(const TestScheduler& scheduler, const std::string& task_id)
   return std::string(scheduler.call("GET", "/v1/tasks/" + task_id).json().at("state").as_string());
 }
 
+// `fulcrum scheduler` with one node of `cores` cores, the simulated executor at real speed and
+// `queue` as its queue section.
+std::unique_ptr<TestScheduler> start_one_node(const TempDir& dir, int cores,
+                                              const std::string& queue) {
+  std::string cluster = dir.write_file(
+      "cluster.yaml", "nodes:\n  - {id: n1, cpu: " + std::to_string(cores) + ", memory: 16Gi}\n");
+  return TestScheduler::start(dir, "  cluster: " + cluster + "\n  store: {path: " + dir.path() +
+                                       "/s.db}\n  executor: {type: simulated, speed_factor: 1}\n"
+                                       "  monitor: {interval: 20ms}\n  queue: " +
+                                       queue + "\n");
+}
+
 // One 8-core node; R holds 4 cores for an expected 10 minutes. H needs all 8, so it reserves R's
 // end. S (2 cores, 200 ms) ends long before and backfills; L (2 cores, 20 minutes) fits now but
 // would delay H, so it waits until H has run.
 TEST(SchedulerQueueTest, EasyBackfillStartsOnlyWhatEndsByTheHeadsReservation) {
   TempDir dir;
-  std::string cluster =
-      dir.write_file("cluster.yaml", "nodes:\n  - {id: n1, cpu: 8, memory: 16Gi}\n");
-  auto scheduler = TestScheduler::start(
-      dir, "  cluster: " + cluster + "\n  store: {path: " + dir.path() +
-               "/s.db}\n  executor: {type: simulated, speed_factor: 1}\n"
-               "  monitor: {interval: 20ms}\n  queue: {policy: easy_backfill}\n");
+  auto scheduler = start_one_node(dir, 8, "{policy: easy_backfill}");
   ASSERT_TRUE(scheduler) << read_file(dir.path() + "/scheduler.log");
   ApiResponse first =
       scheduler->call("POST", "/v1/tasks", R"({"id": "R", "cpu": 4, "duration": "600s"})");
@@ -49,13 +57,7 @@ TEST(SchedulerQueueTest, EasyBackfillStartsOnlyWhatEndsByTheHeadsReservation) {
 // arrives in level 0 and preempts A, runs, and A runs again.
 TEST(SchedulerQueueTest, LasLetsANewTaskPreemptOneThatAttainedMoreService) {
   TempDir dir;
-  std::string cluster =
-      dir.write_file("cluster.yaml", "nodes:\n  - {id: n1, cpu: 16, memory: 16Gi}\n");
-  auto scheduler =
-      TestScheduler::start(dir, "  cluster: " + cluster + "\n  store: {path: " + dir.path() +
-                                    "/s.db}\n  executor: {type: simulated, speed_factor: 1}\n"
-                                    "  monitor: {interval: 20ms}\n"
-                                    "  queue: {policy: las, params: {thresholds: \"1\"}}\n");
+  auto scheduler = start_one_node(dir, 16, "{policy: las, params: {thresholds: \"1\"}}");
   ASSERT_TRUE(scheduler) << read_file(dir.path() + "/scheduler.log");
   ApiResponse first =
       scheduler->call("POST", "/v1/tasks", R"({"id": "A", "cpu": 16, "duration": "600s"})");

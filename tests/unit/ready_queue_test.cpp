@@ -80,8 +80,8 @@ TEST(ReadyQueueTest, LasOrdersByAttainedServiceThenByArrival) {
   (*queue)->push(a, std::chrono::seconds(6));
   (*queue)->push(b, std::chrono::seconds(7));
   EXPECT_EQ((*queue)->ordered(Nanos{0}), (std::vector<std::string>{"B", "A"}));
-  EXPECT_EQ((*queue)->preemption_level("A"), 1);
-  EXPECT_EQ((*queue)->preemption_level("B"), 0);
+  EXPECT_EQ((*queue)->preemption_level(a), 1);
+  EXPECT_EQ((*queue)->preemption_level(b), 0);
 }
 
 // A running task reaches its next level when its service crosses the threshold: A (2 GPUs, 12
@@ -99,9 +99,9 @@ TEST(ReadyQueueTest, LasTellsWhenARunningTaskReachesItsNextLevel) {
   EXPECT_EQ((*queue)->next_reorder(), Nanos(std::chrono::seconds(114)));
   EXPECT_FALSE((*queue)->reorder(std::chrono::seconds(113)));
   EXPECT_TRUE((*queue)->reorder(std::chrono::seconds(114)));
-  EXPECT_EQ((*queue)->preemption_level("A"), 2);
+  EXPECT_EQ((*queue)->preemption_level(a), 2);
   EXPECT_EQ((*queue)->next_reorder(), std::nullopt);  // the last level has no next
-  EXPECT_EQ(make_ready_queue("fifo").value()->preemption_level("A"), std::nullopt);
+  EXPECT_EQ(make_ready_queue("fifo").value()->preemption_level(a), std::nullopt);
 }
 
 }  // namespace
