@@ -1,12 +1,10 @@
-// Queued task ids ordered by (key, enqueue sequence), with removal by id: fifo is a constant key,
+// Queued tasks ordered by (key, enqueue sequence), with removal by handle: fifo is a constant key,
 // shortest_first the estimated duration, las the service level.
 #pragma once
 
 #include <cstdint>
-#include <map>
+#include <optional>
 #include <set>
-#include <string>
-#include <string_view>
 #include <tuple>
 #include <vector>
 
@@ -15,34 +13,33 @@ namespace fulcrum {
 class KeyedOrder {
  public:
   // Adds a task that is not queued yet (a queued one stays where it is).
-  void push(int64_t key, const std::string& task_id) {
-    if (by_id_.contains(task_id)) return;
-    auto position = order_.insert({key, next_sequence_++, task_id}).first;
-    by_id_.emplace(position->task_id, position);
+  void push(int64_t key, uint32_t handle) {
+    if (handle >= position_.size()) position_.resize(handle + 1);
+    if (position_[handle]) return;
+    position_[handle] = order_.insert({key, next_sequence_++, handle}).first;
   }
 
-  bool remove(std::string_view task_id) {
-    auto found = by_id_.find(task_id);
-    if (found == by_id_.end()) return false;
-    order_.erase(found->second);
-    by_id_.erase(found);
+  bool remove(uint32_t handle) {
+    if (handle >= position_.size() || !position_[handle]) return false;
+    order_.erase(*position_[handle]);
+    position_[handle].reset();
     return true;
   }
 
   size_t size() const { return order_.size(); }
 
-  std::vector<std::string> ordered() const {
-    std::vector<std::string> ids;
-    ids.reserve(order_.size());
-    for (const Entry& entry : order_) ids.push_back(entry.task_id);
-    return ids;
+  std::vector<uint32_t> ordered() const {
+    std::vector<uint32_t> handles;
+    handles.reserve(order_.size());
+    for (const Entry& entry : order_) handles.push_back(entry.handle);
+    return handles;
   }
 
  private:
   struct Entry {
     int64_t key = 0;
     uint64_t sequence = 0;
-    std::string task_id;
+    uint32_t handle = 0;
     bool operator<(const Entry& other) const {
       return std::tie(key, sequence) < std::tie(other.key, other.sequence);
     }
@@ -51,7 +48,7 @@ class KeyedOrder {
 
   uint64_t next_sequence_ = 0;
   Order order_;
-  std::map<std::string_view, Order::iterator> by_id_;  // keys view the entries' ids
+  std::vector<std::optional<Order::iterator>> position_;  // by handle, while queued
 };
 
 }  // namespace fulcrum

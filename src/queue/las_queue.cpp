@@ -67,9 +67,13 @@ Result<std::unique_ptr<ReadyQueue>> LasQueue::create(const PolicyParams& params)
   return std::unique_ptr<ReadyQueue>(std::make_unique<LasQueue>(std::move(*levels)));
 }
 
-void LasQueue::push(const Task& task, Nanos /*enqueued_at*/) {
-  auto found = service_.find(&task);
-  order_.push(found == service_.end() ? 0 : found->second.level, task.id);
+LasQueue::Service& LasQueue::service_of(QueueHandle handle) {
+  if (handle >= service_.size()) service_.resize(handle + 1);
+  return service_[handle];
+}
+
+void LasQueue::push(const Task& /*task*/, QueueHandle handle, Nanos /*enqueued_at*/) {
+  order_.push(service_of(handle).level, handle);
 }
 
 void LasQueue::count_service(Service& service, Nanos now) const {
@@ -79,27 +83,27 @@ void LasQueue::count_service(Service& service, Nanos now) const {
   service.level = std::max(service.level, levels_.level_of(service.attained_gpu_s));
 }
 
-void LasQueue::plan_level_up(const Task* task, Service& service, Nanos now) {
+void LasQueue::plan_level_up(QueueHandle handle, Nanos now) {
+  Service& service = service_[handle];
   double to_next = levels_.service_to_next_level(service.attained_gpu_s);
   if (service.size <= 0 || !std::isfinite(to_next)) return;
   Nanos delay = std::max(Nanos(std::llround(to_next / service.size * 1e9)), Nanos{1});
   service.level_up_at = now + delay;
-  level_ups_.emplace(*service.level_up_at, task);
+  level_ups_.emplace(*service.level_up_at, handle);
 }
 
-void LasQueue::run_started(const Task& task, Nanos now) {
-  Service& service = service_[&task];
+void LasQueue::run_started(const Task& task, QueueHandle handle, Nanos now) {
+  Service& service = service_of(handle);
   service.since = now;
   service.size = LasLevels::size_of(task);
-  plan_level_up(&task, service, now);
+  plan_level_up(handle, now);
 }
 
-void LasQueue::run_stopped(const Task& task, Nanos now) {
-  auto found = service_.find(&task);
-  if (found == service_.end()) return;
-  Service& service = found->second;
+void LasQueue::run_stopped(QueueHandle handle, Nanos now) {
+  if (handle >= service_.size()) return;
+  Service& service = service_[handle];
   count_service(service, now);
-  if (service.level_up_at) level_ups_.erase({*service.level_up_at, found->first});
+  if (service.level_up_at) level_ups_.erase({*service.level_up_at, handle});
   service.level_up_at.reset();
 }
 
@@ -111,9 +115,9 @@ std::optional<Nanos> LasQueue::next_reorder() const {
 bool LasQueue::reorder(Nanos now) {
   bool changed = false;
   while (!level_ups_.empty() && level_ups_.begin()->first <= now) {
-    const Task* task = level_ups_.begin()->second;
+    QueueHandle handle = level_ups_.begin()->second;
     level_ups_.erase(level_ups_.begin());
-    Service& service = service_.at(task);
+    Service& service = service_[handle];
     // Planned for the crossing of the next threshold: count it as crossed whatever the rounding
     // of nanoseconds says.
     double threshold =
@@ -121,15 +125,14 @@ bool LasQueue::reorder(Nanos now) {
     count_service(service, now);
     service.attained_gpu_s = std::max(service.attained_gpu_s, threshold);
     service.level = std::max(service.level, levels_.level_of(service.attained_gpu_s));
-    plan_level_up(task, service, now);
+    plan_level_up(handle, now);
     changed = true;
   }
   return changed;
 }
 
-std::optional<int> LasQueue::preemption_level(const Task& task) const {
-  auto found = service_.find(&task);
-  return found == service_.end() ? 0 : found->second.level;
+std::optional<int> LasQueue::preemption_level(QueueHandle handle) const {
+  return handle < service_.size() ? service_[handle].level : 0;
 }
 
 double LasLevels::size_of(const Task& task) {

@@ -45,24 +45,23 @@ class LasLevels {
 
 // The ready queue `las`: queued tasks by (level, enqueue order). It follows each task's runs to
 // count its service, and tells when a running task will reach its next level, since a waiting
-// task of an earlier level may then preempt it. It follows tasks by address: each Task it is given
-// must stay where it is while the queue lives (SchedulerCore's records do).
+// task of an earlier level may then preempt it.
 class LasQueue final : public ReadyQueue {
  public:
   explicit LasQueue(LasLevels levels) : levels_(std::move(levels)) {}
   static Result<std::unique_ptr<ReadyQueue>> create(const PolicyParams& params);
 
   std::string_view name() const override { return "las"; }
-  void push(const Task& task, Nanos enqueued_at) override;
-  bool remove(std::string_view task_id) override { return order_.remove(task_id); }
+  void push(const Task& task, QueueHandle handle, Nanos enqueued_at) override;
+  bool remove(QueueHandle handle) override { return order_.remove(handle); }
   size_t size() const override { return order_.size(); }
-  std::vector<std::string> ordered(Nanos /*now*/) const override { return order_.ordered(); }
+  std::vector<QueueHandle> ordered(Nanos /*now*/) const override { return order_.ordered(); }
 
-  void run_started(const Task& task, Nanos now) override;
-  void run_stopped(const Task& task, Nanos now) override;
+  void run_started(const Task& task, QueueHandle handle, Nanos now) override;
+  void run_stopped(QueueHandle handle, Nanos now) override;
   std::optional<Nanos> next_reorder() const override;
   bool reorder(Nanos now) override;
-  std::optional<int> preemption_level(const Task& task) const override;
+  std::optional<int> preemption_level(QueueHandle handle) const override;
 
  private:
   struct Service {
@@ -74,12 +73,13 @@ class LasQueue final : public ReadyQueue {
   };
   // Counts the service run since `service.since` up to `now`.
   void count_service(Service& service, Nanos now) const;
-  void plan_level_up(const Task* task, Service& service, Nanos now);
+  void plan_level_up(QueueHandle handle, Nanos now);
+  Service& service_of(QueueHandle handle);
 
   LasLevels levels_;
   KeyedOrder order_;
-  std::unordered_map<const Task*, Service> service_;
-  std::set<std::pair<Nanos, const Task*>> level_ups_;
+  std::vector<Service> service_;  // by handle
+  std::set<std::pair<Nanos, QueueHandle>> level_ups_;
 };
 
 }  // namespace fulcrum

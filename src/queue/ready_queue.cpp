@@ -16,12 +16,12 @@ class KeyedQueue final : public ReadyQueue {
 
   std::string_view name() const override { return name_; }
   bool reserves_head() const override { return reserves_head_; }
-  void push(const Task& task, Nanos /*enqueued_at*/) override {
-    order_.push(by_duration_ ? task.estimated_duration_ms : 0, task.id);
+  void push(const Task& task, QueueHandle handle, Nanos /*enqueued_at*/) override {
+    order_.push(by_duration_ ? task.estimated_duration_ms : 0, handle);
   }
-  bool remove(std::string_view task_id) override { return order_.remove(task_id); }
+  bool remove(QueueHandle handle) override { return order_.remove(handle); }
   size_t size() const override { return order_.size(); }
-  std::vector<std::string> ordered(Nanos /*now*/) const override { return order_.ordered(); }
+  std::vector<QueueHandle> ordered(Nanos /*now*/) const override { return order_.ordered(); }
 
  private:
   std::string_view name_;
@@ -30,21 +30,25 @@ class KeyedQueue final : public ReadyQueue {
   KeyedOrder order_;
 };
 
+// The aging queue names its entries by text: here the text is the handle.
 class PriorityQueue final : public ReadyQueue {
  public:
   explicit PriorityQueue(AgingPriorityQueue queue) : queue_(std::move(queue)) {}
 
   std::string_view name() const override { return "priority"; }
-  void push(const Task& task, Nanos enqueued_at) override {
-    (void)queue_.push(task.id, task.priority, enqueued_at);  // already queued: nothing to do
+  void push(const Task& task, QueueHandle handle, Nanos enqueued_at) override {
+    // Already queued: nothing to do.
+    (void)queue_.push(std::to_string(handle), task.priority, enqueued_at);
   }
-  bool remove(std::string_view task_id) override { return queue_.remove(task_id); }
+  bool remove(QueueHandle handle) override { return queue_.remove(std::to_string(handle)); }
   size_t size() const override { return queue_.size(); }
-  std::vector<std::string> ordered(Nanos now) const override {
-    std::vector<std::string> ids;
-    ids.reserve(queue_.size());
-    for (RankedTask& ranked : queue_.snapshot(now)) ids.push_back(std::move(ranked.task.task_id));
-    return ids;
+  std::vector<QueueHandle> ordered(Nanos now) const override {
+    std::vector<QueueHandle> handles;
+    handles.reserve(queue_.size());
+    for (const RankedTask& ranked : queue_.snapshot(now)) {
+      handles.push_back(static_cast<QueueHandle>(std::stoul(ranked.task.task_id)));
+    }
+    return handles;
   }
 
  private:

@@ -162,9 +162,9 @@ void SchedulerCore::transition(TaskRecord& record, TaskState to, Reason&& reason
   if (record.state == TaskState::kQueued) record.totals.queued += now.ns() - record.state_since;
   if (record.state == TaskState::kRunning) {
     record.totals.ran += now.ns() - record.state_since;
-    queue_->run_stopped(record.spec, now.ns());
+    queue_->run_stopped(record.core_index, now.ns());
   }
-  if (to == TaskState::kRunning) queue_->run_started(record.spec, now.ns());
+  if (to == TaskState::kRunning) queue_->run_started(record.spec, record.core_index, now.ns());
   if (keep_history_) {
     std::string text = reason_text(std::forward<Reason>(reason));
     Event* event = emit("task", now);
@@ -461,7 +461,7 @@ void SchedulerCore::enqueue_or_wait(TaskRecord& record, CallTime now) {
 }
 
 void SchedulerCore::enqueue(TaskRecord& record, CallTime now) {
-  queue_->push(record.spec, now.ns());
+  queue_->push(record.spec, record.core_index, now.ns());
   placement_dirty_ = true;
 }
 
@@ -506,7 +506,7 @@ void SchedulerCore::finish_failed(TaskRecord& record, TaskState final_state,
                                                  record.spec.id) == outbox_.stops.end()) {
     outbox_.stops.push_back(ref(record));
   }
-  queue_->remove(record.spec.id);
+  queue_->remove(record.core_index);
   transition(record, final_state, reason, now);
   release(record);
   cancel_dependents(record, now);
@@ -634,7 +634,7 @@ void SchedulerCore::commit_placement(TaskRecord& record, std::vector<Assignment>
     hold_on_node(assignment.node_index, index);
     allocated_ += assignment.demand;
   }
-  queue_->remove(record.spec.id);
+  queue_->remove(record.core_index);
   transition(
       record, TaskState::kPlaced,
       [&] {
@@ -655,7 +655,7 @@ void SchedulerCore::expect_end(TaskIndex index, Nanos since) {
 }
 
 bool SchedulerCore::try_preempt(TaskRecord& record, CallTime now) {
-  if (auto level = queue_->preemption_level(record.spec)) {
+  if (auto level = queue_->preemption_level(record.core_index)) {
     return preempt_later_levels(record, *level, now);
   }
   return preemption_enabled_ && preempt_lower_priorities(record, now);
@@ -693,7 +693,7 @@ bool SchedulerCore::preempt_later_levels(TaskRecord& record, int level, CallTime
     if (!node.schedulable() || (wanted.needs_gpu() && !node.has_gpus())) continue;
     std::vector<Candidate> candidates;
     for (TaskIndex index : tasks_on_node_[node_index]) {
-      int running_level = queue_->preemption_level(tasks_[index].spec).value_or(0);
+      int running_level = queue_->preemption_level(index).value_or(0);
       if (running_level > level) {
         candidates.push_back({running_level, tasks_[index].state_since, index});
       }
@@ -728,11 +728,11 @@ void SchedulerCore::preempt(TaskRecord& victim, const TaskRecord& preemptor, Cal
   if (Event* event = emit("preempted", now)) {
     event->task_id = victim.spec.id;
     if (!victim.assignments.empty()) event->node_id = victim.assignments.front().node_id;
-    auto level = queue_->preemption_level(preemptor.spec);
+    auto level = queue_->preemption_level(preemptor.core_index);
     event->reason =
         level
             ? "by " + preemptor.spec.id + " (las level " + std::to_string(*level) + " over " +
-                  std::to_string(queue_->preemption_level(victim.spec).value_or(0)) + ")"
+                  std::to_string(queue_->preemption_level(victim.core_index).value_or(0)) + ")"
             : "by " + preemptor.spec.id + " (priority " + std::to_string(preemptor.spec.priority) +
                   " over " + std::to_string(victim.spec.priority) + ")";
     event->attempt = victim.attempt;
@@ -764,9 +764,9 @@ size_t SchedulerCore::schedule(CallTime now) {
   size_t placed = 0;
   bool head_blocked = false;
   std::optional<Nanos> shadow;
-  for (const std::string& task_id : queue_->ordered(now.ns())) {
-    TaskRecord* record = task(task_id);
-    if (record == nullptr || record->state != TaskState::kQueued) continue;
+  for (QueueHandle index : queue_->ordered(now.ns())) {
+    TaskRecord* record = &tasks_[index];
+    if (record->state != TaskState::kQueued) continue;
     if (head_blocked && !may_backfill(now.ns(), record->spec, shadow)) continue;
     if (pass.known_not_to_fit(record->spec)) continue;
     if (try_place(*record, now) || try_preempt(*record, now)) {
@@ -808,9 +808,9 @@ std::optional<PlacementBatch> SchedulerCore::take_batch(CallTime now) {
   placement_dirty_ = false;
   PlacementBatch batch;
   batch.cluster = cluster_;
-  for (const std::string& task_id : queue_->ordered(now.ns())) {
+  for (QueueHandle index : queue_->ordered(now.ns())) {
     if (batch.tasks.size() >= batch_window_count_) break;
-    batch.tasks.push_back(task(task_id)->spec);
+    batch.tasks.push_back(tasks_[index].spec);
   }
   return batch;
 }
@@ -888,8 +888,8 @@ void SchedulerCore::check_scaling(CallTime now) {
   if (queued_since_ms_ && !scale_out_sent_ && now_ms - *queued_since_ms_ >= scale_window_ms_) {
     ResourceVector demand;
     int64_t gpu_model_tasks = 0;
-    for (const std::string& task_id : queue_->ordered(Nanos{0})) {
-      const Task& spec = find_task(task_id)->spec;
+    for (QueueHandle index : queue_->ordered(Nanos{0})) {
+      const Task& spec = tasks_[index].spec;
       for (int replica = 0; replica < std::max(spec.replicas, 1); ++replica) demand += spec.demand;
       if (!spec.gpu_model.empty()) ++gpu_model_tasks;
     }
@@ -970,7 +970,7 @@ void SchedulerCore::finish_restore(int64_t last_event_seq, CallTime now) {
       case TaskState::kPending:
       case TaskState::kWaiting: enqueue_or_wait(record, now); break;
       case TaskState::kQueued:
-        queue_->push(record.spec, std::chrono::milliseconds(record.updated_ms));
+        queue_->push(record.spec, record.core_index, std::chrono::milliseconds(record.updated_ms));
         break;
       case TaskState::kPlaced:
       case TaskState::kRunning:
@@ -983,7 +983,7 @@ void SchedulerCore::finish_restore(int64_t last_event_seq, CallTime now) {
                      std::string(task_state_name(record.state));
             },
             now);
-        queue_->push(record.spec, now.ns());
+        queue_->push(record.spec, record.core_index, now.ns());
         break;
       default: break;
     }

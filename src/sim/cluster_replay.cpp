@@ -127,7 +127,7 @@ Status ClusterReplay::make_core(const Cluster& cluster) {
   auto queue = make_replay_queue(policy);
   if (!queue.ok()) return queue.status();
   if (policy.placement == kMilpPlacement) {
-    if ((*queue)->reserves_head() || (*queue)->preemption_level(Task{}).has_value()) {
+    if ((*queue)->reserves_head() || (*queue)->preemption_level(0).has_value()) {
       return invalid_argument("placement milp: works with the queues fifo, priority and sef, not " +
                               policy.queue);
     }

@@ -27,6 +27,14 @@ std::unique_ptr<TestScheduler> start_one_node(const TempDir& dir, int cores,
                                        queue + "\n");
 }
 
+// Submits `body` and waits until task `task_id` runs.
+void submit_until_running(const TestScheduler& scheduler, const std::string& body,
+                          const std::string& task_id) {
+  ApiResponse submitted = scheduler.call("POST", "/v1/tasks", body);
+  ASSERT_EQ(submitted.status, 201) << submitted.body;
+  ASSERT_TRUE(scheduler.wait_task_state(task_id, "running", 10s));
+}
+
 // One 8-core node; R holds 4 cores for an expected 10 minutes. H needs all 8, so it reserves R's
 // end. S (2 cores, 200 ms) ends long before and backfills; L (2 cores, 20 minutes) fits now but
 // would delay H, so it waits until H has run.
@@ -34,10 +42,7 @@ TEST(SchedulerQueueTest, EasyBackfillStartsOnlyWhatEndsByTheHeadsReservation) {
   TempDir dir;
   auto scheduler = start_one_node(dir, 8, "{policy: easy_backfill}");
   ASSERT_TRUE(scheduler) << read_file(dir.path() + "/scheduler.log");
-  ApiResponse first =
-      scheduler->call("POST", "/v1/tasks", R"({"id": "R", "cpu": 4, "duration": "600s"})");
-  ASSERT_EQ(first.status, 201) << first.body;
-  ASSERT_TRUE(scheduler->wait_task_state("R", "running", 10s));
+  submit_until_running(*scheduler, R"({"id": "R", "cpu": 4, "duration": "600s"})", "R");
   ApiResponse rest = scheduler->call("POST", "/v1/tasks", R"({"tasks": [
       {"id": "H", "cpu": 8, "duration": "100ms"},
       {"id": "S", "cpu": 2, "duration": "200ms"},
@@ -59,10 +64,7 @@ TEST(SchedulerQueueTest, LasLetsANewTaskPreemptOneThatAttainedMoreService) {
   TempDir dir;
   auto scheduler = start_one_node(dir, 16, "{policy: las, params: {thresholds: \"1\"}}");
   ASSERT_TRUE(scheduler) << read_file(dir.path() + "/scheduler.log");
-  ApiResponse first =
-      scheduler->call("POST", "/v1/tasks", R"({"id": "A", "cpu": 16, "duration": "600s"})");
-  ASSERT_EQ(first.status, 201) << first.body;
-  ASSERT_TRUE(scheduler->wait_task_state("A", "running", 10s));
+  submit_until_running(*scheduler, R"({"id": "A", "cpu": 16, "duration": "600s"})", "A");
   ApiResponse second =
       scheduler->call("POST", "/v1/tasks", R"({"id": "B", "cpu": 16, "duration": "200ms"})");
   ASSERT_EQ(second.status, 201) << second.body;
