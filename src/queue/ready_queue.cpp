@@ -1,5 +1,8 @@
 #include "queue/ready_queue.h"
 
+#include <string>
+#include <unordered_map>
+
 #include "queue/keyed_order.h"
 #include "queue/las_queue.h"
 #include "queue/priority_queue.h"
@@ -30,29 +33,40 @@ class KeyedQueue final : public ReadyQueue {
   KeyedOrder order_;
 };
 
-// The aging queue names its entries by text: here the text is the handle.
+// The aging queue names its entries by task id (ties go to the smaller id): ids and handles are
+// mapped both ways while queued.
 class PriorityQueue final : public ReadyQueue {
  public:
   explicit PriorityQueue(AgingPriorityQueue queue) : queue_(std::move(queue)) {}
 
   std::string_view name() const override { return "priority"; }
   void push(const Task& task, QueueHandle handle, Nanos enqueued_at) override {
-    // Already queued: nothing to do.
-    (void)queue_.push(std::to_string(handle), task.priority, enqueued_at);
+    if (!queue_.push(task.id, task.priority, enqueued_at).ok()) return;  // queued already
+    handle_of_[task.id] = handle;
+    id_of_[handle] = task.id;
   }
-  bool remove(QueueHandle handle) override { return queue_.remove(std::to_string(handle)); }
+  bool remove(QueueHandle handle) override {
+    auto found = id_of_.find(handle);
+    if (found == id_of_.end()) return false;
+    queue_.remove(found->second);
+    handle_of_.erase(found->second);
+    id_of_.erase(found);
+    return true;
+  }
   size_t size() const override { return queue_.size(); }
   std::vector<QueueHandle> ordered(Nanos now) const override {
     std::vector<QueueHandle> handles;
     handles.reserve(queue_.size());
     for (const RankedTask& ranked : queue_.snapshot(now)) {
-      handles.push_back(static_cast<QueueHandle>(std::stoul(ranked.task.task_id)));
+      handles.push_back(handle_of_.at(ranked.task.task_id));
     }
     return handles;
   }
 
  private:
   AgingPriorityQueue queue_;
+  std::unordered_map<std::string, QueueHandle> handle_of_;
+  std::unordered_map<QueueHandle, std::string> id_of_;
 };
 
 Result<std::unique_ptr<ReadyQueue>> create_priority(const PolicyParams& params) {

@@ -70,6 +70,14 @@ TEST(ReadyQueueTest, PriorityAgesWaitingTasksPastNewerOnes) {
             (std::vector<std::string>{"old-low", "new-high"}));
 }
 
+// Ties (same priority, same enqueue time) go to the smaller task id, whatever the handles say.
+TEST(ReadyQueueTest, PriorityTiesGoToTheSmallerIdNotTheSmallerHandle) {
+  NamedQueue queue = named("priority");
+  queue.push(task("job-b", 5, 0), Nanos{0});
+  queue.push(task("job-a", 5, 0), Nanos{0});
+  EXPECT_EQ(queue.ordered(Nanos{0}), (std::vector<std::string>{"job-a", "job-b"}));
+}
+
 TEST(ReadyQueueTest, RemoveTakesATaskOut) {
   for (const char* policy : {"shortest_first", "priority", "las"}) {
     NamedQueue queue = named(policy);
