@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 #include <string>
+#include <utility>
 
 #include "core/resources.h"
 
@@ -58,6 +59,80 @@ double LasLevels::service_to_next_level(double attained_gpu_s) const {
   auto next = std::upper_bound(thresholds_.begin(), thresholds_.end(), attained_gpu_s);
   if (next == thresholds_.end()) return std::numeric_limits<double>::infinity();
   return *next - attained_gpu_s;
+}
+
+Result<std::unique_ptr<ReadyQueue>> LasQueue::create(const PolicyParams& params) {
+  auto levels = LasLevels::from_params(params);
+  if (!levels.ok()) return levels.status();
+  return std::unique_ptr<ReadyQueue>(std::make_unique<LasQueue>(std::move(*levels)));
+}
+
+LasQueue::Service& LasQueue::service_of(QueueHandle handle) {
+  if (handle >= service_.size()) service_.resize(handle + 1);
+  return service_[handle];
+}
+
+void LasQueue::push(const Task& /*task*/, QueueHandle handle, Nanos /*enqueued_at*/) {
+  order_.push(service_of(handle).level, handle);
+}
+
+void LasQueue::count_service(Service& service, Nanos now) const {
+  service.attained_gpu_s +=
+      service.size * std::chrono::duration<double>(now - service.since).count();
+  service.since = now;
+  service.level = std::max(service.level, levels_.level_of(service.attained_gpu_s));
+}
+
+void LasQueue::plan_level_up(QueueHandle handle, Nanos now) {
+  Service& service = service_[handle];
+  double to_next = levels_.service_to_next_level(service.attained_gpu_s);
+  if (service.size <= 0 || !std::isfinite(to_next)) return;
+  Nanos delay = std::max(Nanos(std::llround(to_next / service.size * 1e9)), Nanos{1});
+  service.level_up_at = now + delay;
+  level_ups_.emplace(*service.level_up_at, handle);
+}
+
+void LasQueue::run_started(const Task& task, QueueHandle handle, Nanos now) {
+  Service& service = service_of(handle);
+  service.since = now;
+  service.size = LasLevels::size_of(task);
+  plan_level_up(handle, now);
+}
+
+void LasQueue::run_stopped(QueueHandle handle, Nanos now) {
+  if (handle >= service_.size()) return;
+  Service& service = service_[handle];
+  count_service(service, now);
+  if (service.level_up_at) level_ups_.erase({*service.level_up_at, handle});
+  service.level_up_at.reset();
+}
+
+std::optional<Nanos> LasQueue::next_reorder() const {
+  if (level_ups_.empty()) return std::nullopt;
+  return level_ups_.begin()->first;
+}
+
+bool LasQueue::reorder(Nanos now) {
+  bool changed = false;
+  while (!level_ups_.empty() && level_ups_.begin()->first <= now) {
+    QueueHandle handle = level_ups_.begin()->second;
+    level_ups_.erase(level_ups_.begin());
+    Service& service = service_[handle];
+    // Planned for the crossing of the next threshold: count it as crossed whatever the rounding
+    // of nanoseconds says.
+    double threshold =
+        service.attained_gpu_s + levels_.service_to_next_level(service.attained_gpu_s);
+    count_service(service, now);
+    service.attained_gpu_s = std::max(service.attained_gpu_s, threshold);
+    service.level = std::max(service.level, levels_.level_of(service.attained_gpu_s));
+    plan_level_up(handle, now);
+    changed = true;
+  }
+  return changed;
+}
+
+std::optional<int> LasQueue::preemption_level(QueueHandle handle) const {
+  return handle < service_.size() ? service_[handle].level : 0;
 }
 
 double LasLevels::size_of(const Task& task) {

@@ -6,11 +6,18 @@
 // fast without knowing durations in advance.
 #pragma once
 
+#include <memory>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "core/params.h"
 #include "core/status.h"
 #include "core/task.h"
+#include "queue/keyed_order.h"
+#include "queue/ready_queue.h"
 
 namespace fulcrum {
 
@@ -34,6 +41,45 @@ class LasLevels {
 
  private:
   std::vector<double> thresholds_;
+};
+
+// The ready queue `las`: queued tasks by (level, enqueue order). It follows each task's runs to
+// count its service, and tells when a running task will reach its next level, since a waiting
+// task of an earlier level may then preempt it.
+class LasQueue final : public ReadyQueue {
+ public:
+  explicit LasQueue(LasLevels levels) : levels_(std::move(levels)) {}
+  static Result<std::unique_ptr<ReadyQueue>> create(const PolicyParams& params);
+
+  std::string_view name() const override { return "las"; }
+  void push(const Task& task, QueueHandle handle, Nanos enqueued_at) override;
+  bool remove(QueueHandle handle) override { return order_.remove(handle); }
+  size_t size() const override { return order_.size(); }
+  std::vector<QueueHandle> ordered(Nanos /*now*/) const override { return order_.ordered(); }
+
+  void run_started(const Task& task, QueueHandle handle, Nanos now) override;
+  void run_stopped(QueueHandle handle, Nanos now) override;
+  std::optional<Nanos> next_reorder() const override;
+  bool reorder(Nanos now) override;
+  std::optional<int> preemption_level(QueueHandle handle) const override;
+
+ private:
+  struct Service {
+    double attained_gpu_s = 0;  // counted up to `since`
+    Nanos since{0};             // start of the running time not yet counted
+    double size = 0;
+    int level = 0;
+    std::optional<Nanos> level_up_at;  // while running: when it reaches the next level
+  };
+  // Counts the service run since `service.since` up to `now`.
+  void count_service(Service& service, Nanos now) const;
+  void plan_level_up(QueueHandle handle, Nanos now);
+  Service& service_of(QueueHandle handle);
+
+  LasLevels levels_;
+  KeyedOrder order_;
+  std::vector<Service> service_;  // by handle
+  std::set<std::pair<Nanos, QueueHandle>> level_ups_;
 };
 
 }  // namespace fulcrum

@@ -1,10 +1,10 @@
 #include "queue/ready_queue.h"
 
-#include <cstdint>
-#include <map>
-#include <set>
-#include <tuple>
+#include <string>
+#include <unordered_map>
 
+#include "queue/keyed_order.h"
+#include "queue/las_queue.h"
 #include "queue/priority_queue.h"
 
 namespace fulcrum {
@@ -19,68 +19,54 @@ class KeyedQueue final : public ReadyQueue {
 
   std::string_view name() const override { return name_; }
   bool reserves_head() const override { return reserves_head_; }
-
-  void push(const Task& task, Nanos /*enqueued_at*/) override {
-    Key key{by_duration_ ? task.estimated_duration_ms : 0, next_sequence_++, task.id};
-    auto [position, inserted] = order_.insert(std::move(key));
-    if (inserted) by_id_.emplace(task.id, position);
+  void push(const Task& task, QueueHandle handle, Nanos /*enqueued_at*/) override {
+    order_.push(by_duration_ ? task.estimated_duration_ms : 0, handle);
   }
-
-  bool remove(std::string_view task_id) override {
-    auto found = by_id_.find(task_id);
-    if (found == by_id_.end()) return false;
-    order_.erase(found->second);
-    by_id_.erase(found);
-    return true;
-  }
-
+  bool remove(QueueHandle handle) override { return order_.remove(handle); }
   size_t size() const override { return order_.size(); }
-
-  std::vector<std::string> ordered(Nanos /*now*/) const override {
-    std::vector<std::string> ids;
-    ids.reserve(order_.size());
-    for (const Key& key : order_) ids.push_back(key.task_id);
-    return ids;
-  }
+  std::vector<QueueHandle> ordered(Nanos /*now*/) const override { return order_.ordered(); }
 
  private:
-  struct Key {
-    int64_t primary = 0;
-    uint64_t sequence = 0;
-    std::string task_id;
-    bool operator<(const Key& other) const {
-      return std::tie(primary, sequence) < std::tie(other.primary, other.sequence);
-    }
-  };
-  using Order = std::set<Key>;
-
   std::string_view name_;
   bool by_duration_;
   bool reserves_head_;
-  uint64_t next_sequence_ = 0;
-  Order order_;
-  std::map<std::string, Order::iterator, std::less<>> by_id_;
+  KeyedOrder order_;
 };
 
+// The aging queue names its entries by task id (ties go to the smaller id): ids and handles are
+// mapped both ways while queued.
 class PriorityQueue final : public ReadyQueue {
  public:
   explicit PriorityQueue(AgingPriorityQueue queue) : queue_(std::move(queue)) {}
 
   std::string_view name() const override { return "priority"; }
-  void push(const Task& task, Nanos enqueued_at) override {
-    (void)queue_.push(task.id, task.priority, enqueued_at);  // already queued: nothing to do
+  void push(const Task& task, QueueHandle handle, Nanos enqueued_at) override {
+    if (!queue_.push(task.id, task.priority, enqueued_at).ok()) return;  // queued already
+    handle_of_[task.id] = handle;
+    id_of_[handle] = task.id;
   }
-  bool remove(std::string_view task_id) override { return queue_.remove(task_id); }
+  bool remove(QueueHandle handle) override {
+    auto found = id_of_.find(handle);
+    if (found == id_of_.end()) return false;
+    queue_.remove(found->second);
+    handle_of_.erase(found->second);
+    id_of_.erase(found);
+    return true;
+  }
   size_t size() const override { return queue_.size(); }
-  std::vector<std::string> ordered(Nanos now) const override {
-    std::vector<std::string> ids;
-    ids.reserve(queue_.size());
-    for (RankedTask& ranked : queue_.snapshot(now)) ids.push_back(std::move(ranked.task.task_id));
-    return ids;
+  std::vector<QueueHandle> ordered(Nanos now) const override {
+    std::vector<QueueHandle> handles;
+    handles.reserve(queue_.size());
+    for (const RankedTask& ranked : queue_.snapshot(now)) {
+      handles.push_back(handle_of_.at(ranked.task.task_id));
+    }
+    return handles;
   }
 
  private:
   AgingPriorityQueue queue_;
+  std::unordered_map<std::string, QueueHandle> handle_of_;
+  std::unordered_map<QueueHandle, std::string> id_of_;
 };
 
 Result<std::unique_ptr<ReadyQueue>> create_priority(const PolicyParams& params) {
@@ -115,6 +101,10 @@ const std::vector<ReadyQueueEntry>& ready_queue_registry() {
          return std::unique_ptr<ReadyQueue>(
              std::make_unique<KeyedQueue>("easy_backfill", false, true));
        }},
+      {"las",
+       "least attained service (GPU-seconds run) first, in levels; a task preempts running tasks "
+       "of later levels",
+       LasLevels::param_specs(), LasQueue::create},
   };
   return entries;
 }

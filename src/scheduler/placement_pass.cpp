@@ -12,10 +12,4 @@ PlacementPass::Shape PlacementPass::shape_of(const Task& task) const {
           shape_includes_priority_ ? task.priority : 0};
 }
 
-Placement PlacementPass::offer(Placer& placer, Cluster& cluster, const Task& task) {
-  Placement placement = placer.place(cluster, std::span<const Task>(&task, 1));
-  if (!placement.all_placed()) mark_not_fitting(task);
-  return placement;
-}
-
 }  // namespace fulcrum

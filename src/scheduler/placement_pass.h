@@ -1,4 +1,4 @@
-// One placement pass over queued tasks, shared by the scheduler and the simulator: tasks are
+// One placement pass of SchedulerCore (so of the scheduler and the simulator alike): tasks are
 // offered to the placer one at a time in queue order, and a task whose demand shape already failed
 // in this pass is not offered again (during a pass the cluster only fills up, so it would fail
 // again).
@@ -26,8 +26,6 @@ class PlacementPass {
 
   // True when a task placed alike already failed in this pass.
   bool known_not_to_fit(const Task& task) const { return did_not_fit_.contains(shape_of(task)); }
-  // Offers `task` to `placer` on `cluster`; a failure remembers the task's shape.
-  Placement offer(Placer& placer, Cluster& cluster, const Task& task);
   // Marks the shape of `task` as not fitting for the rest of the pass.
   void mark_not_fitting(const Task& task) { did_not_fit_.insert(shape_of(task)); }
 

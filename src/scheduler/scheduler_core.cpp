@@ -10,6 +10,8 @@
 #include <cmath>
 #include <map>
 #include <tuple>
+#include <type_traits>
+#include <utility>
 
 namespace fulcrum {
 
@@ -27,8 +29,6 @@ bool is_plain_id(const std::string& id) {
   return !id.empty() && id.size() <= kMaxTaskIdBytes && id.front() != '.' &&
          std::all_of(id.begin(), id.end(), is_id_character);
 }
-
-Nanos millis(int64_t value) { return std::chrono::milliseconds(value); }
 
 std::string gpu_text(int64_t gpu_milli, const std::string& model) {
   std::string text = gpu_milli % kGpuMilliPerDevice == 0
@@ -93,13 +93,13 @@ SchedulerCore::SchedulerCore(std::unique_ptr<Placer> placer, std::unique_ptr<Rea
       heartbeat_timeout_ms_(heartbeat_timeout_ms) {}
 
 TaskRecord* SchedulerCore::task(std::string_view task_id) {
-  auto found = tasks_.find(std::string(task_id));
-  return found == tasks_.end() ? nullptr : &found->second;
+  auto found = index_of_.find(task_id);
+  return found == index_of_.end() ? nullptr : &tasks_[found->second];
 }
 
 const TaskRecord* SchedulerCore::find_task(std::string_view task_id) const {
-  auto found = tasks_.find(std::string(task_id));
-  return found == tasks_.end() ? nullptr : &found->second;
+  auto found = index_of_.find(task_id);
+  return found == index_of_.end() ? nullptr : &tasks_[found->second];
 }
 
 const NodeRecord* SchedulerCore::find_node(std::string_view node_id) const {
@@ -107,48 +107,98 @@ const NodeRecord* SchedulerCore::find_node(std::string_view node_id) const {
   return found == nodes_.end() ? nullptr : &found->second;
 }
 
-Outbox SchedulerCore::take_outbox() { return std::exchange(outbox_, Outbox{}); }
-
-Event& SchedulerCore::emit(std::string kind, int64_t now_ms) {
-  Event& event = outbox_.events.emplace_back();
-  event.seq = next_event_seq_++;
-  event.time_ms = now_ms;
-  event.kind = std::move(kind);
-  return event;
+std::vector<std::string> SchedulerCore::task_ids() const {
+  std::vector<std::string> ids;
+  ids.reserve(tasks_.size());
+  for (const TaskRecord& record : tasks_) ids.push_back(record.spec.id);
+  return ids;
 }
 
-void SchedulerCore::transition(TaskRecord& record, TaskState to, std::string reason,
-                               int64_t now_ms) {
-  Event& event = emit("task", now_ms);
-  event.task_id = record.spec.id;
-  if (!record.assignments.empty()) event.node_id = record.assignments.front().node_id;
-  event.from_state = task_state_name(record.state);
-  event.to_state = task_state_name(to);
-  event.reason = reason;
-  event.attempt = record.attempt;
+Outbox SchedulerCore::take_outbox() { return std::exchange(outbox_, Outbox{}); }
+
+void SchedulerCore::take_outbox(Outbox& into) {
+  into.clear();
+  if (outbox_.empty()) return;
+  using std::swap;
+  swap(into.events, outbox_.events);
+  swap(into.changed_tasks, outbox_.changed_tasks);
+  swap(into.changed_nodes, outbox_.changed_nodes);
+  swap(into.removed_nodes, outbox_.removed_nodes);
+  swap(into.launches, outbox_.launches);
+  swap(into.stops, outbox_.stops);
+  swap(into.preempted, outbox_.preempted);
+  swap(into.launch_after, outbox_.launch_after);
+  swap(into.scale_out_demand, outbox_.scale_out_demand);
+}
+
+Event* SchedulerCore::emit(std::string kind, CallTime now) {
+  if (!keep_history_) return nullptr;
+  Event& event = outbox_.events.emplace_back();
+  event.seq = next_event_seq_++;
+  event.time_ms = now.ms();
+  event.kind = std::move(kind);
+  return &event;
+}
+
+void SchedulerCore::mark_node_changed(const std::string& node_id) {
+  if (keep_history_) outbox_.changed_nodes.insert(node_id);
+}
+
+namespace {
+
+template <typename Reason>
+std::string reason_text(Reason&& reason) {
+  if constexpr (std::is_invocable_v<Reason>) {
+    return reason();
+  } else {
+    return std::string(std::forward<Reason>(reason));
+  }
+}
+
+}  // namespace
+
+template <typename Reason>
+void SchedulerCore::transition(TaskRecord& record, TaskState to, Reason&& reason, CallTime now) {
+  if (record.state == TaskState::kQueued) record.totals.queued += now.ns() - record.state_since;
+  if (record.state == TaskState::kRunning) {
+    record.totals.ran += now.ns() - record.state_since;
+    queue_->run_stopped(record.core_index, now.ns());
+  }
+  if (to == TaskState::kRunning) queue_->run_started(record.spec, record.core_index, now.ns());
+  if (keep_history_) {
+    std::string text = reason_text(std::forward<Reason>(reason));
+    Event* event = emit("task", now);
+    event->task_id = record.spec.id;
+    if (!record.assignments.empty()) event->node_id = record.assignments.front().node_id;
+    event->from_state = task_state_name(record.state);
+    event->to_state = task_state_name(to);
+    event->reason = text;
+    event->attempt = record.attempt;
+    record.reason = std::move(text);
+    outbox_.changed_tasks.insert(record.spec.id);
+  }
   --counters_.tasks_by_state[static_cast<size_t>(record.state)];
   ++counters_.tasks_by_state[static_cast<size_t>(to)];
   record.state = to;
-  record.reason = std::move(reason);
-  record.updated_ms = now_ms;
-  if (to == TaskState::kRunning) record.started_ms = now_ms;
-  if (is_terminal(to)) record.finished_ms = now_ms;
-  outbox_.changed_tasks.insert(record.spec.id);
+  record.state_since = now.ns();
+  record.updated_ms = now.ms();
+  if (to == TaskState::kRunning) record.started_ms = now.ms();
+  if (is_terminal(to)) record.finished_ms = now.ms();
 }
 
-void SchedulerCore::node_event(const Node& node, NodeState from, std::string reason,
-                               int64_t now_ms) {
-  Event& event = emit("node", now_ms);
-  event.node_id = node.id;
-  event.from_state = node_state_name(from);
-  event.to_state = node_state_name(node.state);
-  event.reason = std::move(reason);
-  outbox_.changed_nodes.insert(node.id);
+void SchedulerCore::node_event(const Node& node, NodeState from, std::string reason, CallTime now) {
+  mark_node_changed(node.id);
+  Event* event = emit("node", now);
+  if (event == nullptr) return;
+  event->node_id = node.id;
+  event->from_state = node_state_name(from);
+  event->to_state = node_state_name(node.state);
+  event->reason = std::move(reason);
 }
 
 // --- nodes -------------------------------------------------------------------------------
 
-Status SchedulerCore::add_node(Node node, int64_t now_ms, std::string_view reason) {
+Status SchedulerCore::add_node(Node node, CallTime now, std::string_view reason) {
   if (!is_plain_id(node.id)) {
     return invalid_argument("id: expected 1 to 128 letters, digits or - . _, got \"" + node.id +
                             "\"");
@@ -161,19 +211,21 @@ Status SchedulerCore::add_node(Node node, int64_t now_ms, std::string_view reaso
   NodeState state = node.state;
   std::string id = node.id;
   FULCRUM_RETURN_IF_ERROR(cluster_.add_node(std::move(node)));
-  nodes_[id].registered_ms = now_ms;
-  const Node& added = cluster_.node(*cluster_.find(id));
-  Event& event = emit("node", now_ms);
-  event.node_id = id;
-  event.to_state = node_state_name(state);
-  event.reason = std::string(reason);
-  outbox_.changed_nodes.insert(added.id);
+  tasks_on_node_.resize(cluster_.size());
+  never_fits_by_shape_.clear();
+  nodes_[id].registered_ms = now.ms();
+  mark_node_changed(id);
+  if (Event* event = emit("node", now)) {
+    event->node_id = id;
+    event->to_state = node_state_name(state);
+    event->reason = std::string(reason);
+  }
   placement_dirty_ = true;
   return {};
 }
 
 Status SchedulerCore::set_node_state(std::string_view node_id, NodeState state,
-                                     std::string_view reason, int64_t now_ms) {
+                                     std::string_view reason, CallTime now) {
   auto index = cluster_.find(node_id);
   if (!index) return not_found("no node named \"" + std::string(node_id) + "\"");
   NodeState from = cluster_.node(*index).state;
@@ -181,84 +233,122 @@ Status SchedulerCore::set_node_state(std::string_view node_id, NodeState state,
   cluster_.set_state(*index, state);
   NodeRecord& record = nodes_[std::string(node_id)];
   if (state != NodeState::kDown) record.down_by_timeout = false;
-  node_event(cluster_.node(*index), from, std::string(reason), now_ms);
+  node_event(cluster_.node(*index), from, std::string(reason), now);
   std::string id(node_id);
   if (state == NodeState::kDown) {
-    evict_node_tasks(id, "node " + id + " down: " + std::string(reason), true, now_ms);
+    evict_node_tasks(id, "node " + id + " down: " + std::string(reason), true, now);
   } else if (state == NodeState::kDraining) {
-    evict_node_tasks(id, "node " + id + " draining", false, now_ms);
+    evict_node_tasks(id, "node " + id + " draining", false, now);
   }
   placement_dirty_ = true;
   return {};
 }
 
-Status SchedulerCore::remove_node(std::string_view node_id, int64_t now_ms) {
+Status SchedulerCore::remove_node(std::string_view node_id, CallTime now) {
   auto index = cluster_.find(node_id);
   if (!index) return not_found("no node named \"" + std::string(node_id) + "\"");
   std::string id(node_id);
-  evict_node_tasks(id, "node " + id + " removed", true, now_ms);
+  evict_node_tasks(id, "node " + id + " removed", true, now);
   // Cluster has no removal: rebuild it without the node (assignments keep node ids).
   Cluster rebuilt;
   for (const Node& node : cluster_.nodes()) {
     if (node.id != id) FULCRUM_RETURN_IF_ERROR(rebuilt.add_node(node));
   }
   cluster_ = std::move(rebuilt);
+  reindex_assignments();
+  never_fits_by_shape_.clear();
   nodes_.erase(id);
-  tasks_on_node_.erase(id);
-  Event& event = emit("node", now_ms);
-  event.node_id = id;
-  event.to_state = "removed";
-  event.reason = "removed through the API";
+  if (Event* event = emit("node", now)) {
+    event->node_id = id;
+    event->to_state = "removed";
+    event->reason = "removed through the API";
+  }
   outbox_.removed_nodes.push_back(id);
   outbox_.changed_nodes.erase(id);
   return {};
 }
 
+void SchedulerCore::reindex_assignments() {
+  tasks_on_node_.assign(cluster_.size(), {});
+  for (TaskRecord& record : tasks_) {
+    for (Assignment& assignment : record.assignments) {
+      auto index = cluster_.find(assignment.node_id);
+      if (!index) continue;
+      assignment.node_index = *index;
+      hold_on_node(*index, record.core_index);
+    }
+  }
+}
+
+void SchedulerCore::hold_on_node(size_t node_index, TaskIndex index) {
+  std::vector<TaskIndex>& on_node = tasks_on_node_[node_index];
+  auto position = std::lower_bound(on_node.begin(), on_node.end(), index);
+  if (position == on_node.end() || *position != index) on_node.insert(position, index);
+}
+
+void SchedulerCore::leave_node(size_t node_index, TaskIndex index) {
+  std::vector<TaskIndex>& on_node = tasks_on_node_[node_index];
+  auto position = std::lower_bound(on_node.begin(), on_node.end(), index);
+  if (position != on_node.end() && *position == index) on_node.erase(position);
+}
+
 Status SchedulerCore::heartbeat(std::string_view node_id, std::optional<Utilization> utilization,
-                                int64_t now_ms) {
+                                CallTime now) {
   auto index = cluster_.find(node_id);
   if (!index) return not_found("no node named \"" + std::string(node_id) + "\"");
   NodeRecord& record = nodes_[std::string(node_id)];
-  record.last_heartbeat_ms = now_ms;
+  record.last_heartbeat_ms = now.ms();
   if (utilization) record.utilization = utilization;
-  outbox_.changed_nodes.insert(std::string(node_id));
+  mark_node_changed(std::string(node_id));
   if (record.down_by_timeout && cluster_.node(*index).state == NodeState::kDown) {
-    FULCRUM_RETURN_IF_ERROR(set_node_state(node_id, NodeState::kUp, "heartbeat resumed", now_ms));
+    FULCRUM_RETURN_IF_ERROR(set_node_state(node_id, NodeState::kUp, "heartbeat resumed", now));
   }
   return {};
 }
 
-void SchedulerCore::check_heartbeats(int64_t now_ms) {
+void SchedulerCore::check_heartbeats(CallTime now) {
   std::vector<std::string> late;
   for (const Node& node : cluster_.nodes()) {
     const NodeRecord& record = nodes_[node.id];
     if (!record.last_heartbeat_ms || node.state == NodeState::kDown) continue;
-    if (now_ms - *record.last_heartbeat_ms > heartbeat_timeout_ms_) late.push_back(node.id);
+    if (now.ms() - *record.last_heartbeat_ms > heartbeat_timeout_ms_) late.push_back(node.id);
   }
   for (const std::string& id : late) {
-    int64_t silent_ms = now_ms - *nodes_[id].last_heartbeat_ms;
+    int64_t silent_ms = now.ms() - *nodes_[id].last_heartbeat_ms;
     (void)set_node_state(id, NodeState::kDown,
                          "no heartbeat for " + std::to_string(silent_ms) + " ms (timeout " +
                              std::to_string(heartbeat_timeout_ms_) + " ms)",
-                         now_ms);
+                         now);
     nodes_[id].down_by_timeout = true;
   }
 }
 
 void SchedulerCore::evict_node_tasks(const std::string& node_id, const std::string& reason,
-                                     bool count_attempt, int64_t now_ms) {
-  auto found = tasks_on_node_.find(node_id);
-  if (found == tasks_on_node_.end()) return;
-  std::vector<std::string> evicted(found->second.begin(), found->second.end());
-  for (const std::string& task_id : evicted) {
-    if (TaskRecord* record = task(task_id)) requeue(*record, reason, count_attempt, now_ms);
-  }
+                                     bool count_attempt, CallTime now) {
+  auto node_index = cluster_.find(node_id);
+  if (!node_index) return;
+  std::vector<TaskIndex> evicted = tasks_on_node_[*node_index];
+  for (TaskIndex index : evicted) requeue(tasks_[index], reason, count_attempt, now);
 }
 
 // --- tasks -------------------------------------------------------------------------------
 
+std::optional<std::string> SchedulerCore::never_fits(const Task& task) const {
+  auto shape = std::tie(task.demand.cpu_millis, task.demand.memory_bytes, task.demand.gpu_milli,
+                        task.gpu_model, task.demand.extended);
+  auto found = never_fits_by_shape_.find(shape);
+  if (found != never_fits_by_shape_.end()) return found->second;
+  std::optional<std::string> why = explain_never_fits(cluster_, task);
+  never_fits_by_shape_.emplace(Shape(shape), why);
+  return why;
+}
+
 std::optional<SubmitError> SchedulerCore::check_submission(std::span<const Task> tasks) const {
+  // A batch of one (every submission of the simulator) needs no map of its ids.
   std::unordered_map<std::string_view, size_t> batch;
+  auto in_batch = [&](std::string_view id) {
+    return tasks.size() == 1 ? id == tasks.front().id : batch.contains(id);
+  };
   auto at = [](size_t index) { return "tasks[" + std::to_string(index) + "]"; };
   for (size_t i = 0; i < tasks.size(); ++i) {
     const Task& spec = tasks[i];
@@ -269,27 +359,33 @@ std::optional<SubmitError> SchedulerCore::check_submission(std::span<const Task>
                              "with .), got \"" +
                              spec.id + "\""};
     }
-    if (!batch.emplace(spec.id, i).second || tasks_.contains(spec.id)) {
+    bool repeated = tasks.size() > 1 && !batch.emplace(spec.id, i).second;
+    if (repeated || index_of_.contains(spec.id)) {
       return SubmitError{SubmitErrorKind::kDuplicate,
                          at(i) + ".id: task \"" + spec.id + "\" exists already"};
     }
   }
   for (size_t i = 0; i < tasks.size(); ++i) {
     for (const std::string& dependency : tasks[i].depends_on) {
-      if (!batch.contains(dependency) && !tasks_.contains(dependency)) {
+      if (!in_batch(dependency) && !index_of_.contains(dependency)) {
         return SubmitError{SubmitErrorKind::kUnknownDependency,
                            at(i) + ".depends_on: unknown task \"" + dependency + "\""};
       }
     }
   }
-  if (std::vector<size_t> cycle = find_dependency_cycle(tasks); !cycle.empty()) {
+  bool has_dependencies = std::any_of(tasks.begin(), tasks.end(),
+                                      [](const Task& task) { return !task.depends_on.empty(); });
+  std::vector<size_t> cycle;
+  if (has_dependencies) cycle = find_dependency_cycle(tasks);
+  if (!cycle.empty()) {
     std::string path;
     for (size_t index : cycle) path += tasks[index].id + " -> ";
     path += tasks[cycle.front()].id;
     return SubmitError{SubmitErrorKind::kCycle, "dependency cycle: " + path};
   }
+  if (accept_unschedulable_) return std::nullopt;
   for (size_t i = 0; i < tasks.size(); ++i) {
-    if (auto why = explain_never_fits(cluster_, tasks[i])) {
+    if (auto why = never_fits(tasks[i])) {
       return SubmitError{SubmitErrorKind::kUnschedulable, at(i) + ": unschedulable: " + *why};
     }
   }
@@ -298,35 +394,46 @@ std::optional<SubmitError> SchedulerCore::check_submission(std::span<const Task>
 
 std::optional<SubmitError> SchedulerCore::submit(std::vector<Task> tasks,
                                                  const std::vector<int>& max_attempts,
-                                                 int64_t now_ms) {
+                                                 CallTime now) {
   if (auto refused = check_submission(tasks)) return refused;
-  std::vector<std::string> ids;
-  ids.reserve(tasks.size());
+  auto first = static_cast<TaskIndex>(tasks_.size());
   for (size_t i = 0; i < tasks.size(); ++i) {
-    Task& spec = tasks[i];
     TaskRecord record;
     record.max_attempts = max_attempts[i];
-    record.submitted_ms = now_ms;
-    record.updated_ms = now_ms;
-    record.spec = std::move(spec);
-    std::string id = record.spec.id;
-    ids.push_back(id);
-    Event& event = emit("task", now_ms);
-    event.task_id = id;
-    event.to_state = "pending";
-    event.reason = "submitted";
-    event.attempt = 1;
-    outbox_.changed_tasks.insert(id);
+    record.submitted_ms = now.ms();
+    record.updated_ms = now.ms();
+    record.state_since = now.ns();
+    record.spec = std::move(tasks[i]);
+    if (Event* event = emit("task", now)) {
+      event->task_id = record.spec.id;
+      event->to_state = "pending";
+      event->reason = "submitted";
+      event->attempt = 1;
+      outbox_.changed_tasks.insert(record.spec.id);
+    }
     remember(std::move(record));
   }
-  // Dependencies inside the batch may come later in it: evaluate once all are known.
-  for (const std::string& id : ids) enqueue_or_wait(*task(id), now_ms);
+  // Dependencies inside the batch may come later in it: link and evaluate once all are known.
+  auto end = static_cast<TaskIndex>(tasks_.size());
+  for (TaskIndex index = first; index < end; ++index) link_dependencies(index);
+  for (TaskIndex index = first; index < end; ++index) {
+    TaskRecord& record = tasks_[index];
+    if (is_terminal(record.state)) continue;  // cancelled with an unschedulable dependency
+    std::optional<std::string> why;
+    if (accept_unschedulable_) why = never_fits(record.spec);
+    if (!why) {
+      enqueue_or_wait(record, now);
+      continue;
+    }
+    record.unschedulable = *why;
+    finish_failed(record, TaskState::kFailed, "unschedulable: " + *why, now);
+  }
   return std::nullopt;
 }
 
 // A task whose dependencies all succeeded is queued; one with a failed or cancelled dependency
 // is cancelled; otherwise it waits.
-void SchedulerCore::enqueue_or_wait(TaskRecord& record, int64_t now_ms) {
+void SchedulerCore::enqueue_or_wait(TaskRecord& record, CallTime now) {
   int unfinished = 0;
   for (const std::string& dependency : record.spec.depends_on) {
     const TaskRecord* other = find_task(dependency);
@@ -334,7 +441,7 @@ void SchedulerCore::enqueue_or_wait(TaskRecord& record, int64_t now_ms) {
     if (other->state == TaskState::kFailed || other->state == TaskState::kCancelled) {
       finish_failed(record, TaskState::kCancelled,
                     "dependency " + dependency + " " + std::string(task_state_name(other->state)),
-                    now_ms);
+                    now);
       return;
     }
     ++unfinished;
@@ -342,38 +449,44 @@ void SchedulerCore::enqueue_or_wait(TaskRecord& record, int64_t now_ms) {
   record.unfinished_dependencies = unfinished;
   if (unfinished > 0) {
     if (record.state != TaskState::kWaiting) {
-      transition(record, TaskState::kWaiting,
-                 "waiting for " + std::to_string(unfinished) + " dependencies", now_ms);
+      transition(
+          record, TaskState::kWaiting,
+          [&] { return "waiting for " + std::to_string(unfinished) + " dependencies"; }, now);
     }
     return;
   }
   transition(record, TaskState::kQueued,
-             record.spec.depends_on.empty() ? "ready" : "dependencies succeeded", now_ms);
-  queue_->push(record.spec, millis(now_ms));
+             record.spec.depends_on.empty() ? "ready" : "dependencies succeeded", now);
+  enqueue(record, now);
+}
+
+void SchedulerCore::enqueue(TaskRecord& record, CallTime now) {
+  queue_->push(record.spec, record.core_index, now.ns());
   placement_dirty_ = true;
 }
 
 void SchedulerCore::release(TaskRecord& record) {
-  for (Assignment& assignment : record.assignments) {
-    auto index = cluster_.find(assignment.node_id);
-    if (index) {
-      assignment.node_index = *index;
-      cluster_.release(assignment);
-    }
-    auto on_node = tasks_on_node_.find(assignment.node_id);
-    if (on_node != tasks_on_node_.end()) on_node->second.erase(record.spec.id);
+  TaskIndex index = record.core_index;
+  for (const Assignment& assignment : record.assignments) {
+    cluster_.release(assignment);
+    allocated_ -= assignment.demand;
+    leave_node(assignment.node_index, index);
   }
+  if (!record.assignments.empty()) holding_by_expected_end_.erase({record.expected_end, index});
   record.assignments.clear();
   placement_dirty_ = true;
 }
 
+bool SchedulerCore::out_of_attempts(const TaskRecord& record) const {
+  return record.max_attempts != kUnlimitedAttempts && record.attempt >= record.max_attempts;
+}
+
 void SchedulerCore::requeue(TaskRecord& record, const std::string& reason, bool count_attempt,
-                            int64_t now_ms) {
-  if (holds_resources(record.state)) outbox_.stops.push_back(record.spec.id);
-  if (count_attempt && record.attempt >= record.max_attempts) {
+                            CallTime now) {
+  if (holds_resources(record.state)) outbox_.stops.push_back(ref(record));
+  if (count_attempt && out_of_attempts(record)) {
     finish_failed(record, TaskState::kFailed,
-                  reason + "; no attempts left (" + std::to_string(record.max_attempts) + ")",
-                  now_ms);
+                  reason + "; no attempts left (" + std::to_string(record.max_attempts) + ")", now);
     return;
   }
   // The event names the node the task leaves, so it is sent before the release.
@@ -381,49 +494,47 @@ void SchedulerCore::requeue(TaskRecord& record, const std::string& reason, bool 
     ++record.attempt;
     ++counters_.retries;
   }
-  transition(record, TaskState::kQueued, reason, now_ms);
+  ++record.totals.requeues;
+  transition(record, TaskState::kQueued, reason, now);
   release(record);
-  queue_->push(record.spec, millis(now_ms));
+  enqueue(record, now);
 }
 
 void SchedulerCore::finish_failed(TaskRecord& record, TaskState final_state,
-                                  const std::string& reason, int64_t now_ms) {
+                                  const std::string& reason, CallTime now) {
   if (holds_resources(record.state) && std::find(outbox_.stops.begin(), outbox_.stops.end(),
                                                  record.spec.id) == outbox_.stops.end()) {
-    outbox_.stops.push_back(record.spec.id);
+    outbox_.stops.push_back(ref(record));
   }
-  queue_->remove(record.spec.id);
-  transition(record, final_state, reason, now_ms);
+  queue_->remove(record.core_index);
+  transition(record, final_state, reason, now);
   release(record);
-  cancel_dependents(record, now_ms);
+  cancel_dependents(record, now);
 }
 
-void SchedulerCore::cancel_dependents(const TaskRecord& record, int64_t now_ms) {
-  auto found = dependents_.find(record.spec.id);
-  if (found == dependents_.end()) return;
+void SchedulerCore::cancel_dependents(const TaskRecord& record, CallTime now) {
+  const std::vector<TaskIndex>& dependents = dependents_[record.core_index];
+  if (dependents.empty()) return;
   std::string reason =
       "dependency " + record.spec.id + " " + std::string(task_state_name(record.state));
-  for (const std::string& dependent_id : found->second) {
-    TaskRecord* dependent = task(dependent_id);
-    if (dependent == nullptr || is_terminal(dependent->state)) continue;
-    finish_failed(*dependent, TaskState::kCancelled, reason, now_ms);
+  for (TaskIndex index : dependents) {
+    TaskRecord& dependent = tasks_[index];
+    if (is_terminal(dependent.state)) continue;
+    finish_failed(dependent, TaskState::kCancelled, reason, now);
   }
 }
 
-void SchedulerCore::release_dependents(const TaskRecord& record, int64_t now_ms) {
-  auto found = dependents_.find(record.spec.id);
-  if (found == dependents_.end()) return;
-  for (const std::string& dependent_id : found->second) {
-    TaskRecord* dependent = task(dependent_id);
-    if (dependent == nullptr || dependent->state != TaskState::kWaiting) continue;
-    if (--dependent->unfinished_dependencies > 0) continue;
-    transition(*dependent, TaskState::kQueued, "dependencies succeeded", now_ms);
-    queue_->push(dependent->spec, millis(now_ms));
-    placement_dirty_ = true;
+void SchedulerCore::release_dependents(const TaskRecord& record, CallTime now) {
+  for (TaskIndex index : dependents_[record.core_index]) {
+    TaskRecord& dependent = tasks_[index];
+    if (dependent.state != TaskState::kWaiting) continue;
+    if (--dependent.unfinished_dependencies > 0) continue;
+    transition(dependent, TaskState::kQueued, "dependencies succeeded", now);
+    enqueue(dependent, now);
   }
 }
 
-Status SchedulerCore::cancel(std::string_view task_id, std::string_view reason, int64_t now_ms) {
+Status SchedulerCore::cancel(std::string_view task_id, std::string_view reason, CallTime now) {
   TaskRecord* record = task(task_id);
   if (record == nullptr) return not_found("no task named \"" + std::string(task_id) + "\"");
   if (is_terminal(record->state)) {
@@ -431,186 +542,281 @@ Status SchedulerCore::cancel(std::string_view task_id, std::string_view reason, 
                                                 std::string(task_state_name(record->state)) +
                                                 " already"};
   }
-  finish_failed(*record, TaskState::kCancelled, std::string(reason), now_ms);
+  finish_failed(*record, TaskState::kCancelled, std::string(reason), now);
   return {};
 }
 
-void SchedulerCore::task_started(std::string_view task_id, int attempt, int64_t now_ms) {
-  TaskRecord* record = task(task_id);
+void SchedulerCore::task_started(std::string_view task_id, int attempt, CallTime now) {
+  start(task(task_id), attempt, now);
+}
+
+void SchedulerCore::task_started(TaskRef task, int attempt, CallTime now) {
+  start(&tasks_[task.index], attempt, now);
+}
+
+void SchedulerCore::start(TaskRecord* record, int attempt, CallTime now) {
   if (record == nullptr || record->attempt != attempt || record->state != TaskState::kPlaced) {
     return;
   }
-  transition(*record, TaskState::kRunning, "started", now_ms);
+  transition(*record, TaskState::kRunning, "started", now);
+  expect_end(record->core_index, now.ns());
 }
 
 void SchedulerCore::task_finished(std::string_view task_id, int attempt, int exit_code,
-                                  std::string_view reason, int64_t now_ms) {
-  TaskRecord* record = task(task_id);
+                                  std::string_view reason, CallTime now) {
+  finish(task(task_id), attempt, exit_code, reason, now);
+}
+
+void SchedulerCore::task_finished(uint32_t index, int attempt, int exit_code,
+                                  std::string_view reason, CallTime now) {
+  finish(&tasks_[index], attempt, exit_code, reason, now);
+}
+
+void SchedulerCore::finish(TaskRecord* record, int attempt, int exit_code, std::string_view reason,
+                           CallTime now) {
   if (record == nullptr || record->attempt != attempt || !holds_resources(record->state)) return;
   record->exit_code = exit_code;
   if (exit_code == 0) {
-    transition(*record, TaskState::kSucceeded, std::string(reason), now_ms);
+    transition(*record, TaskState::kSucceeded, reason, now);
     release(*record);
-    release_dependents(*record, now_ms);
+    release_dependents(*record, now);
     return;
   }
   // The process is gone already: nothing to stop, so the stop requests are dropped.
   std::string why(reason);
   size_t stops_before = outbox_.stops.size();
-  if (record->attempt >= record->max_attempts) {
+  if (out_of_attempts(*record)) {
     finish_failed(*record, TaskState::kFailed,
-                  why + "; no attempts left (" + std::to_string(record->max_attempts) + ")",
-                  now_ms);
+                  why + "; no attempts left (" + std::to_string(record->max_attempts) + ")", now);
   } else {
-    requeue(*record, why + "; retrying", true, now_ms);
+    requeue(*record, why + "; retrying", true, now);
   }
   outbox_.stops.resize(stops_before);
 }
 
 // --- placement ---------------------------------------------------------------------------
 
-bool SchedulerCore::try_place(TaskRecord& record, int64_t now_ms) {
+bool SchedulerCore::try_place(TaskRecord& record, CallTime now) {
   Placement placement = placer_->place(cluster_, std::span<const Task>(&record.spec, 1));
   if (!placement.all_placed()) {
-    record.waiting_reason = placement.unplaced.front().reason;
+    if (keep_history_) record.waiting_reason = placement.unplaced.front().reason;
     return false;
   }
-  commit_placement(record, std::move(placement.assignments), placer_->name(), now_ms);
+  commit_placement(record, std::move(placement.assignments), placer_->name(), now);
   return true;
 }
 
-void SchedulerCore::commit_placement(TaskRecord& record, std::vector<Assignment> assignments,
-                                     std::string_view placed_by, int64_t now_ms) {
-  record.waiting_reason.clear();
-  record.assignments = std::move(assignments);
+namespace {
+
+// "n1 gpus 0,1, n2": where a task's replicas were placed.
+std::string placement_text(const std::vector<Assignment>& assignments) {
   std::string where;
-  for (const Assignment& assignment : record.assignments) {
-    tasks_on_node_[assignment.node_id].insert(record.spec.id);
+  for (const Assignment& assignment : assignments) {
     if (!where.empty()) where += ", ";
     where += assignment.node_id;
-    if (!assignment.gpu_devices.empty()) {
-      where += " gpus ";
-      for (size_t i = 0; i < assignment.gpu_devices.size(); ++i) {
-        where += (i > 0 ? "," : "") + std::to_string(assignment.gpu_devices[i]);
-      }
+    if (assignment.gpu_devices.empty()) continue;
+    where += " gpus ";
+    for (size_t i = 0; i < assignment.gpu_devices.size(); ++i) {
+      where += (i > 0 ? "," : "") + std::to_string(assignment.gpu_devices[i]);
     }
   }
-  queue_->remove(record.spec.id);
-  transition(record, TaskState::kPlaced, "placed by " + std::string(placed_by) + " on " + where,
-             now_ms);
-  outbox_.launches.push_back(record.spec.id);
+  return where;
+}
+
+}  // namespace
+
+void SchedulerCore::commit_placement(TaskRecord& record, std::vector<Assignment> assignments,
+                                     std::string_view placed_by, CallTime now) {
+  TaskIndex index = record.core_index;
+  record.waiting_reason.clear();
+  record.assignments = std::move(assignments);
+  for (const Assignment& assignment : record.assignments) {
+    hold_on_node(assignment.node_index, index);
+    allocated_ += assignment.demand;
+  }
+  queue_->remove(record.core_index);
+  transition(
+      record, TaskState::kPlaced,
+      [&] {
+        return "placed by " + std::string(placed_by) + " on " + placement_text(record.assignments);
+      },
+      now);
+  expect_end(index, now.ns());
+  outbox_.launches.push_back(ref(record));
   ++counters_.placements;
 }
 
-bool SchedulerCore::try_preempt(TaskRecord& record, int64_t now_ms) {
-  if (!preemption_enabled_) return false;
+void SchedulerCore::expect_end(TaskIndex index, Nanos since) {
+  if (!queue_->reserves_head()) return;
+  TaskRecord& record = tasks_[index];
+  holding_by_expected_end_.erase({record.expected_end, index});
+  record.expected_end = since + std::chrono::milliseconds(record.spec.estimated_duration_ms);
+  holding_by_expected_end_.emplace(record.expected_end, index);
+}
+
+bool SchedulerCore::try_preempt(TaskRecord& record, CallTime now) {
+  if (auto level = queue_->preemption_level(record.core_index)) {
+    return preempt_later_levels(record, *level, now);
+  }
+  return preemption_enabled_ && preempt_lower_priorities(record, now);
+}
+
+bool SchedulerCore::preempt_lower_priorities(TaskRecord& record, CallTime now) {
   std::vector<PreemptionCandidate> candidates;
-  std::set<std::string> seen;
-  for (const auto& [node_id, task_ids] : tasks_on_node_) {
-    for (const std::string& task_id : task_ids) {
-      const TaskRecord& other = tasks_.at(task_id);
-      if (other.spec.priority >= record.spec.priority || !seen.insert(task_id).second) continue;
-      int64_t run_ms = other.state == TaskState::kRunning ? now_ms - other.started_ms : 0;
-      candidates.push_back({task_id, other.spec.priority, run_ms, other.assignments});
+  std::set<TaskIndex> seen;
+  for (const std::vector<TaskIndex>& indices : tasks_on_node_) {
+    for (TaskIndex index : indices) {
+      const TaskRecord& other = tasks_[index];
+      if (other.spec.priority >= record.spec.priority || !seen.insert(index).second) continue;
+      int64_t run_ms = other.state == TaskState::kRunning ? now.ms() - other.started_ms : 0;
+      candidates.push_back({other.spec.id, other.spec.priority, run_ms, other.assignments});
     }
   }
   auto choice = choose_victims(cluster_, record.spec, candidates, *placer_);
   if (!choice) return false;
-  for (const std::string& victim : choice->victims) preempt(tasks_.at(victim), record, now_ms);
-  if (!try_place(record, now_ms)) return false;  // choose_victims checked it fits: not reached
+  for (const std::string& victim : choice->victims) preempt(*task(victim), record, now);
+  if (!try_place(record, now)) return false;  // choose_victims checked it fits: not reached
   outbox_.launch_after[record.spec.id] = choice->victims;
   return true;
 }
 
-void SchedulerCore::preempt(TaskRecord& victim, const TaskRecord& preemptor, int64_t now_ms) {
-  Event& event = emit("preempted", now_ms);
-  event.task_id = victim.spec.id;
-  if (!victim.assignments.empty()) event.node_id = victim.assignments.front().node_id;
-  event.reason = "by " + preemptor.spec.id + " (priority " +
-                 std::to_string(preemptor.spec.priority) + " over " +
-                 std::to_string(victim.spec.priority) + ")";
-  event.attempt = victim.attempt;
-  outbox_.preempted.push_back(victim.spec.id);
-  ++counters_.preemptions;
-  // The event names the node the task leaves, so it is sent before the release.
-  transition(victim, TaskState::kQueued, "preempted by " + preemptor.spec.id, now_ms);
-  release(victim);
-  queue_->push(victim.spec, millis(now_ms));
+bool SchedulerCore::preempt_later_levels(TaskRecord& record, int level, CallTime now) {
+  const Task& wanted = record.spec;
+  struct Candidate {
+    int level;
+    Nanos since;
+    TaskIndex index;
+  };
+  std::vector<TaskIndex> best;
+  for (size_t node_index = 0; node_index < cluster_.size(); ++node_index) {
+    const Node& node = cluster_.node(node_index);
+    if (!node.schedulable() || (wanted.needs_gpu() && !node.has_gpus())) continue;
+    std::vector<Candidate> candidates;
+    for (TaskIndex index : tasks_on_node_[node_index]) {
+      int running_level = queue_->preemption_level(index).value_or(0);
+      if (running_level > level) {
+        candidates.push_back({running_level, tasks_[index].state_since, index});
+      }
+    }
+    if (candidates.empty()) continue;
+    std::sort(candidates.begin(), candidates.end(), [](const Candidate& a, const Candidate& b) {
+      return std::tie(b.level, b.since, b.index) < std::tie(a.level, a.since, a.index);
+    });
+    std::vector<const std::vector<Assignment>*> held;
+    held.reserve(candidates.size());
+    for (const Candidate& candidate : candidates)
+      held.push_back(&tasks_[candidate.index].assignments);
+    size_t most = best.empty() ? candidates.size() : best.size() - 1;
+    if (auto count = victims_to_make_room(node, wanted, held, most)) {
+      best.clear();
+      for (size_t i = 0; i < *count; ++i) best.push_back(candidates[i].index);
+    }
+    if (best.size() == 1) break;
+  }
+  if (best.empty()) return false;
+  std::vector<std::string> victims;
+  for (TaskIndex victim : best) {
+    victims.push_back(tasks_[victim].spec.id);
+    preempt(tasks_[victim], record, now);
+  }
+  if (!try_place(record, now)) return false;  // victims_to_make_room checked it fits
+  outbox_.launch_after[record.spec.id] = std::move(victims);
+  return true;
 }
 
-std::optional<Nanos> SchedulerCore::shadow_time_of(const Task& head, int64_t now_ms) const {
-  std::vector<std::pair<int64_t, std::vector<Assignment>>> by_end;
-  std::set<std::string> seen;
-  for (const auto& [node_id, task_ids] : tasks_on_node_) {
-    for (const std::string& task_id : task_ids) {
-      if (!seen.insert(task_id).second) continue;
-      const TaskRecord& running = tasks_.at(task_id);
-      int64_t since_ms = running.state == TaskState::kRunning ? running.started_ms : now_ms;
-      std::vector<Assignment> held = running.assignments;
-      for (Assignment& assignment : held) {
-        if (auto index = cluster_.find(assignment.node_id)) assignment.node_index = *index;
-      }
-      by_end.emplace_back(std::max(now_ms, since_ms + running.spec.estimated_duration_ms),
-                          std::move(held));
-    }
+void SchedulerCore::preempt(TaskRecord& victim, const TaskRecord& preemptor, CallTime now) {
+  if (Event* event = emit("preempted", now)) {
+    event->task_id = victim.spec.id;
+    if (!victim.assignments.empty()) event->node_id = victim.assignments.front().node_id;
+    auto level = queue_->preemption_level(preemptor.core_index);
+    event->reason =
+        level
+            ? "by " + preemptor.spec.id + " (las level " + std::to_string(*level) + " over " +
+                  std::to_string(queue_->preemption_level(victim.core_index).value_or(0)) + ")"
+            : "by " + preemptor.spec.id + " (priority " + std::to_string(preemptor.spec.priority) +
+                  " over " + std::to_string(victim.spec.priority) + ")";
+    event->attempt = victim.attempt;
   }
-  std::sort(by_end.begin(), by_end.end(),
-            [](const auto& a, const auto& b) { return a.first < b.first; });
+  outbox_.preempted.push_back(ref(victim));
+  ++counters_.preemptions;
+  ++victim.totals.preemptions;
+  // The event names the node the task leaves, so it is sent before the release.
+  transition(
+      victim, TaskState::kQueued, [&] { return "preempted by " + preemptor.spec.id; }, now);
+  release(victim);
+  enqueue(victim, now);
+}
+
+std::optional<Nanos> SchedulerCore::shadow_time_of(const Task& head, Nanos now) const {
   std::vector<RunningTask> running;
-  running.reserve(by_end.size());
-  for (const auto& [end_ms, held] : by_end) running.push_back({millis(end_ms), &held});
+  running.reserve(holding_by_expected_end_.size());
+  for (const auto& [expected_end, index] : holding_by_expected_end_) {
+    running.push_back({std::max(now, expected_end), &tasks_[index].assignments});
+  }
   return shadow_time(cluster_, head, running);
 }
 
-size_t SchedulerCore::schedule(int64_t now_ms) {
+size_t SchedulerCore::schedule(CallTime now) {
+  if (queue_->reorder(now.ns())) placement_dirty_ = true;
   if (!placement_dirty_ || queue_->size() == 0) return 0;
   placement_dirty_ = false;
   PlacementPass pass(preemption_enabled_);
   size_t placed = 0;
   bool head_blocked = false;
   std::optional<Nanos> shadow;
-  for (const std::string& task_id : queue_->ordered(millis(now_ms))) {
-    TaskRecord* record = task(task_id);
-    if (record == nullptr) continue;
-    if (head_blocked && !may_backfill(millis(now_ms), record->spec, shadow)) continue;
+  for (QueueHandle index : queue_->ordered(now.ns())) {
+    TaskRecord* record = &tasks_[index];
+    if (record->state != TaskState::kQueued) continue;
+    if (head_blocked && !may_backfill(now.ns(), record->spec, shadow)) continue;
     if (pass.known_not_to_fit(record->spec)) continue;
-    if (try_place(*record, now_ms) || try_preempt(*record, now_ms)) {
+    if (try_place(*record, now) || try_preempt(*record, now)) {
       ++placed;
       continue;
     }
     pass.mark_not_fitting(record->spec);
     if (queue_->reserves_head() && !head_blocked) {
       head_blocked = true;
-      shadow = shadow_time_of(record->spec, now_ms);
+      shadow = shadow_time_of(record->spec, now.ns());
     }
   }
   return placed;
 }
 
+std::optional<Nanos> SchedulerCore::next_pass_at() const {
+  std::optional<Nanos> next = queue_->next_reorder();
+  if (batch_window_since_ && placement_dirty_ && queue_->size() > 0) {
+    Nanos window_end = *batch_window_since_ + std::chrono::milliseconds(batch_window_ms_);
+    next = next ? std::min(*next, window_end) : window_end;
+  }
+  return next;
+}
+
 // --- placement in batches -------------------------------------------------------------------
 
-std::optional<PlacementBatch> SchedulerCore::take_batch(int64_t now_ms) {
+std::optional<PlacementBatch> SchedulerCore::take_batch(CallTime now) {
+  if (queue_->reorder(now.ns())) placement_dirty_ = true;
   if (!placement_dirty_ || queue_->size() == 0) {
-    batch_window_since_ms_.reset();
+    batch_window_since_.reset();
     return std::nullopt;
   }
-  if (!batch_window_since_ms_) batch_window_since_ms_ = now_ms;
-  if (queue_->size() < batch_window_count_ && now_ms - *batch_window_since_ms_ < batch_window_ms_) {
+  if (!batch_window_since_) batch_window_since_ = now.ns();
+  if (queue_->size() < batch_window_count_ &&
+      now.ns() - *batch_window_since_ < std::chrono::milliseconds(batch_window_ms_)) {
     return std::nullopt;
   }
-  batch_window_since_ms_.reset();
+  batch_window_since_.reset();
   placement_dirty_ = false;
   PlacementBatch batch;
   batch.cluster = cluster_;
-  for (const std::string& task_id : queue_->ordered(millis(now_ms))) {
+  for (QueueHandle index : queue_->ordered(now.ns())) {
     if (batch.tasks.size() >= batch_window_count_) break;
-    batch.tasks.push_back(tasks_.at(task_id).spec);
+    batch.tasks.push_back(tasks_[index].spec);
   }
   return batch;
 }
 
 size_t SchedulerCore::apply_batch(std::span<const Task> tasks, const Placement& placement,
-                                  std::string_view placed_by, int64_t now_ms) {
+                                  std::string_view placed_by, CallTime now) {
   std::map<std::string, std::vector<const Assignment*>> by_task = assignments_by_task(placement);
   size_t placed = 0;
   for (const Task& task : tasks) {
@@ -622,12 +828,14 @@ size_t SchedulerCore::apply_batch(std::span<const Task> tasks, const Placement& 
       assignments = allocate_as_decided(cluster_, record->spec, found->second);
     }
     if (assignments) {
-      commit_placement(*record, std::move(*assignments), placed_by, now_ms);
+      commit_placement(*record, std::move(*assignments), placed_by, now);
       ++placed;
       continue;
     }
-    record->waiting_reason = "not placed by the last " + std::string(placed_by) + " batch";
-    if (try_preempt(*record, now_ms)) ++placed;
+    if (keep_history_) {
+      record->waiting_reason = "not placed by the last " + std::string(placed_by) + " batch";
+    }
+    if (try_preempt(*record, now)) ++placed;
   }
   return placed;
 }
@@ -639,8 +847,8 @@ void SchedulerCore::configure_scaling(int64_t window_ms, double low_utilization)
   scale_low_utilization_ = low_utilization;
 }
 
-void SchedulerCore::scale_event(std::string kind, std::string reason, int64_t now_ms) {
-  emit(std::move(kind), now_ms).reason = std::move(reason);
+void SchedulerCore::scale_event(std::string kind, std::string reason, CallTime now) {
+  if (Event* event = emit(std::move(kind), now)) event->reason = std::move(reason);
 }
 
 // The dominant allocated share over the nodes that take work.
@@ -668,7 +876,8 @@ std::string percent(double share) {
 
 }  // namespace
 
-void SchedulerCore::check_scaling(int64_t now_ms) {
+void SchedulerCore::check_scaling(CallTime now) {
+  int64_t now_ms = now.ms();
   if (scale_window_ms_ <= 0) return;
   if (queue_->size() == 0) {
     queued_since_ms_.reset();
@@ -679,8 +888,8 @@ void SchedulerCore::check_scaling(int64_t now_ms) {
   if (queued_since_ms_ && !scale_out_sent_ && now_ms - *queued_since_ms_ >= scale_window_ms_) {
     ResourceVector demand;
     int64_t gpu_model_tasks = 0;
-    for (const std::string& task_id : queue_->ordered(Nanos{0})) {
-      const Task& spec = tasks_.at(task_id).spec;
+    for (QueueHandle index : queue_->ordered(Nanos{0})) {
+      const Task& spec = tasks_[index].spec;
       for (int replica = 0; replica < std::max(spec.replicas, 1); ++replica) demand += spec.demand;
       if (!spec.gpu_model.empty()) ++gpu_model_tasks;
     }
@@ -691,7 +900,7 @@ void SchedulerCore::check_scaling(int64_t now_ms) {
                     (gpu_model_tasks > 0
                          ? " (" + std::to_string(gpu_model_tasks) + " tasks need a GPU model)"
                          : ""),
-                now_ms);
+                now);
     outbox_.scale_out_demand = text;
     scale_out_sent_ = true;
   }
@@ -713,7 +922,7 @@ void SchedulerCore::check_scaling(int64_t now_ms) {
               "allocated " + percent(share) + " below " + percent(scale_low_utilization_) +
                   " for " + std::to_string((now_ms - *idle_since_ms_) / 1000) +
                   " s; nodes that could be emptied: " + idle_nodes,
-              now_ms);
+              now);
   scale_in_sent_ = true;
 }
 
@@ -724,40 +933,57 @@ Status SchedulerCore::restore_node(Node node, NodeRecord record) {
   node.allocated = {};
   node.gpus = GpuDevices(node.gpus.count());
   FULCRUM_RETURN_IF_ERROR(cluster_.add_node(std::move(node)));
+  tasks_on_node_.resize(cluster_.size());
+  never_fits_by_shape_.clear();
   nodes_[id] = record;
   return {};
 }
 
-void SchedulerCore::restore_task(TaskRecord record) { remember(std::move(record)); }
-
-void SchedulerCore::remember(TaskRecord record) {
-  std::string id = record.spec.id;
-  ++counters_.tasks_by_state[static_cast<size_t>(record.state)];
-  ++counters_.submitted;
-  for (const std::string& dependency : record.spec.depends_on) {
-    dependents_[dependency].push_back(id);
-  }
-  task_order_.push_back(id);
-  tasks_.emplace(id, std::move(record));
+void SchedulerCore::restore_task(TaskRecord record) {
+  record.state_since = std::chrono::milliseconds(record.updated_ms);
+  remember(std::move(record));
 }
 
-void SchedulerCore::finish_restore(int64_t last_event_seq, int64_t now_ms) {
+TaskRecord& SchedulerCore::remember(TaskRecord record) {
+  ++counters_.tasks_by_state[static_cast<size_t>(record.state)];
+  ++counters_.submitted;
+  auto index = static_cast<TaskIndex>(tasks_.size());
+  record.core_index = index;
+  TaskRecord& kept = tasks_.emplace_back(std::move(record));
+  index_of_.emplace(kept.spec.id, index);
+  dependents_.emplace_back();
+  return kept;
+}
+
+void SchedulerCore::link_dependencies(TaskIndex index) {
+  for (const std::string& dependency : tasks_[index].spec.depends_on) {
+    auto found = index_of_.find(dependency);
+    if (found != index_of_.end()) dependents_[found->second].push_back(index);
+  }
+}
+
+void SchedulerCore::finish_restore(int64_t last_event_seq, CallTime now) {
   next_event_seq_ = last_event_seq + 1;
-  for (const std::string& id : task_order_) {
-    TaskRecord& record = tasks_.at(id);
+  for (TaskIndex index = 0; index < tasks_.size(); ++index) link_dependencies(index);
+  for (TaskRecord& record : tasks_) {
     switch (record.state) {
       case TaskState::kPending:
-      case TaskState::kWaiting: enqueue_or_wait(record, now_ms); break;
-      case TaskState::kQueued: queue_->push(record.spec, millis(record.updated_ms)); break;
+      case TaskState::kWaiting: enqueue_or_wait(record, now); break;
+      case TaskState::kQueued:
+        queue_->push(record.spec, record.core_index, std::chrono::milliseconds(record.updated_ms));
+        break;
       case TaskState::kPlaced:
       case TaskState::kRunning:
         // Its allocation was not restored, so there is nothing to release.
         record.assignments.clear();
         transition(
             record, TaskState::kQueued,
-            "scheduler restarted while the task was " + std::string(task_state_name(record.state)),
-            now_ms);
-        queue_->push(record.spec, millis(now_ms));
+            [&] {
+              return "scheduler restarted while the task was " +
+                     std::string(task_state_name(record.state));
+            },
+            now);
+        queue_->push(record.spec, record.core_index, now.ns());
         break;
       default: break;
     }

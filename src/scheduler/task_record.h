@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/clock.h"
 #include "core/cluster.h"
 #include "core/task.h"
 #include "store/store.h"
@@ -33,6 +34,14 @@ bool is_terminal(TaskState state);
 // Placed or running: the task holds resources on nodes.
 bool holds_resources(TaskState state);
 
+// Time spent queued and running, preemptions and requeues, over all attempts (not persisted).
+struct TaskTotals {
+  Nanos queued{0};
+  Nanos ran{0};
+  int preemptions = 0;
+  int requeues = 0;  // back to the queue for a lost node, a drain or a failed attempt
+};
+
 struct TaskRecord {
   Task spec;
   TaskState state = TaskState::kPending;
@@ -47,6 +56,11 @@ struct TaskRecord {
   int64_t started_ms = 0;
   int64_t finished_ms = 0;
   int unfinished_dependencies = 0;  // derived from the graph, not persisted
+  TaskTotals totals;
+  Nanos state_since{0};       // when the current state began (not persisted)
+  Nanos expected_end{0};      // placed or running: its start + estimate (easy_backfill)
+  std::string unschedulable;  // why no node could ever hold it, when accepted anyway
+  uint32_t core_index = 0;    // where SchedulerCore keeps it (not persisted)
 };
 
 // Node utilization as the node reports it with its heartbeats, each in [0, 1].

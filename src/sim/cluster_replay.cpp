@@ -3,163 +3,118 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <map>
 #include <memory>
 #include <optional>
-#include <set>
-#include <tuple>
 #include <unordered_map>
 
 #include "core/random.h"
 #include "milp/batch_solver.h"
 #include "placement/registry.h"
 #include "placement/workload_profile.h"
-#include "queue/backfill.h"
 #include "queue/las_queue.h"
 #include "queue/ready_queue.h"
-#include "scheduler/placement_pass.h"
-#include "scheduler/preemption.h"
 #include "scheduler/scheduler_core.h"
+#include "scheduler/simulated_executor.h"
 #include "sim/event_queue.h"
 
 namespace fulcrum::sim {
 
 namespace {
 
-enum EventKind : uint32_t {
-  kArrival,
-  kFinish,
-  kSample,
-  kFail,
-  kRepair,
-  kDemote,
-  kRandomFailure,
-  kBatchWindow
-};
-
-enum class Phase { kNotArrived, kBlocked, kQueued, kRunning, kDone, kUnplaceable };
-
-enum class Discipline { kReadyQueue, kLas };
+enum EventKind : uint32_t { kArrival, kRunEnd, kSample, kFail, kRepair, kRandomFailure, kWake };
 
 constexpr int64_t kProgressEvery = 8192;
 constexpr int kSamplesPerSpan = 500;
 
 double seconds(Nanos time) { return std::chrono::duration<double>(time).count(); }
 
-struct JobState {
-  Phase phase = Phase::kNotArrived;
-  std::vector<Assignment> assignments;
-  Nanos remaining{0};      // running time still needed
-  Nanos run_started{0};    // start of the current run
-  Nanos ready_since{0};    // start of the current wait
-  Nanos service_since{0};  // LAS: start of the running time not yet counted as service
-  double attained_gpu_s = 0;
-  int level = 0;
-  uint32_t epoch = 0;  // bumped whenever a run ends, so its pending events go stale
-  int dependencies_left = 0;
-  std::vector<size_t> dependents;
-  std::string doomed_by;  // a dependency that can never be placed
-};
-
-struct DisciplineChoice {
-  Discipline discipline;
-  std::string ready_queue;  // the ReadyQueue behind kReadyQueue and kEasyBackfill
-};
-
-Result<DisciplineChoice> discipline_of(const std::string& name) {
-  if (name == "las") return DisciplineChoice{Discipline::kLas, ""};
-  if (name == "sef") return DisciplineChoice{Discipline::kReadyQueue, "shortest_first"};
-  for (const ReadyQueueEntry& entry : ready_queue_registry()) {
-    if (entry.name == name) return DisciplineChoice{Discipline::kReadyQueue, name};
+// The ready queue behind a replay queue name (sef is shortest_first), with the replay's errors.
+Result<std::unique_ptr<ReadyQueue>> make_replay_queue(const ReplayPolicy& policy) {
+  const std::vector<std::string>& names = replay_queue_names();
+  if (std::find(names.begin(), names.end(), policy.queue) == names.end()) {
+    std::string known;
+    for (const std::string& queue : names) known += (known.empty() ? "" : ", ") + queue;
+    return not_found("unknown queue policy \"" + policy.queue + "\" (known: " + known + ")");
   }
-  std::string known;
-  for (const std::string& queue : replay_queue_names())
-    known += (known.empty() ? "" : ", ") + queue;
-  return not_found("unknown queue policy \"" + name + "\" (known: " + known + ")");
+  if (policy.queue == "las") {
+    auto levels = LasLevels::from_params(policy.queue_params);
+    if (!levels.ok()) return invalid_argument("queue las: " + levels.error_message());
+  }
+  return make_ready_queue(policy.queue == "sef" ? "shortest_first" : policy.queue,
+                          policy.queue_params);
 }
 
+// Feeds a trace into SchedulerCore in virtual time: arrivals are submissions, the simulated
+// executor runs what the core launches for the job's trace duration, and node failures and
+// repairs are node states. Every lifecycle decision (queueing, dependencies, placement passes,
+// batch windows, preemption, requeues) is the core's; this class only keeps time and measures.
 class ClusterReplay {
  public:
-  ClusterReplay(const Cluster& cluster, std::span<const SimJob> jobs, const ReplayOptions& options)
-      : cluster_(cluster),
-        jobs_(jobs),
-        options_(options),
-        states_(jobs.size()),
-        rng_(options.seed) {}
+  ClusterReplay(std::span<const SimJob> jobs, const ReplayOptions& options)
+      : jobs_(jobs), options_(options), rng_(options.seed), executor_(1.0) {}
 
-  Status init();
-  ReplayResult run();
+  Status init(const Cluster& cluster);
+  Result<ReplayResult> run();
 
  private:
   const Task& task(size_t job) const { return jobs_[job].task; }
+  bool work_left() const { return done_ < static_cast<int64_t>(jobs_.size()); }
 
+  Status make_core(const Cluster& cluster);
+  Status index_jobs();
   void handle(const Event& event);
   void schedule_next_arrival();
   void arrive(size_t job);
-  void make_ready(size_t job);
-  // Ends a job that can never run, and every job that depends on it.
-  void give_up(size_t job, const std::string& reason);
-  void start(size_t job, std::vector<Assignment> assignments);
-  // Ends the current run: releases resources, updates service and accounting.
-  void stop_run(size_t job);
-  void finish(size_t job);
-  void preempt(size_t job);
+  void submit(size_t job);
+  // Tasks failed or cancelled so far: before the first run, only at submission.
+  int64_t ended_at_submission() const {
+    const auto& by_state = core_->counters().tasks_by_state;
+    return by_state[static_cast<size_t>(TaskState::kFailed)] +
+           by_state[static_cast<size_t>(TaskState::kCancelled)];
+  }
+  // A job the core failed or cancelled at submission: it can never be placed.
+  void give_up(size_t job);
+  void finish_runs();
   void fail_node(size_t node_index);
-  void schedule_demotion(size_t job);
+  void set_node_state(size_t node_index, NodeState state, std::string_view reason);
+  void pass();
+  void batch_pass();
+  // Starts and stops runs as the core asks, and plans the next pass it needs.
+  void apply_outbox();
+  void launch(TaskRef task);
   void account_until(Nanos now);
   void sample();
-  bool work_left() const { return done_ < static_cast<int64_t>(jobs_.size()); }
+  ReplaySummary summarize();
 
-  void schedule_pass();
-  void ready_queue_pass();
-  void batch_pass();
-  void las_pass();
-  bool preempt_for(size_t job);
-  size_t queued_count() const;
-
-  std::optional<std::string> never_fits(const Task& task);
-
-  Cluster cluster_;
   std::span<const SimJob> jobs_;
   const ReplayOptions& options_;
-  std::vector<JobState> states_;
-  std::vector<JobRecord> records_;
-  std::vector<UtilSample> samples_;
+  std::unique_ptr<SchedulerCore> core_;
+  std::optional<MilpPlacementSettings> milp_;  // placement milp: batches as in the scheduler
+  BatchStats batch_stats_;
   Rng rng_;
   Simulation simulation_;
+  SimulatedExecutor executor_;
+  Status refused_;  // a submission the core refused (an id it does not accept)
+  Outbox outbox_;   // reused: taken after every core call
 
-  Discipline discipline_ = Discipline::kReadyQueue;
-  std::unique_ptr<Placer> placer_;
-  std::optional<MilpPlacementSettings> milp_;  // placement milp: batches as in the scheduler
-  std::optional<Nanos> batch_window_since_;
-  bool batch_window_event_ = false;
-  BatchStats batch_stats_;
-  std::unique_ptr<ReadyQueue> ready_queue_;
-  std::optional<LasLevels> las_;
-  std::unordered_map<std::string, size_t> index_of_;
-  std::set<std::tuple<int, uint64_t, size_t>> las_waiting_;  // (level, order, job)
-  std::vector<uint64_t> las_order_;
-  uint64_t next_las_order_ = 0;
-  std::set<std::pair<Nanos, size_t>> running_by_end_;  // easy_backfill: expected end, job
-  std::vector<std::vector<size_t>> jobs_on_node_;
-  std::map<std::tuple<int64_t, int64_t, int64_t, std::string>, std::optional<std::string>>
-      never_fits_cache_;
-
-  bool dirty_ = false;
-  int64_t done_ = 0;
-  int64_t running_ = 0;
-  int64_t blocked_ = 0;
-  ReplaySummary summary_;
-  Nanos sample_interval_{0};
+  std::vector<std::vector<size_t>> dependents_;
+  std::vector<size_t> job_of_task_;            // by the core's task index
+  std::vector<int> unsubmitted_dependencies_;  // a job is submitted after its dependencies
+  std::vector<bool> submitted_;
+  std::vector<bool> arrived_;
+  std::vector<JobRecord> records_;
+  std::vector<UtilSample> samples_;
   std::vector<std::pair<Nanos, size_t>> scheduled_failures_;
   std::vector<size_t> arrival_order_;  // job indices by arrival
   size_t next_arrival_ = 0;
+  std::optional<Nanos> wake_at_;  // the pass the core asked for
+  int64_t done_ = 0;
+  ReplaySummary summary_;
+  Nanos sample_interval_{0};
 
   // Utilization accounting.
   double capacity_gpu_ = 0;
   double capacity_cpu_ = 0;
-  double allocated_gpu_ = 0;
-  double allocated_cpu_ = 0;
   double gpu_area_ = 0;
   double cpu_area_ = 0;
   Nanos accounted_until_{0};
@@ -167,71 +122,81 @@ class ClusterReplay {
   Nanos last_finish_{0};
 };
 
-Status ClusterReplay::init() {
-  auto choice = discipline_of(options_.policy.queue);
-  if (!choice.ok()) return choice.status();
-  discipline_ = choice->discipline;
-  if (discipline_ == Discipline::kLas) {
-    auto levels = LasLevels::from_params(options_.policy.queue_params);
-    if (!levels.ok()) return invalid_argument("queue las: " + levels.error_message());
-    las_ = std::move(*levels);
-    las_order_.assign(jobs_.size(), 0);
-  } else {
-    auto queue = make_ready_queue(choice->ready_queue, options_.policy.queue_params);
-    if (!queue.ok()) return queue.status();
-    ready_queue_ = std::move(*queue);
-  }
-  if (options_.policy.placement == kMilpPlacement) {
-    if (discipline_ != Discipline::kReadyQueue || ready_queue_->reserves_head()) {
+Status ClusterReplay::make_core(const Cluster& cluster) {
+  const ReplayPolicy& policy = options_.policy;
+  auto queue = make_replay_queue(policy);
+  if (!queue.ok()) return queue.status();
+  if (policy.placement == kMilpPlacement) {
+    if ((*queue)->reserves_head() || (*queue)->preemption_level(0).has_value()) {
       return invalid_argument("placement milp: works with the queues fifo, priority and sef, not " +
-                              options_.policy.queue);
+                              policy.queue);
     }
-    auto settings = read_milp_placement(options_.policy.placement_params);
+    auto settings = read_milp_placement(policy.placement_params);
     if (!settings.ok()) return invalid_argument("placement milp: " + settings.error_message());
     milp_ = std::move(*settings);
   }
   auto placer = milp_ ? make_placer(milp_->batch.fallback_placer)
-                      : make_placer(options_.policy.placement, options_.policy.placement_params);
+                      : make_placer(policy.placement, policy.placement_params);
   if (!placer.ok()) return placer.status();
-  placer_ = std::move(*placer);
   // The trace's own task shapes are the workload to expect (fgd and fgd_packing score with it).
   std::vector<Task> shapes;
   shapes.reserve(jobs_.size());
   for (const SimJob& job : jobs_) shapes.push_back(job.task);
-  placer_->set_target_workload(WorkloadProfile::of_tasks(shapes));
-
-  records_.resize(jobs_.size());
-  index_of_.reserve(jobs_.size());
-  for (size_t job = 0; job < jobs_.size(); ++job) {
-    if (!index_of_.emplace(task(job).id, job).second) {
-      return invalid_argument("duplicate job id \"" + task(job).id + "\"");
-    }
-  }
-  for (size_t job = 0; job < jobs_.size(); ++job) {
-    for (const std::string& dependency : task(job).depends_on) {
-      auto found = index_of_.find(dependency);
-      if (found == index_of_.end()) {
-        return invalid_argument("job \"" + task(job).id + "\" depends on unknown job \"" +
-                                dependency + "\"");
-      }
-      states_[found->second].dependents.push_back(job);
-      ++states_[job].dependencies_left;
-    }
-  }
-  for (const NodeFailure& failure : options_.failures.schedule) {
-    auto node = cluster_.find(failure.node_id);
-    if (!node) return not_found("--fail-at: unknown node \"" + failure.node_id + "\"");
-    scheduled_failures_.emplace_back(failure.time, *node);
-  }
-  jobs_on_node_.resize(cluster_.size());
-  for (const Node& node : cluster_.nodes()) {
+  (*placer)->set_target_workload(WorkloadProfile::of_tasks(shapes));
+  core_ = std::make_unique<SchedulerCore>(std::move(*placer), std::move(*queue),
+                                          /*heartbeat_timeout_ms=*/0);
+  core_->configure_history(false);
+  core_->configure_accept_unschedulable(true);
+  core_->reserve_tasks(jobs_.size());
+  if (milp_) core_->configure_batching(milp_->window_ms, milp_->window_count);
+  for (const Node& node : cluster.nodes()) {
+    FULCRUM_RETURN_IF_ERROR(core_->add_node(node, Nanos{0}, "trace"));
     capacity_gpu_ += static_cast<double>(node.capacity.gpu_milli);
     capacity_cpu_ += static_cast<double>(node.capacity.cpu_millis);
   }
   return Status::ok_status();
 }
 
-ReplayResult ClusterReplay::run() {
+// Links dependencies to their jobs; a repeated id is refused by the core when it is submitted.
+Status ClusterReplay::index_jobs() {
+  dependents_.resize(jobs_.size());
+  unsubmitted_dependencies_.assign(jobs_.size(), 0);
+  submitted_.assign(jobs_.size(), false);
+  arrived_.assign(jobs_.size(), false);
+  records_.resize(jobs_.size());
+  job_of_task_.reserve(jobs_.size());
+  bool has_dependencies = std::any_of(
+      jobs_.begin(), jobs_.end(), [](const SimJob& job) { return !job.task.depends_on.empty(); });
+  if (!has_dependencies) return Status::ok_status();
+  std::unordered_map<std::string_view, size_t> index_of;
+  index_of.reserve(jobs_.size());
+  for (size_t job = 0; job < jobs_.size(); ++job) index_of.emplace(task(job).id, job);
+  for (size_t job = 0; job < jobs_.size(); ++job) {
+    for (const std::string& dependency : task(job).depends_on) {
+      auto found = index_of.find(dependency);
+      if (found == index_of.end()) {
+        return invalid_argument("job \"" + task(job).id + "\" depends on unknown job \"" +
+                                dependency + "\"");
+      }
+      dependents_[found->second].push_back(job);
+      ++unsubmitted_dependencies_[job];
+    }
+  }
+  return Status::ok_status();
+}
+
+Status ClusterReplay::init(const Cluster& cluster) {
+  FULCRUM_RETURN_IF_ERROR(make_core(cluster));
+  FULCRUM_RETURN_IF_ERROR(index_jobs());
+  for (const NodeFailure& failure : options_.failures.schedule) {
+    auto node = core_->cluster().find(failure.node_id);
+    if (!node) return not_found("--fail-at: unknown node \"" + failure.node_id + "\"");
+    scheduled_failures_.emplace_back(failure.time, *node);
+  }
+  return Status::ok_status();
+}
+
+Result<ReplayResult> ClusterReplay::run() {
   // Arrivals are scheduled one at a time, in order, so few events are pending at once.
   arrival_order_.resize(jobs_.size());
   for (size_t job = 0; job < jobs_.size(); ++job) arrival_order_[job] = job;
@@ -249,7 +214,7 @@ ReplayResult ClusterReplay::run() {
   simulation_.at(first_arrival_, kSample);
   for (const auto& [time, node] : scheduled_failures_) simulation_.at(time, kFail, node);
   double cluster_rate_per_s =
-      options_.failures.rate_per_node_day * static_cast<double>(cluster_.size()) / 86400.0;
+      options_.failures.rate_per_node_day * static_cast<double>(core_->cluster().size()) / 86400.0;
   if (cluster_rate_per_s > 0) {
     double gap_s = -std::log(1.0 - rng_.uniform01()) / cluster_rate_per_s;
     simulation_.at(first_arrival_ + Nanos(std::llround(gap_s * 1e9)), kRandomFailure);
@@ -257,22 +222,43 @@ ReplayResult ClusterReplay::run() {
 
   uint64_t handled = 0;
   simulation_.run([&](const Event& event) {
+    account_until(simulation_.now());
     handle(event);
-    bool batch_done =
-        simulation_.events().empty() || simulation_.events().top().time > simulation_.now();
-    if (batch_done && dirty_) schedule_pass();
+    // One placement pass once every event of this instant is in, as the scheduler's tick does.
+    if (simulation_.events().empty() || simulation_.events().top().time > simulation_.now()) {
+      pass();
+    }
     if (options_.progress && ++handled % kProgressEvery == 0) {
       options_.progress(done_, static_cast<int64_t>(jobs_.size()));
     }
   });
+  if (!refused_.ok()) return refused_;
   if (options_.progress) options_.progress(done_, static_cast<int64_t>(jobs_.size()));
 
   ReplayResult result;
   result.policy = options_.policy;
+  result.summary = summarize();
+  result.jobs = std::move(records_);
+  result.samples = std::move(samples_);
+  result.batches = batch_stats_;
+  return result;
+}
+
+ReplaySummary ClusterReplay::summarize() {
   summary_.events = static_cast<int64_t>(simulation_.events().scheduled());
   summary_.jobs = static_cast<int64_t>(jobs_.size());
+  summary_.preemptions = core_->counters().preemptions;
   std::vector<double> jcts;
   std::vector<double> waits;
+  for (uint32_t index = 0; index < core_->task_count(); ++index) {
+    const TaskTotals& totals = core_->task_at(index).totals;
+    JobRecord& record = records_[job_of_task_[index]];
+    record.waited = totals.queued;
+    record.run_time = totals.ran;
+    record.preemptions = totals.preemptions;
+    record.requeues = totals.requeues;
+    summary_.requeues += record.requeues;
+  }
   for (JobRecord& record : records_) {
     if (record.end == JobEnd::kUnplaceable) ++summary_.unplaceable;
     if (record.end == JobEnd::kUnfinished) ++summary_.unfinished;
@@ -296,67 +282,30 @@ ReplayResult ClusterReplay::run() {
   double span = seconds(end - first_arrival_);
   if (span > 0 && capacity_gpu_ > 0) summary_.gpu_util = gpu_area_ / (capacity_gpu_ * span);
   if (span > 0 && capacity_cpu_ > 0) summary_.cpu_util = cpu_area_ / (capacity_cpu_ * span);
-  result.jobs = std::move(records_);
-  result.samples = std::move(samples_);
-  result.summary = summary_;
-  result.batches = batch_stats_;
-  return result;
+  return summary_;
 }
 
 void ClusterReplay::handle(const Event& event) {
-  size_t job = event.subject;
   switch (event.kind) {
-    case kArrival: arrive(job); break;
-    case kFinish:
-      if (states_[job].phase == Phase::kRunning && states_[job].epoch == event.tag) finish(job);
-      break;
-    case kDemote:
-      if (states_[job].phase == Phase::kRunning && states_[job].epoch == event.tag) {
-        JobState& state = states_[job];
-        Nanos now = simulation_.now();
-        // The event was scheduled for the crossing of the next threshold: count it as crossed
-        // whatever the rounding of nanoseconds says.
-        double threshold = state.attained_gpu_s + las_->service_to_next_level(state.attained_gpu_s);
-        state.attained_gpu_s =
-            std::max(threshold, state.attained_gpu_s + LasLevels::size_of(task(job)) *
-                                                           seconds(now - state.service_since));
-        state.service_since = now;
-        state.level = std::max(state.level, las_->level_of(state.attained_gpu_s));
-        schedule_demotion(job);
-        dirty_ = true;
-      }
-      break;
+    case kArrival: arrive(event.subject); break;
+    case kRunEnd: finish_runs(); break;
     case kSample: sample(); break;
-    case kBatchWindow:
-      batch_window_event_ = false;
-      dirty_ = true;
+    case kWake:
+      if (wake_at_ == simulation_.now()) wake_at_.reset();
       break;
     case kFail: fail_node(event.subject); break;
-    case kRepair:
-      cluster_.set_state(event.subject, NodeState::kUp);
-      dirty_ = true;
-      break;
+    case kRepair: set_node_state(event.subject, NodeState::kUp, "repaired"); break;
     case kRandomFailure: {
-      if (!work_left() || cluster_.size() == 0) break;
-      fail_node(rng_.uniform(cluster_.size()));
-      double rate =
-          options_.failures.rate_per_node_day * static_cast<double>(cluster_.size()) / 86400.0;
+      size_t nodes = core_->cluster().size();
+      if (!work_left() || nodes == 0) break;
+      fail_node(rng_.uniform(nodes));
+      double rate = options_.failures.rate_per_node_day * static_cast<double>(nodes) / 86400.0;
       double gap_s = -std::log(1.0 - rng_.uniform01()) / rate;
       simulation_.after(Nanos(std::llround(gap_s * 1e9)), kRandomFailure);
       break;
     }
     default: break;
   }
-}
-
-std::optional<std::string> ClusterReplay::never_fits(const Task& job_task) {
-  auto key = std::make_tuple(job_task.demand.cpu_millis, job_task.demand.memory_bytes,
-                             job_task.demand.gpu_milli, job_task.gpu_model);
-  auto found = never_fits_cache_.find(key);
-  if (found != never_fits_cache_.end()) return found->second;
-  std::optional<std::string> reason = explain_never_fits(cluster_, job_task);
-  never_fits_cache_.emplace(std::move(key), reason);
-  return reason;
 }
 
 void ClusterReplay::schedule_next_arrival() {
@@ -372,315 +321,141 @@ void ClusterReplay::arrive(size_t job) {
   record.id = task(job).id;
   record.arrival = jobs_[job].arrival;
   record.gpu_milli = task(job).demand.gpu_milli * std::max(task(job).replicas, 1);
-  JobState& state = states_[job];
-  state.remaining = jobs_[job].duration;
-  if (!state.doomed_by.empty()) {
-    give_up(job, "depends on " + state.doomed_by + ", which can never be placed");
-    return;
-  }
-  if (auto reason = never_fits(task(job))) {
-    give_up(job, *reason);
-    return;
-  }
-  if (state.dependencies_left > 0) {
-    state.phase = Phase::kBlocked;
-    ++blocked_;
-    return;
-  }
-  make_ready(job);
+  arrived_[job] = true;
+  if (unsubmitted_dependencies_[job] == 0) submit(job);
 }
 
-void ClusterReplay::give_up(size_t job, const std::string& reason) {
-  JobState& state = states_[job];
-  if (state.phase == Phase::kBlocked) --blocked_;
-  state.phase = Phase::kUnplaceable;
-  records_[job].end = JobEnd::kUnplaceable;
-  records_[job].reason = reason;
-  ++done_;
-  for (size_t dependent : state.dependents) {
-    JobState& waiting = states_[dependent];
-    if (!waiting.doomed_by.empty()) continue;
-    waiting.doomed_by = task(job).id;
-    if (waiting.phase == Phase::kBlocked) {
-      give_up(dependent, "depends on " + task(job).id + ", which can never be placed");
+// The core accepts a task once its dependencies are known to it: a job that arrives before one of
+// its dependencies is submitted with the last of them.
+void ClusterReplay::submit(size_t job) {
+  std::vector<Task> tasks;
+  tasks.push_back(task(job));
+  int64_t ended_before = ended_at_submission();
+  static const std::vector<int> kAttempts = {kUnlimitedAttempts};
+  if (auto refused = core_->submit(std::move(tasks), kAttempts, simulation_.now())) {
+    if (refused_.ok()) {
+      refused_ = invalid_argument("job \"" + task(job).id + "\": " + refused->message);
+    }
+    return;
+  }
+  job_of_task_.push_back(job);  // the core indexes tasks in submission order
+  submitted_[job] = true;
+  if (ended_at_submission() > ended_before) give_up(job);
+  for (size_t dependent : dependents_[job]) {
+    if (--unsubmitted_dependencies_[dependent] == 0 && arrived_[dependent]) submit(dependent);
+  }
+}
+
+void ClusterReplay::give_up(size_t job) {
+  JobRecord& record = records_[job];
+  const TaskRecord& scheduled = core_->task_at(static_cast<uint32_t>(core_->task_count() - 1));
+  record.end = JobEnd::kUnplaceable;
+  record.reason = scheduled.unschedulable;
+  if (record.reason.empty()) {
+    for (const std::string& dependency : task(job).depends_on) {
+      if (core_->find_task(dependency)->state == TaskState::kSucceeded) continue;
+      record.reason = "depends on " + dependency + ", which can never be placed";
+      break;
     }
   }
+  ++done_;
 }
 
-void ClusterReplay::make_ready(size_t job) {
-  JobState& state = states_[job];
-  state.phase = Phase::kQueued;
-  state.ready_since = simulation_.now();
-  if (discipline_ == Discipline::kLas) {
-    las_order_[job] = next_las_order_++;
-    las_waiting_.emplace(state.level, las_order_[job], job);
-  } else {
-    ready_queue_->push(task(job), simulation_.now());
+void ClusterReplay::finish_runs() {
+  Nanos now = simulation_.now();
+  for (const SimulatedExecutor::RunEnd& ended : executor_.finished_by(now)) {
+    core_->task_finished(ended.run, ended.attempt, 0, "completed", now);
+    JobRecord& record = records_[job_of_task_[ended.run]];
+    record.end = JobEnd::kFinished;
+    record.finish = now;
+    last_finish_ = std::max(last_finish_, now);
+    ++done_;
   }
-  dirty_ = true;
+}
+
+void ClusterReplay::set_node_state(size_t node_index, NodeState state, std::string_view reason) {
+  const std::string& node_id = core_->cluster().node(node_index).id;
+  (void)core_->set_node_state(node_id, state, reason, simulation_.now());  // the node exists
+  apply_outbox();
+}
+
+void ClusterReplay::fail_node(size_t node_index) {
+  if (core_->cluster().node(node_index).state == NodeState::kDown) return;
+  ++summary_.failures;
+  set_node_state(node_index, NodeState::kDown, "failed");
+  simulation_.after(options_.failures.repair_time, kRepair, node_index);
+}
+
+void ClusterReplay::pass() {
+  if (milp_) {
+    batch_pass();
+  } else {
+    core_->schedule(simulation_.now());
+  }
+  apply_outbox();
+}
+
+// placement milp, as the scheduler runs it (SchedulerCore::take_batch, decide_batch, apply_batch);
+// solving takes no virtual time.
+void ClusterReplay::batch_pass() {
+  auto batch = core_->take_batch(simulation_.now());
+  if (!batch) return;
+  BatchDecision decision = decide_batch(*batch, milp_->batch);
+  ++batch_stats_.batches;
+  if (decision.fallback_reason) ++batch_stats_.fallbacks;
+  batch_stats_.solve_seconds += decision.solve_seconds;
+  batch_stats_.max_solve_seconds = std::max(batch_stats_.max_solve_seconds, decision.solve_seconds);
+  core_->apply_batch(batch->tasks, decision.placement, decision.placed_by, simulation_.now());
+}
+
+void ClusterReplay::apply_outbox() {
+  Nanos now = simulation_.now();
+  Outbox& outbox = outbox_;
+  core_->take_outbox(outbox);
+  for (TaskRef task : outbox.stops) executor_.stop_run(task.index, now, false);
+  for (TaskRef task : outbox.preempted) executor_.stop_run(task.index, now, true);
+  for (TaskRef task : outbox.launches) launch(task);
+  std::optional<Nanos> next = core_->next_pass_at();
+  if (next && (!wake_at_ || *next < *wake_at_)) {
+    wake_at_ = next;
+    simulation_.at(*next, kWake);
+  }
+}
+
+void ClusterReplay::launch(TaskRef task) {
+  Nanos now = simulation_.now();
+  size_t job = job_of_task_[task.index];
+  const TaskRecord& scheduled = core_->task_at(task.index);
+  Nanos ends = executor_.start_run(task.index, scheduled.attempt, jobs_[job].duration, now);
+  core_->task_started(task, scheduled.attempt, now);
+  simulation_.at(ends, kRunEnd, job);
+  JobRecord& record = records_[job];
+  if (record.first_start < Nanos{0}) record.first_start = now;
+  record.node = scheduled.assignments.empty() ? "" : scheduled.assignments.front().node_id;
 }
 
 void ClusterReplay::account_until(Nanos now) {
   double elapsed = seconds(now - accounted_until_);
   if (elapsed > 0) {
-    gpu_area_ += allocated_gpu_ * elapsed;
-    cpu_area_ += allocated_cpu_ * elapsed;
+    gpu_area_ += static_cast<double>(core_->allocated().gpu_milli) * elapsed;
+    cpu_area_ += static_cast<double>(core_->allocated().cpu_millis) * elapsed;
   }
   accounted_until_ = std::max(accounted_until_, now);
 }
 
-void ClusterReplay::start(size_t job, std::vector<Assignment> assignments) {
-  Nanos now = simulation_.now();
-  account_until(now);
-  JobState& state = states_[job];
-  JobRecord& record = records_[job];
-  state.phase = Phase::kRunning;
-  state.assignments = std::move(assignments);
-  state.run_started = now;
-  state.service_since = now;
-  record.waited += now - state.ready_since;
-  if (record.first_start < Nanos{0}) record.first_start = now;
-  record.node = state.assignments.empty() ? "" : state.assignments.front().node_id;
-  for (const Assignment& assignment : state.assignments) {
-    allocated_gpu_ += static_cast<double>(assignment.demand.gpu_milli);
-    allocated_cpu_ += static_cast<double>(assignment.demand.cpu_millis);
-    jobs_on_node_[assignment.node_index].push_back(job);
-  }
-  ++running_;
-  simulation_.at(now + state.remaining, kFinish, job, state.epoch);
-  if (ready_queue_ && ready_queue_->reserves_head()) {
-    running_by_end_.emplace(now + std::chrono::milliseconds(task(job).estimated_duration_ms), job);
-  }
-  if (discipline_ == Discipline::kLas) schedule_demotion(job);
-}
-
-void ClusterReplay::schedule_demotion(size_t job) {
-  JobState& state = states_[job];
-  double size = LasLevels::size_of(task(job));
-  double to_next = las_->service_to_next_level(state.attained_gpu_s);
-  if (size <= 0 || !std::isfinite(to_next)) return;
-  Nanos delay = std::max(Nanos(std::llround(to_next / size * 1e9)), Nanos{1});
-  Nanos ends = state.run_started + state.remaining;
-  if (simulation_.now() + delay < ends) simulation_.after(delay, kDemote, job, state.epoch);
-}
-
-void ClusterReplay::stop_run(size_t job) {
-  Nanos now = simulation_.now();
-  account_until(now);
-  JobState& state = states_[job];
-  JobRecord& record = records_[job];
-  for (const Assignment& assignment : state.assignments) {
-    cluster_.release(assignment);
-    allocated_gpu_ -= static_cast<double>(assignment.demand.gpu_milli);
-    allocated_cpu_ -= static_cast<double>(assignment.demand.cpu_millis);
-    std::vector<size_t>& on_node = jobs_on_node_[assignment.node_index];
-    on_node.erase(std::find(on_node.begin(), on_node.end(), job));
-  }
-  state.assignments.clear();
-  record.run_time += now - state.run_started;
-  if (ready_queue_ && ready_queue_->reserves_head()) {
-    running_by_end_.erase(
-        {state.run_started + std::chrono::milliseconds(task(job).estimated_duration_ms), job});
-  }
-  if (discipline_ == Discipline::kLas) {
-    state.attained_gpu_s += LasLevels::size_of(task(job)) * seconds(now - state.service_since);
-    state.level = std::max(state.level, las_->level_of(state.attained_gpu_s));
-  }
-  ++state.epoch;
-  --running_;
-  dirty_ = true;
-}
-
-void ClusterReplay::finish(size_t job) {
-  stop_run(job);
-  JobState& state = states_[job];
-  state.phase = Phase::kDone;
-  records_[job].end = JobEnd::kFinished;
-  records_[job].finish = simulation_.now();
-  last_finish_ = std::max(last_finish_, simulation_.now());
-  ++done_;
-  for (size_t dependent : state.dependents) {
-    JobState& waiting = states_[dependent];
-    if (--waiting.dependencies_left == 0 && waiting.phase == Phase::kBlocked) {
-      --blocked_;
-      make_ready(dependent);
-    }
-  }
-}
-
-void ClusterReplay::preempt(size_t job) {
-  JobState& state = states_[job];
-  state.remaining -= simulation_.now() - state.run_started;
-  stop_run(job);
-  ++records_[job].preemptions;
-  ++summary_.preemptions;
-  make_ready(job);
-}
-
-void ClusterReplay::fail_node(size_t node_index) {
-  if (cluster_.node(node_index).state == NodeState::kDown) return;
-  ++summary_.failures;
-  std::vector<size_t> victims = jobs_on_node_[node_index];
-  std::sort(victims.begin(), victims.end());
-  victims.erase(std::unique(victims.begin(), victims.end()), victims.end());
-  for (size_t job : victims) {
-    stop_run(job);
-    states_[job].remaining = jobs_[job].duration;  // the work is lost: it restarts
-    ++records_[job].requeues;
-    ++summary_.requeues;
-    make_ready(job);
-  }
-  cluster_.set_state(node_index, NodeState::kDown);
-  simulation_.after(options_.failures.repair_time, kRepair, node_index);
-}
-
-size_t ClusterReplay::queued_count() const {
-  return discipline_ == Discipline::kLas ? las_waiting_.size() : ready_queue_->size();
-}
-
 void ClusterReplay::sample() {
+  const SchedulerCounters& counters = core_->counters();
   UtilSample point;
   point.time = simulation_.now();
-  point.gpu_util = capacity_gpu_ > 0 ? allocated_gpu_ / capacity_gpu_ : 0;
-  point.cpu_util = capacity_cpu_ > 0 ? allocated_cpu_ / capacity_cpu_ : 0;
-  point.queued = static_cast<int64_t>(queued_count());
-  point.running = running_;
+  point.gpu_util =
+      capacity_gpu_ > 0 ? static_cast<double>(core_->allocated().gpu_milli) / capacity_gpu_ : 0;
+  point.cpu_util =
+      capacity_cpu_ > 0 ? static_cast<double>(core_->allocated().cpu_millis) / capacity_cpu_ : 0;
+  point.queued = static_cast<int64_t>(core_->queued_count());
+  point.running = counters.tasks_by_state[static_cast<size_t>(TaskState::kRunning)] +
+                  counters.tasks_by_state[static_cast<size_t>(TaskState::kPlaced)];
   samples_.push_back(point);
   if (work_left()) simulation_.after(sample_interval_, kSample);
-}
-
-void ClusterReplay::schedule_pass() {
-  dirty_ = false;
-  if (queued_count() == 0) return;
-  switch (discipline_) {
-    case Discipline::kReadyQueue:
-      if (milp_) {
-        batch_pass();
-      } else {
-        ready_queue_pass();
-      }
-      break;
-    case Discipline::kLas: las_pass(); break;
-  }
-}
-
-void ClusterReplay::ready_queue_pass() {
-  Nanos now = simulation_.now();
-  PlacementPass pass;
-  bool head_blocked = false;
-  std::optional<Nanos> shadow;
-  for (const std::string& id : ready_queue_->ordered(now)) {
-    size_t job = index_of_.at(id);
-    const Task& job_task = task(job);
-    if (head_blocked && !may_backfill(now, job_task, shadow)) continue;
-    if (pass.known_not_to_fit(job_task)) continue;
-    Placement placement = pass.offer(*placer_, cluster_, job_task);
-    if (placement.all_placed()) {
-      ready_queue_->remove(id);
-      start(job, std::move(placement.assignments));
-      continue;
-    }
-    if (ready_queue_->reserves_head() && !head_blocked) {
-      head_blocked = true;
-      std::vector<RunningTask> running;
-      running.reserve(running_by_end_.size());
-      for (const auto& [end, running_job] : running_by_end_) {
-        running.push_back({end, &states_[running_job].assignments});
-      }
-      shadow = shadow_time(cluster_, job_task, running);
-    }
-  }
-}
-
-// placement milp, as the scheduler runs it (SchedulerCore::take_batch, decide_batch, apply_batch):
-// once tasks have been queued for the window or window_count are queued, up to window_count of
-// them in queue order are solved as one batch on a copy of the cluster (the fallback placer
-// answers when the solver has none); the placed ones start, the rest stay queued until something
-// changes. Solving takes no virtual time.
-void ClusterReplay::batch_pass() {
-  Nanos now = simulation_.now();
-  Nanos window = std::chrono::milliseconds(milp_->window_ms);
-  if (!batch_window_since_) batch_window_since_ = now;
-  if (ready_queue_->size() < milp_->window_count && now - *batch_window_since_ < window) {
-    if (!batch_window_event_) {
-      simulation_.at(*batch_window_since_ + window, kBatchWindow);
-      batch_window_event_ = true;
-    }
-    return;
-  }
-  batch_window_since_.reset();
-  PlacementBatch batch{cluster_, {}};
-  for (const std::string& id : ready_queue_->ordered(now)) {
-    if (batch.tasks.size() >= milp_->window_count) break;
-    batch.tasks.push_back(task(index_of_.at(id)));
-  }
-  BatchDecision decision = decide_batch(batch, milp_->batch);
-  ++batch_stats_.batches;
-  if (decision.fallback_reason) ++batch_stats_.fallbacks;
-  batch_stats_.solve_seconds += decision.solve_seconds;
-  batch_stats_.max_solve_seconds = std::max(batch_stats_.max_solve_seconds, decision.solve_seconds);
-  auto by_task = assignments_by_task(decision.placement);
-  for (const Task& batch_task : batch.tasks) {
-    auto found = by_task.find(batch_task.id);
-    if (found == by_task.end()) continue;
-    auto assignments = allocate_as_decided(cluster_, batch_task, found->second);
-    if (!assignments) continue;
-    ready_queue_->remove(batch_task.id);
-    start(index_of_.at(batch_task.id), std::move(*assignments));
-  }
-}
-
-void ClusterReplay::las_pass() {
-  PlacementPass pass;
-  std::vector<std::tuple<int, uint64_t, size_t>> waiting(las_waiting_.begin(), las_waiting_.end());
-  for (const auto& entry : waiting) {
-    size_t job = std::get<2>(entry);
-    const Task& job_task = task(job);
-    if (states_[job].phase != Phase::kQueued || pass.known_not_to_fit(job_task)) continue;
-    Placement placement = placer_->place(cluster_, std::span<const Task>(&job_task, 1));
-    if (!placement.all_placed() && preempt_for(job)) {
-      placement = placer_->place(cluster_, std::span<const Task>(&job_task, 1));
-    }
-    if (!placement.all_placed()) {
-      pass.mark_not_fitting(job_task);
-      continue;
-    }
-    las_waiting_.erase(entry);
-    start(job, std::move(placement.assignments));
-  }
-}
-
-// Finds the node where preempting the fewest running jobs of later queues (latest queue first,
-// then the most recently started) makes room for `job`, and preempts them. The prefix of victims
-// that makes room on a node is counted as the scheduler's preemption counts it
-// (victims_to_make_room); Tiresias' order and the fewest victims are the LAS choice.
-bool ClusterReplay::preempt_for(size_t job) {
-  const Task& job_task = task(job);
-  int level = states_[job].level;
-  std::vector<size_t> best;
-  for (size_t node_index = 0; node_index < cluster_.size(); ++node_index) {
-    const Node& node = cluster_.node(node_index);
-    if (!node.schedulable() || (job_task.needs_gpu() && !node.has_gpus())) continue;
-    std::vector<size_t> victims;
-    for (size_t running : jobs_on_node_[node_index]) {
-      if (states_[running].level > level) victims.push_back(running);
-    }
-    if (victims.empty()) continue;
-    std::sort(victims.begin(), victims.end(), [&](size_t a, size_t b) {
-      return std::tie(states_[b].level, states_[b].run_started, b) <
-             std::tie(states_[a].level, states_[a].run_started, a);
-    });
-    victims.erase(std::unique(victims.begin(), victims.end()), victims.end());
-    std::vector<const std::vector<Assignment>*> held;
-    for (size_t victim : victims) held.push_back(&states_[victim].assignments);
-    size_t most = best.empty() ? victims.size() : best.size() - 1;
-    if (auto count = victims_to_make_room(node, job_task, held, most)) {
-      best.assign(victims.begin(), victims.begin() + static_cast<std::ptrdiff_t>(*count));
-    }
-    if (best.size() == 1) break;
-  }
-  for (size_t victim : best) preempt(victim);
-  return !best.empty();
 }
 
 }  // namespace
@@ -746,8 +521,8 @@ double percentile(std::vector<double>& values, double fraction) {
 
 Result<ReplayResult> replay_cluster(const Cluster& cluster, std::span<const SimJob> jobs,
                                     const ReplayOptions& options) {
-  ClusterReplay replay(cluster, jobs, options);
-  if (Status status = replay.init(); !status.ok()) return status;
+  ClusterReplay replay(jobs, options);
+  if (Status status = replay.init(cluster); !status.ok()) return status;
   return replay.run();
 }
 

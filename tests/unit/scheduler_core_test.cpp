@@ -47,6 +47,10 @@ class SchedulerCoreTest : public ::testing::Test {
   std::unique_ptr<SchedulerCore> core_;
 };
 
+std::vector<std::string> ids(const std::vector<TaskRef>& tasks) {
+  return {tasks.begin(), tasks.end()};
+}
+
 Task with_deps(Task task, std::vector<std::string> depends_on) {
   task.depends_on = std::move(depends_on);
   return task;
@@ -58,7 +62,7 @@ TEST_F(SchedulerCoreTest, DependentsWaitUntilTheirDependenciesSucceed) {
   EXPECT_EQ(state("A"), TaskState::kQueued);
   EXPECT_EQ(state("B"), TaskState::kWaiting);
   Outbox first = step();
-  EXPECT_EQ(first.launches, std::vector<std::string>{"A"});
+  EXPECT_EQ(ids(first.launches), std::vector<std::string>{"A"});
   EXPECT_EQ(state("A"), TaskState::kRunning);
   EXPECT_EQ(state("B"), TaskState::kWaiting);
   core_->task_finished("A", 1, 0, "exit code 0", now_);
@@ -122,7 +126,7 @@ TEST_F(SchedulerCoreTest, CancelStopsARunningTaskAndReleasesItsResources) {
   EXPECT_EQ(core_->cluster().node(0).allocated.cpu_millis, 2000);
   ASSERT_TRUE(core_->cancel("A", "cancelled through the API", now_).ok());
   Outbox outbox = core_->take_outbox();
-  EXPECT_EQ(outbox.stops, std::vector<std::string>{"A"});
+  EXPECT_EQ(ids(outbox.stops), std::vector<std::string>{"A"});
   EXPECT_EQ(state("B"), TaskState::kCancelled);
   EXPECT_EQ(record("B").reason, "dependency A cancelled");
   EXPECT_TRUE(core_->cluster().node(0).allocated.is_zero());
@@ -138,7 +142,7 @@ TEST_F(SchedulerCoreTest, NodeFailureRequeuesItsTasksWithTheNextAttemptElsewhere
   ASSERT_EQ(node_of("A"), "n1");
   ASSERT_TRUE(core_->set_node_state("n1", NodeState::kDown, "marked failed", now_).ok());
   Outbox outbox = core_->take_outbox();
-  EXPECT_EQ(outbox.stops, std::vector<std::string>{"A"});
+  EXPECT_EQ(ids(outbox.stops), std::vector<std::string>{"A"});
   EXPECT_EQ(state("A"), TaskState::kQueued);
   EXPECT_EQ(record("A").attempt, 2);
   EXPECT_EQ(record("A").reason, "node n1 down: marked failed");
@@ -346,8 +350,8 @@ TEST_F(SchedulerCoreTest, PreemptionEvictsTheLeastWorkAndRequeuesWithoutSpending
   core_->take_outbox();
   core_->schedule(now_);
   Outbox outbox = core_->take_outbox();
-  EXPECT_EQ(outbox.preempted, std::vector<std::string>{"L2"});
-  EXPECT_EQ(outbox.launches, std::vector<std::string>{"H"});
+  EXPECT_EQ(ids(outbox.preempted), std::vector<std::string>{"L2"});
+  EXPECT_EQ(ids(outbox.launches), std::vector<std::string>{"H"});
   EXPECT_EQ(outbox.launch_after.at("H"), std::vector<std::string>{"L2"});
   std::vector<Event> preempted = events_of_kind(outbox, "preempted");
   ASSERT_EQ(preempted.size(), 1u);
@@ -392,7 +396,7 @@ TEST_F(SchedulerCoreTest, PreemptedGangIsPlacedWholeAfterTheEvictions) {
   ASSERT_FALSE(submit({prioritized(make_task("G", 4000, 1, 0, "", 2), 3)}));
   core_->take_outbox();
   Outbox outbox = step();
-  EXPECT_EQ(outbox.preempted, (std::vector<std::string>{"Z", "Y"}));
+  EXPECT_EQ(ids(outbox.preempted), (std::vector<std::string>{"Z", "Y"}));
   EXPECT_EQ(state("G"), TaskState::kRunning);
   ASSERT_EQ(record("G").assignments.size(), 2u);
   EXPECT_EQ(record("G").assignments[0].node_id, "n2");
@@ -440,6 +444,75 @@ TEST_F(SchedulerCoreTest, EasyBackfillStartsOnlyWhatEndsByTheHeadsShadowTime) {
     step();
     EXPECT_EQ(state("H"), backfills ? TaskState::kRunning : TaskState::kQueued) << queue;
   }
+}
+
+// las in the core: one GPU, levels split at 10 GPU-seconds. A starts at 0 and reaches level 1 at
+// 10 s, which the core announces as its next pass; B, queued at 5 s in level 0 behind nothing it
+// may preempt (A is level 0 then), preempts A at that pass. A keeps its place in level 1.
+TEST_F(SchedulerCoreTest, LasPreemptsATaskOnceItReachesALaterLevel) {
+  core_ = std::make_unique<SchedulerCore>(make_placer("first_fit").value(),
+                                          make_ready_queue("las", {{"thresholds", "10"}}).value(),
+                                          1000);
+  add(gpu_node("n1", 8, 32, 1, "A"));
+  now_ = 0;
+  ASSERT_FALSE(submit({make_task("A", 1000, 1, 1000)}));
+  step();
+  EXPECT_EQ(core_->next_pass_at(), Nanos(std::chrono::seconds(10)));
+  now_ = 5'000;
+  ASSERT_FALSE(submit({make_task("B", 1000, 1, 1000)}));
+  step();
+  EXPECT_EQ(state("B"), TaskState::kQueued);
+  now_ = 10'000;
+  Outbox outbox = step();
+  EXPECT_EQ(ids(outbox.preempted), std::vector<std::string>{"A"});
+  EXPECT_EQ(outbox.launch_after.at("B"), std::vector<std::string>{"A"});
+  EXPECT_EQ(state("B"), TaskState::kRunning);
+  EXPECT_EQ(state("A"), TaskState::kQueued);
+  EXPECT_EQ(record("A").totals.preemptions, 1);
+  EXPECT_EQ(record("A").totals.ran, std::chrono::seconds(10));
+  EXPECT_EQ(record("B").totals.queued, std::chrono::seconds(5));
+  EXPECT_EQ(core_->counters().preemptions, 1);
+}
+
+// The simulator's settings: no history (no events, no reasons), nanosecond times, retries for ever,
+// and tasks no node could hold are accepted, failed with the reason, and their dependents
+// cancelled.
+TEST_F(SchedulerCoreTest, WithoutHistoryTheCoreKeepsStatesTotalsAndAllocations) {
+  core_->configure_history(false);
+  core_->configure_accept_unschedulable(true);
+  add(gpu_node("n1", 8, 32, 2, "A"));
+  core_->take_outbox();
+  Nanos at{1'500};
+  ASSERT_FALSE(core_->submit({make_task("A", 2000, 1, 1000), make_task("C", 1000, 1, 4000),
+                              with_deps(make_task("D", 1000, 1), {"C"})},
+                             {kUnlimitedAttempts, kUnlimitedAttempts, kUnlimitedAttempts}, at));
+  EXPECT_EQ(state("C"), TaskState::kFailed);
+  EXPECT_EQ(record("C").unschedulable, "needs 4 GPUs, largest node has 2 A");
+  EXPECT_EQ(state("D"), TaskState::kCancelled);
+  core_->schedule(at);
+  Outbox outbox = core_->take_outbox();
+  EXPECT_EQ(ids(outbox.launches), std::vector<std::string>{"A"});
+  EXPECT_TRUE(outbox.events.empty());
+  EXPECT_TRUE(outbox.changed_tasks.empty());
+  EXPECT_EQ(record("A").reason, "");
+  EXPECT_EQ(core_->allocated().gpu_milli, 1000);
+  EXPECT_EQ(core_->allocated().cpu_millis, 2000);
+  core_->task_started("A", 1, at);
+  // The node fails four times: A is requeued each time, never out of attempts.
+  for (int failure = 0; failure < 4; ++failure) {
+    ASSERT_TRUE(core_->set_node_state("n1", NodeState::kDown, "test", at + Nanos{250}).ok());
+    ASSERT_TRUE(core_->set_node_state("n1", NodeState::kUp, "test", at + Nanos{500}).ok());
+    core_->schedule(at + Nanos{500});
+    core_->task_started("A", failure + 2, at + Nanos{500});
+    at += Nanos{500};
+  }
+  EXPECT_EQ(state("A"), TaskState::kRunning);
+  EXPECT_EQ(record("A").totals.requeues, 4);
+  EXPECT_EQ(record("A").totals.ran, Nanos{4 * 250});
+  EXPECT_EQ(record("A").totals.queued, Nanos{4 * 250});
+  core_->task_finished("A", 5, 0, "done", at + Nanos{100});
+  EXPECT_EQ(record("A").totals.ran, Nanos{4 * 250 + 100});
+  EXPECT_TRUE(core_->allocated().is_zero());
 }
 
 }  // namespace
