@@ -31,6 +31,8 @@ class UpstreamPool {
   void give_back(std::unique_ptr<Upstream> upstream, int64_t now_ns, size_t max_per_backend);
   // Closes the connections idle since before `oldest_allowed_ns`.
   void close_idle_since(int64_t oldest_allowed_ns);
+  // Closes every pooled connection.
+  void close_all() { idle_.clear(); }
 
  private:
   // Indexed by Backend::id.

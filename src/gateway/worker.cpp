@@ -37,7 +37,7 @@ Worker::Worker(int index, std::shared_ptr<const GatewayConfig> config, BackendRe
       stats_(stats),
       picker_(std::move(picker)) {}
 
-Worker::~Worker() = default;
+Worker::~Worker() { upstreams_.close_all(); }
 
 int64_t Worker::now_ns() const {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(

@@ -101,6 +101,13 @@ class Worker {
   GatewayStats& stats_;
   std::unique_ptr<Picker> picker_;
   AccessLog access_log_;
+  // Declared before the io_context so that they outlive it: destroying the context destroys the
+  // pending handlers, whose sessions give their exchange back and leave sessions_ on the way. The
+  // pooled upstream sockets need the context, so ~Worker closes them first.
+  HeapTrimmer heap_trimmer_;
+  ExchangePool exchanges_{heap_trimmer_};
+  std::vector<ClientSession*> sessions_;
+  UpstreamPool upstreams_;
   boost::asio::io_context context_{1};
   std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> acceptors_;
   boost::asio::steady_timer tick_timer_{context_};
@@ -122,10 +129,6 @@ class Worker {
   std::vector<CandidateScore> scores_;   // of the last pick, reused
   std::size_t counted_index_bytes_ = 0;  // this worker's share of stats_.prefix_index_bytes
 
-  UpstreamPool upstreams_;
-  HeapTrimmer heap_trimmer_;
-  ExchangePool exchanges_{heap_trimmer_};
-  std::vector<ClientSession*> sessions_;
   uint64_t request_counter_ = 0;
 };
 

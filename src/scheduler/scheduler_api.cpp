@@ -26,17 +26,6 @@ constexpr auto kStreamKeepAlive = std::chrono::seconds(15);
 
 constexpr int kServiceUnavailable = 503;
 
-// RFC 6750 section 3: a missing token gets the challenge alone, a wrong one error="invalid_token".
-http::Response unauthorized(bool token_given) {
-  http::Response refused = http::Response::error(
-      401, token_given ? "the bearer token is not valid"
-                       : "this endpoint needs an Authorization: Bearer token");
-  refused.headers.emplace_back("WWW-Authenticate",
-                               token_given ? R"(Bearer realm="fulcrum", error="invalid_token")"
-                                           : R"(Bearer realm="fulcrum")");
-  return refused;
-}
-
 // 400 for a malformed request, 422 for a well-formed one whose values cannot be accepted.
 http::Response parse_error(const Status& status) {
   if (status.code() == ErrorCode::kFailedPrecondition) {
@@ -158,15 +147,22 @@ std::optional<http::Response> SchedulerService::refuse_access(const http::Reques
     return std::nullopt;
   }
   std::optional<std::string_view> authorization = request.header("Authorization");
-  auto presents = [&authorization](const std::string& token) {
-    return authorization && http::bearer_matches(*authorization, token);
-  };
-  bool reader = presents(config_.read_token);
-  if (presents(config_.token) || (reader && access == Access::kRead)) return std::nullopt;
+  // With only a read-only token configured, changes are refused to everyone (an empty token
+  // would grant them in check_bearer).
+  const http::BearerCheck writer = !config_.token.empty()
+                                       ? http::check_bearer(authorization, config_.token)
+                                   : authorization ? http::BearerCheck::kWrong
+                                                   : http::BearerCheck::kMissing;
+  const bool reader =
+      !config_.read_token.empty() &&
+      http::check_bearer(authorization, config_.read_token) == http::BearerCheck::kGranted;
+  if (writer == http::BearerCheck::kGranted || (reader && access == Access::kRead)) {
+    return std::nullopt;
+  }
   if (reader) {
     return http::Response::error(403, "the read-only token cannot change anything; use the token");
   }
-  return unauthorized(authorization.has_value());
+  return http::unauthorized_response(writer);
 }
 
 // While the store fails, no change is accepted (the held ones are retried first).

@@ -1,5 +1,6 @@
 #include "scheduler/scheduler_parts.h"
 
+#include "http/server.h"
 #include "milp/batch_solver.h"
 #include "scheduler/executor_registry.h"
 
@@ -14,13 +15,8 @@ Result<std::unique_ptr<Placer>> create_milp_fallback(const PolicyParams& params)
   return make_placer(settings.batch.fallback_placer);
 }
 
-bool is_loopback(const std::string& address) {
-  return address == "127.0.0.1" || address == "::1" || address == "localhost" ||
-         address.starts_with("127.");
-}
-
 Status check_listen(const SchedulerConfig& config) {
-  if (!config.token.empty() || is_loopback(config.address)) return {};
+  if (!config.token.empty() || http::is_loopback_address(config.address)) return {};
   return invalid_argument("listen.address: " + config.address +
                           " is not a loopback address, so an auth.token (or FULCRUM_TOKEN) is "
                           "required: submitting a task runs a command");
